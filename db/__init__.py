@@ -1,0 +1,1 @@
+"""Tables, sessions, migrations and the SQL the resolvers need. No GraphQL here."""

@@ -1,0 +1,28 @@
+"""Every table, importable from one place so that `SQLModel.metadata` is complete."""
+
+from db.models.content import Content, List, ListItem
+from db.models.meetings import Meeting, MeetingAttendee, MeetingList, Note
+from db.models.people import AccountManagerCoordinator, AccountManagerTerritory, Role, User
+from db.models.places import Company, Territory
+from db.models.records import Activity, AuditEvent, Email
+from db.models.registrations import Registration
+
+__all__ = [
+    "AccountManagerCoordinator",
+    "AccountManagerTerritory",
+    "Activity",
+    "AuditEvent",
+    "Company",
+    "Content",
+    "Email",
+    "List",
+    "ListItem",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingList",
+    "Note",
+    "Registration",
+    "Role",
+    "Territory",
+    "User",
+]

@@ -1,0 +1,50 @@
+"""What a buyer can be shown, and the ordered lists that collect it (R11)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.models.base import created_at_field
+
+
+class Content(SQLModel, table=True):
+    __tablename__ = "contents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200, index=True)
+    kind: str = Field(max_length=20)  # PRODUCT, LOOKBOOK, VIDEO, DOCUMENT
+    reference: str = Field(max_length=500)  # SKU or URL
+    created_at: datetime = created_at_field()
+
+
+class List(SQLModel, table=True):
+    """PERSONAL and GLOBAL lists belong to their owner; a BUYER list is an AM's list for one buyer."""
+
+    __tablename__ = "lists"
+    __table_args__ = (sa.Index("ix_lists_kind_name", "kind", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id", index=True)
+    kind: str = Field(max_length=20)  # PERSONAL, GLOBAL, BUYER
+    name: str = Field(max_length=200)
+    buyer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    version: int = Field(default=1)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class ListItem(SQLModel, table=True):
+    __tablename__ = "list_items"
+    __table_args__ = (sa.Index("ix_list_items_list_position", "list_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_id: int = Field(foreign_key="lists.id", ondelete="CASCADE")
+    content_id: int = Field(foreign_key="contents.id", index=True)
+    position: int
+    note: str | None = Field(default=None, max_length=5000)
+    version: int = Field(default=1)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

@@ -1,0 +1,59 @@
+"""Meetings that an AM (or an SC hosting it) holds with buyers, and the notes taken (R9, R10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.models.base import UTCDateTime, created_at_field, moment_field
+
+
+class Meeting(SQLModel, table=True):
+    __tablename__ = "meetings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    host_id: int = Field(foreign_key="users.id", index=True)
+    created_by_id: int = Field(foreign_key="users.id")
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    status: str = Field(default="SCHEDULED", max_length=20)  # SCHEDULED, IN_PROGRESS, ENDED
+    started_at: datetime | None = moment_field()
+    ended_at: datetime | None = moment_field()
+    version: int = Field(default=1)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class MeetingAttendee(SQLModel, table=True):
+    __tablename__ = "meeting_attendees"
+
+    meeting_id: int = Field(foreign_key="meetings.id", primary_key=True, ondelete="CASCADE")
+    buyer_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+
+
+class MeetingList(SQLModel, table=True):
+    """A list used in a meeting: the one way an SC reaches an AM's BUYER list (R11)."""
+
+    __tablename__ = "meeting_lists"
+
+    meeting_id: int = Field(foreign_key="meetings.id", primary_key=True, ondelete="CASCADE")
+    list_id: int = Field(foreign_key="lists.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Note(SQLModel, table=True):
+    """Text written before a meeting (host or SC) or during it (host only); versioned (R17)."""
+
+    __tablename__ = "notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meetings.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="users.id")
+    phase: str = Field(max_length=20)  # PRE_MEETING, IN_MEETING
+    host_only: bool = Field(default=False)
+    text: str = Field(max_length=20000)
+    client_id: str | None = Field(default=None, max_length=64, unique=True)
+    version: int = Field(default=1)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

@@ -1,0 +1,57 @@
+"""What the service keeps about itself: the email outbox (R20), the audit trail (R25), activity (R12)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.models.base import UTCDateTime, created_at_field, moment_field, json_field
+
+
+class Email(SQLModel, table=True):
+    __tablename__ = "emails"
+    __table_args__ = (sa.Index("ix_emails_status_next_attempt", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)  # REGISTRATION_NOTICE, DECISION_NOTICE, MEETING_SUMMARY
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body_text: str
+    body_html: str | None = None
+    status: str = Field(default="PENDING", max_length=20)  # PENDING, SENT, FAILED
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = moment_field()
+    last_error: str | None = Field(default=None, max_length=2000)
+    message_id: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = moment_field()
+    created_at: datetime = created_at_field()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    action: str = Field(max_length=80, index=True)
+    object_type: str = Field(max_length=40)
+    object_id: int | None = None
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="users.id")
+    diff: dict[str, Any] | None = json_field()
+    at: datetime = created_at_field()
+
+
+class Activity(SQLModel, table=True):
+    """One row per countable event; reporting aggregates these in SQL (R12)."""
+
+    __tablename__ = "activities"
+    __table_args__ = (sa.Index("ix_activities_user_at", "user_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=40)  # MEETING_HELD, NOTE_WRITTEN, ITEM_ADDED, SUMMARY_SENT, ...
+    subject_id: int | None = Field(default=None, foreign_key="users.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meetings.id")
+    at: datetime = created_at_field()

@@ -1,0 +1,29 @@
+"""Sign-up requests waiting for an SC, an AM or an admin to decide them (R6, R7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.models.base import UTCDateTime, created_at_field, moment_field
+
+
+class Registration(SQLModel, table=True):
+    __tablename__ = "registrations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254, index=True)
+    company_name: str = Field(max_length=200)
+    requested_am_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    territory_id: int | None = Field(default=None, foreign_key="territories.id", index=True)
+    company_id: int | None = Field(default=None, foreign_key="companies.id")
+    message: str | None = Field(default=None, max_length=2000)
+    status: str = Field(default="PENDING", max_length=20, index=True)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = moment_field()
+    decision_reason: str | None = Field(default=None, max_length=2000)
+    buyer_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = created_at_field()

@@ -1,0 +1,94 @@
+"""The engine, and one connection per request shared by every resolver and loader of it.
+
+graphql-core resolves sibling fields concurrently; a SQLAlchemy connection runs
+one statement at a time, so the request's statements queue on a lock instead of
+each opening a connection of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy emit BEGIN itself so that transactions mean the same on both databases.
+        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class RequestDatabase:
+    """One request's way to the database: a lazily opened connection behind a lock.
+
+    Reads run in the connection's open transaction; `transaction()` commits a
+    unit of writes (and everything it read) atomically, or rolls it back.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._connection: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self.engine.connect()
+        return self._connection
+
+    async def fetch(self, statement: sa.Executable) -> Sequence[Row[Any]]:
+        async with self._lock:
+            connection = await self._connect()
+            return (await connection.execute(statement)).all()
+
+    async def fetch_one(self, statement: sa.Executable) -> Row[Any] | None:
+        rows = await self.fetch(statement)
+        return rows[0] if rows else None
+
+    async def scalar(self, statement: sa.Executable) -> Any:
+        row = await self.fetch_one(statement)
+        return row[0] if row is not None else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """Run writes atomically: commit on success, roll back on any error."""
+        async with self._lock:
+            connection = await self._connect()
+            if connection.in_transaction():
+                await connection.commit()
+            try:
+                await connection.begin()
+                yield connection
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()

@@ -1,0 +1,1 @@
+"""Who may do what (guards) and which rows they may see (the scope)."""
