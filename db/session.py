@@ -25,9 +25,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # Let SQLAlchemy emit BEGIN itself so that transactions mean the same on both databases.
         event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

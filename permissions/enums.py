@@ -31,11 +31,7 @@ class Channel(StrEnum):
 
 DEFAULT_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
     RoleName.ADMIN: frozenset(Permission),
-    RoleName.ACCOUNT_MANAGER: frozenset(
-        {Permission.MANAGE_MEETINGS, Permission.MANAGE_REGISTRATIONS}
-    ),
-    RoleName.SALES_COORDINATOR: frozenset(
-        {Permission.MANAGE_REGISTRATIONS, Permission.MANAGE_MEETINGS}
-    ),
+    RoleName.ACCOUNT_MANAGER: frozenset({Permission.MANAGE_MEETINGS, Permission.MANAGE_REGISTRATIONS}),
+    RoleName.SALES_COORDINATOR: frozenset({Permission.MANAGE_REGISTRATIONS, Permission.MANAGE_MEETINGS}),
     RoleName.BUYER: frozenset(),
 }

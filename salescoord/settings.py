@@ -42,7 +42,5 @@ class Settings:
     app_token_ttl_seconds: int = field(
         default_factory=lambda: int(os.environ.get("APP_TOKEN_TTL_SECONDS", 30 * 24 * 3600))
     )
-    graphiql: bool = field(
-        default_factory=lambda: os.environ.get("SALESCOORD_GRAPHIQL", "1") == "1"
-    )
+    graphiql: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_GRAPHIQL", "1") == "1")
     pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", 10)))

@@ -21,7 +21,7 @@ class Content(SQLModel, table=True):
 
 
 class List(SQLModel, table=True):
-    """PERSONAL and GLOBAL lists belong to their owner; a BUYER list is an AM's list for one buyer."""
+    """PERSONAL and GLOBAL lists belong to their owner; a BUYER list is an AM's list for a buyer."""
 
     __tablename__ = "lists"
     __table_args__ = (sa.Index("ix_lists_kind_name", "kind", "name"),)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import UTCDateTime, created_at_field, moment_field

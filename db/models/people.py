@@ -54,8 +54,5 @@ class AccountManagerTerritory(SQLModel, table=True):
     __tablename__ = "account_manager_territories"
 
     am_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
-    territory_id: int = Field(
-        foreign_key="territories.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    territory_id: int = Field(foreign_key="territories.id", primary_key=True, index=True, ondelete="CASCADE")
     created_at: datetime = created_at_field()
-

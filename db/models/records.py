@@ -1,4 +1,4 @@
-"""What the service keeps about itself: the email outbox (R20), the audit trail (R25), activity (R12)."""
+"""What the service keeps of itself: email outbox (R20), audit trail (R25), activity (R12)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.models.base import UTCDateTime, created_at_field, moment_field, json_field
+from db.models.base import created_at_field, json_field, moment_field
 
 
 class Email(SQLModel, table=True):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.models.base import UTCDateTime, created_at_field, moment_field
+from db.models.base import created_at_field, moment_field
 
 
 class Registration(SQLModel, table=True):

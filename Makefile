@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Both work on a fresh machine with only Python.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint schema schema-check install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/salescoord migrate
+	$(BIN)/salescoord demo --if-empty
+	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP) lint schema-check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+schema: $(STAMP)
+	$(BIN)/salescoord schema > schema.graphql
+
+schema-check: $(STAMP)
+	@$(BIN)/salescoord schema | diff -u schema.graphql - \
+	  || (echo "schema.graphql is out of date: run 'make schema' and commit it" && exit 1)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,263 @@
+"""Lists, their ordered items, and the content catalogue (R11, R13).
+
+Positions are dense (0..n-1) within a list; adding, moving and removing items
+shifts the others in the same transaction, so the order never has gaps or ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models.base import utcnow
+from db.queries.audit import record
+from db.queries.pages import Relation
+from db.tables import contents, list_items, lists
+from permissions.scope import Scope
+from permissions.viewer import Viewer
+
+LIST = lists.c
+ITEM = list_items.c
+CONTENT = contents.c
+LIST_ORDER = (LIST.name, LIST.id)
+ITEM_ORDER = (ITEM.position, ITEM.id)
+CONTENT_ORDER = (CONTENT.title, CONTENT.id)
+
+
+def lists_statement(scope: Scope) -> sa.Select:
+    """Lists the viewer may open by id: the Lists section plus the meeting path (R11)."""
+    return sa.select(*lists.c).where(scope.lists())
+
+
+def lists_section_statement(scope: Scope, *, kind: str | None = None) -> sa.Select:
+    statement = sa.select(*lists.c).where(scope.lists_section())
+    return statement.where(LIST.kind == kind) if kind else statement
+
+
+def items_statement(scope: Scope) -> sa.Select:
+    return sa.select(*list_items.c).join(lists, LIST.id == ITEM.list_id).where(scope.lists())
+
+
+def contents_statement(scope: Scope) -> sa.Select:
+    return sa.select(*contents.c).where(scope.contents())
+
+
+def search_contents(scope: Scope, *, search: str | None = None) -> sa.Select:
+    statement = contents_statement(scope)
+    if search:
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(sa.func.lower(CONTENT.title).like(f"%{escaped}%", escape="\\"))
+    return statement
+
+
+def _lists_of_owner(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    """A user's lists as the Lists section shows them (R11): for an SC looking at an AM,
+    only the AM's GLOBAL lists, never the AM's BUYER lists."""
+    return sa.select(*lists.c).where(scope.lists_section()), LIST.owner_id
+
+
+def _items_of_list(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    return items_statement(scope), ITEM.list_id
+
+
+LISTS_BY_OWNER = Relation("lists_by_owner", _lists_of_owner, LIST_ORDER)
+ITEMS_BY_LIST = Relation("items_by_list", _items_of_list, ITEM_ORDER)
+
+
+# -- writes -------------------------------------------------------------------------------
+async def create_list(
+    connection: AsyncConnection, actor: Viewer, kind: str, name: str, buyer_id: int | None
+) -> int:
+    now = utcnow()
+    list_id = (
+        await connection.execute(
+            lists.insert()
+            .values(
+                owner_id=actor.id,
+                kind=kind,
+                name=name,
+                buyer_id=buyer_id,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(LIST.id)
+        )
+    ).scalar_one()
+    await record(
+        connection,
+        actor,
+        "list.create",
+        "List",
+        list_id,
+        diff={"kind": kind, "name": name, "buyer_id": buyer_id},
+    )
+    return list_id
+
+
+async def rename_list(connection: AsyncConnection, actor: Viewer, list_id: int, name: str) -> None:
+    await connection.execute(
+        lists.update()
+        .where(LIST.id == list_id)
+        .values(name=name, version=LIST.version + 1, updated_at=utcnow())
+    )
+    await record(connection, actor, "list.rename", "List", list_id, diff={"name": name})
+
+
+async def delete_list(connection: AsyncConnection, actor: Viewer, list_id: int) -> None:
+    await connection.execute(list_items.delete().where(ITEM.list_id == list_id))
+    await connection.execute(lists.delete().where(LIST.id == list_id))
+    await record(connection, actor, "list.delete", "List", list_id)
+
+
+async def _length(connection: AsyncConnection, list_id: int) -> int:
+    return (
+        await connection.execute(
+            sa.select(sa.func.count()).select_from(list_items).where(ITEM.list_id == list_id)
+        )
+    ).scalar_one()
+
+
+async def _lock_list(connection: AsyncConnection, list_id: int) -> None:
+    """Serialise concurrent edits of one list's order: bump its version under a row lock."""
+    await connection.execute(
+        lists.update().where(LIST.id == list_id).values(version=LIST.version + 1, updated_at=utcnow())
+    )
+
+
+async def add_item(
+    connection: AsyncConnection,
+    actor: Viewer,
+    list_id: int,
+    content_id: int,
+    position: int | None,
+    note: str | None,
+) -> int:
+    await _lock_list(connection, list_id)
+    length = await _length(connection, list_id)
+    position = length if position is None else max(0, min(position, length))
+    await connection.execute(
+        list_items.update()
+        .where(ITEM.list_id == list_id, ITEM.position >= position)
+        .values(position=ITEM.position + 1)
+    )
+    now = utcnow()
+    item_id = (
+        await connection.execute(
+            list_items.insert()
+            .values(
+                list_id=list_id,
+                content_id=content_id,
+                position=position,
+                note=note,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(ITEM.id)
+        )
+    ).scalar_one()
+    await record(
+        connection,
+        actor,
+        "list_item.add",
+        "ListItem",
+        item_id,
+        diff={"list_id": list_id, "content_id": content_id, "position": position},
+    )
+    return item_id
+
+
+async def move_item(
+    connection: AsyncConnection, actor: Viewer, item_id: int, list_id: int, position: int
+) -> None:
+    await _lock_list(connection, list_id)
+    current = (await connection.execute(sa.select(ITEM.position).where(ITEM.id == item_id))).scalar_one()
+    position = max(0, min(position, await _length(connection, list_id) - 1))
+    if position == current:
+        return
+    if position > current:
+        shift = sa.and_(ITEM.position > current, ITEM.position <= position)
+        await connection.execute(
+            list_items.update().where(ITEM.list_id == list_id, shift).values(position=ITEM.position - 1)
+        )
+    else:
+        shift = sa.and_(ITEM.position >= position, ITEM.position < current)
+        await connection.execute(
+            list_items.update().where(ITEM.list_id == list_id, shift).values(position=ITEM.position + 1)
+        )
+    await connection.execute(
+        list_items.update()
+        .where(ITEM.id == item_id)
+        .values(position=position, version=ITEM.version + 1, updated_at=utcnow())
+    )
+    await record(
+        connection,
+        actor,
+        "list_item.move",
+        "ListItem",
+        item_id,
+        diff={"from": current, "to": position},
+    )
+
+
+async def remove_item(connection: AsyncConnection, actor: Viewer, item_id: int, list_id: int) -> None:
+    await _lock_list(connection, list_id)
+    position = (await connection.execute(sa.select(ITEM.position).where(ITEM.id == item_id))).scalar_one()
+    await connection.execute(list_items.delete().where(ITEM.id == item_id))
+    await connection.execute(
+        list_items.update()
+        .where(ITEM.list_id == list_id, ITEM.position > position)
+        .values(position=ITEM.position - 1)
+    )
+    await record(connection, actor, "list_item.remove", "ListItem", item_id, diff={"list_id": list_id})
+
+
+async def update_item_note(
+    connection: AsyncConnection, actor: Viewer, item_id: int, note: str | None, version: int
+) -> bool:
+    """Write a note only over the version the client read (R17). False: it moved on."""
+    result = await connection.execute(
+        list_items.update()
+        .where(ITEM.id == item_id, ITEM.version == version)
+        .values(note=note, version=ITEM.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return False
+    await record(connection, actor, "list_item.note", "ListItem", item_id, diff={"note": note})
+    return True
+
+
+async def create_content(
+    connection: AsyncConnection, actor: Viewer, title: str, kind: str, reference: str
+) -> int:
+    content_id = (
+        await connection.execute(
+            contents.insert()
+            .values(title=title, kind=kind, reference=reference, created_at=utcnow())
+            .returning(CONTENT.id)
+        )
+    ).scalar_one()
+    await record(
+        connection,
+        actor,
+        "content.create",
+        "Content",
+        content_id,
+        diff={"title": title, "kind": kind},
+    )
+    return content_id
+
+
+def through_managed_meeting(scope: Scope, list_id: int) -> sa.Select:
+    """Whether a list is attached to a meeting the viewer may manage: the way an SC reaches,
+    and may annotate, an AM's BUYER list (R9, R11)."""
+    from db.tables import meeting_lists, meetings
+
+    return (
+        sa.select(meeting_lists.c.list_id)
+        .join(meetings, meetings.c.id == meeting_lists.c.meeting_id)
+        .where(meeting_lists.c.list_id == list_id, scope.managed_meetings())
+        .limit(1)
+    )

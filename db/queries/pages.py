@@ -1,0 +1,155 @@
+"""Keyset pagination, for one list or for many parents' lists in one statement.
+
+A page is ordered by a sort key ending in the primary key, and its cursor is the
+sort key of its last row, so a page never repeats or skips rows when rows are
+added before it (unlike offsets). Nested connections (an AM's buyers for each
+of 200 AMs) page every parent at once with ROW_NUMBER() OVER (PARTITION BY
+parent): one statement however many parents there are.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+
+from db.session import RequestDatabase
+from permissions.scope import Scope
+from salescoord.errors import BadUserInput
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """`first` rows after the row whose sort key is `after` (decoded from the cursor)."""
+
+    first: int
+    after: tuple[Any, ...] | None = None
+
+    @classmethod
+    def parse(cls, first: int, after: str | None) -> PageRequest:
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}.", field="first")
+        return cls(first, decode_cursor(after) if after is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[Row[Any]]
+    has_next: bool
+    sort_keys: Sequence[str]  # the names of the sort columns, to build each row's cursor
+
+    def cursor(self, row: Row[Any]) -> str:
+        return encode_cursor(tuple(getattr(row, key) for key in self.sort_keys))
+
+
+EMPTY_PAGE = Page((), False, ())
+
+
+def encode_cursor(key: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ...]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeError) as error:
+        raise BadUserInput("Malformed cursor.", field="after") from error
+    if (
+        not isinstance(key, list)
+        or not key
+        or not all(isinstance(part, str | int) and not isinstance(part, bool) for part in key)
+    ):
+        raise BadUserInput("Malformed cursor.", field="after")
+    return tuple(key)
+
+
+def _after(order: Sequence[sa.ColumnElement[Any]], page: PageRequest) -> sa.ColumnElement[bool]:
+    if page.after is None:
+        return sa.true()
+    if len(page.after) != len(order):
+        raise BadUserInput("Malformed cursor.", field="after")
+    return sa.tuple_(*order) > sa.tuple_(*page.after)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Children of many parents, for a nested connection.
+
+    `build(scope, parent_ids)` returns the scoped statement selecting the child columns and
+    the column that names each row's parent; `order` ends in a unique column.
+    """
+
+    name: str
+    build: Callable[[Scope, Sequence[Any]], tuple[sa.Select, sa.ColumnElement[Any]]]
+    order: tuple[sa.ColumnElement[Any], ...]
+
+
+async def fetch_page(
+    db: RequestDatabase,
+    statement: sa.Select,
+    order: Sequence[sa.ColumnElement[Any]],
+    page: PageRequest,
+) -> Page:
+    """One page of `statement`, ordered by `order` (which must end in a unique column)."""
+    rows = await db.fetch(statement.where(_after(order, page)).order_by(*order).limit(page.first + 1))
+    return Page(rows[: page.first], len(rows) > page.first, [c.key for c in order])
+
+
+async def fetch_child_pages(
+    db: RequestDatabase,
+    statement: sa.Select,
+    parent: sa.ColumnElement[Any],
+    order: Sequence[sa.ColumnElement[Any]],
+    page: PageRequest,
+    parent_ids: Sequence[Any],
+) -> dict[Any, Page]:
+    """The same page of children for each parent of `parent_ids`, in one statement."""
+    numbered = (
+        statement.add_columns(
+            parent.label("parent_key"),
+            sa.func.row_number().over(partition_by=parent, order_by=list(order)).label("row_number"),
+        )
+        .where(parent.in_(parent_ids), _after(order, page))
+        .subquery("numbered")
+    )
+    rows = await db.fetch(
+        sa.select(numbered)
+        .where(numbered.c.row_number <= page.first + 1)
+        .order_by(numbered.c.parent_key, numbered.c.row_number)
+    )
+    by_parent: dict[Any, list[Row[Any]]] = defaultdict(list)
+    for row in rows:
+        by_parent[row.parent_key].append(row)
+    keys = [c.key for c in order]
+    return {
+        parent_id: Page(
+            tuple(by_parent[parent_id][: page.first]), len(by_parent[parent_id]) > page.first, keys
+        )
+        for parent_id in parent_ids
+    }
+
+
+async def count_children(
+    db: RequestDatabase,
+    statement: sa.Select,
+    parent: sa.ColumnElement[Any],
+    parent_ids: Sequence[Any],
+) -> dict[Any, int]:
+    """How many children each parent has, in one statement (GROUP BY parent)."""
+    counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(parent_ids))
+    inner = counted.subquery("counted")
+    rows = await db.fetch(sa.select(inner.c.parent_key, sa.func.count()).group_by(inner.c.parent_key))
+    counts = dict(rows)
+    return {parent_id: counts.get(parent_id, 0) for parent_id in parent_ids}
+
+
+async def count(db: RequestDatabase, statement: sa.Select) -> int:
+    return await db.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))

@@ -1,0 +1,258 @@
+"""Users, roles and the AM ↔ SC and AM ↔ territory links: reads through the scope, and the
+administrators' writes (R5, R14)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models.base import utcnow
+from db.queries.audit import record
+from db.queries.pages import Relation
+from db.tables import am_coordinators, am_territories, roles, users
+from permissions.enums import Permission, RoleName
+from permissions.scope import Scope, associations
+from permissions.viewer import Viewer
+from salescoord.errors import BadUserInput, Conflict
+
+USER = users.c
+USER_COLUMNS = [c for c in users.c if c.key != "password_hash"]
+USER_ORDER = (USER.name, USER.id)
+
+
+def users_statement(scope: Scope) -> sa.Select:
+    return sa.select(*USER_COLUMNS).where(scope.users())
+
+
+def search_users(scope: Scope, *, role: RoleName | None = None, search: str | None = None) -> sa.Select:
+    """Users in scope, optionally of one role and matching a name or email fragment
+    (the searchable dropdown of R5)."""
+    statement = users_statement(scope)
+    if role is not None:
+        statement = statement.where(USER.role == role)
+    if search:
+        pattern = f"%{_escape_like(search.lower())}%"
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(USER.name).like(pattern, escape="\\"),
+                USER.email.like(pattern, escape="\\"),
+            )
+        )
+    return statement
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- relations for nested connections -----------------------------------------------------
+def _coordinators(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    statement = users_statement(scope).join(am_coordinators, am_coordinators.c.sc_id == USER.id)
+    return statement, am_coordinators.c.am_id
+
+
+def _account_managers(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    statement = users_statement(scope).join(am_coordinators, am_coordinators.c.am_id == USER.id)
+    return statement, am_coordinators.c.sc_id
+
+
+def _associated_buyers(scope: Scope, parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    parent_ams = users.alias("parent_am")
+    am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(parents))
+    pairs = associations(am_ids, "parent_buyers")
+    statement = users_statement(scope).join(pairs, pairs.c.buyer_id == USER.id)
+    return statement, pairs.c.am_id
+
+
+def _buyers_of_company(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    return users_statement(scope).where(USER.role == RoleName.BUYER), USER.company_id
+
+
+COORDINATORS_BY_ACCOUNT_MANAGER = Relation("coordinators_by_am", _coordinators, USER_ORDER)
+ACCOUNT_MANAGERS_BY_COORDINATOR = Relation("ams_by_coordinator", _account_managers, USER_ORDER)
+BUYERS_BY_ACCOUNT_MANAGER = Relation("buyers_by_am", _associated_buyers, USER_ORDER)
+BUYERS_BY_COMPANY = Relation("buyers_by_company", _buyers_of_company, USER_ORDER)
+
+
+# -- sign-in ------------------------------------------------------------------------------
+VIEWER_STATEMENT = sa.select(
+    USER.id, USER.email, USER.name, USER.role, USER.active, USER.password_hash, roles.c.permissions
+).join(roles, roles.c.name == USER.role)
+
+
+def viewer_from_row(row: Any, channel: Any) -> Viewer:
+    known = {p.value for p in Permission}
+    return Viewer(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=RoleName(row.role),
+        permissions=frozenset(Permission(p) for p in row.permissions if p in known),
+        channel=channel,
+    )
+
+
+def viewer_by_id(user_id: int) -> sa.Select:
+    return VIEWER_STATEMENT.where(USER.id == user_id, USER.active.is_(True))
+
+
+def account_by_email(email: str) -> sa.Select:
+    return VIEWER_STATEMENT.where(USER.email == email.strip().lower())
+
+
+# -- writes -------------------------------------------------------------------------------
+async def _role_of(connection: AsyncConnection, user_id: int) -> str | None:
+    return (await connection.execute(sa.select(USER.role).where(USER.id == user_id))).scalar()
+
+
+async def create_user(connection: AsyncConnection, actor: Viewer, values: dict[str, Any]) -> int:
+    values = {**values, "email": values["email"].lower()}
+    taken = await connection.execute(sa.select(USER.id).where(USER.email == values["email"]))
+    if taken.first() is not None:
+        raise Conflict("A user with that email exists.", field="email")
+    now = utcnow()
+    user_id = (
+        await connection.execute(
+            users.insert().values(**values, created_at=now, updated_at=now).returning(USER.id)
+        )
+    ).scalar_one()
+    await record(
+        connection,
+        actor,
+        "user.create",
+        "User",
+        user_id,
+        diff={k: v for k, v in values.items() if k != "password_hash"},
+    )
+    return user_id
+
+
+async def update_user(
+    connection: AsyncConnection, actor: Viewer, user_id: int, changes: dict[str, Any]
+) -> None:
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+        taken = await connection.execute(
+            sa.select(USER.id).where(USER.email == changes["email"], USER.id != user_id)
+        )
+        if taken.first() is not None:
+            raise Conflict("A user with that email exists.", field="email")
+    await connection.execute(users.update().where(USER.id == user_id).values(**changes, updated_at=utcnow()))
+    await record(
+        connection,
+        actor,
+        "user.update",
+        "User",
+        user_id,
+        diff={k: v for k, v in changes.items() if k != "password_hash"},
+    )
+
+
+async def require_role(connection: AsyncConnection, user_id: int, role: RoleName, field: str) -> None:
+    if await _role_of(connection, user_id) != role:
+        raise BadUserInput(f"That user is not a {role.value}.", field=field)
+
+
+async def link_coordinators(
+    connection: AsyncConnection, actor: Viewer, am_id: int, sc_ids: Sequence[int], link: bool
+) -> None:
+    """Assign (or unassign) SCs to an AM (R5); takes effect on the next request (R2)."""
+    await require_role(connection, am_id, RoleName.ACCOUNT_MANAGER, "accountManagerId")
+    for sc_id in sc_ids:
+        await require_role(connection, sc_id, RoleName.SALES_COORDINATOR, "coordinatorIds")
+    existing = set(
+        (
+            await connection.execute(
+                sa.select(am_coordinators.c.sc_id).where(am_coordinators.c.am_id == am_id)
+            )
+        ).scalars()
+    )
+    if link:
+        new = [sc for sc in dict.fromkeys(sc_ids) if sc not in existing]
+        if new:
+            await connection.execute(
+                am_coordinators.insert(),
+                [{"am_id": am_id, "sc_id": sc, "created_at": utcnow()} for sc in new],
+            )
+    else:
+        await connection.execute(
+            am_coordinators.delete().where(
+                am_coordinators.c.am_id == am_id, am_coordinators.c.sc_id.in_(sc_ids)
+            )
+        )
+    await record(
+        connection,
+        actor,
+        "coordinators.assign" if link else "coordinators.unassign",
+        "User",
+        am_id,
+        on_behalf_of=am_id,
+        diff={"coordinators": list(sc_ids)},
+    )
+
+
+async def link_territories(
+    connection: AsyncConnection,
+    actor: Viewer,
+    am_id: int,
+    territory_ids: Sequence[int],
+    link: bool,
+) -> None:
+    await require_role(connection, am_id, RoleName.ACCOUNT_MANAGER, "accountManagerId")
+    existing = set(
+        (
+            await connection.execute(
+                sa.select(am_territories.c.territory_id).where(am_territories.c.am_id == am_id)
+            )
+        ).scalars()
+    )
+    if link:
+        new = [t for t in dict.fromkeys(territory_ids) if t not in existing]
+        if new:
+            await connection.execute(
+                am_territories.insert(),
+                [{"am_id": am_id, "territory_id": t, "created_at": utcnow()} for t in new],
+            )
+    else:
+        await connection.execute(
+            am_territories.delete().where(
+                am_territories.c.am_id == am_id, am_territories.c.territory_id.in_(territory_ids)
+            )
+        )
+    await record(
+        connection,
+        actor,
+        "territories.assign" if link else "territories.unassign",
+        "User",
+        am_id,
+        on_behalf_of=am_id,
+        diff={"territories": list(territory_ids)},
+    )
+
+
+async def set_role_permissions(
+    connection: AsyncConnection, actor: Viewer, role: RoleName, permissions: Sequence[Permission]
+) -> None:
+    """Edit a role at run time; every holder's next request sees it (R14)."""
+    values = sorted({p.value for p in permissions})
+    await connection.execute(
+        roles.update().where(roles.c.name == role).values(permissions=values, updated_at=utcnow())
+    )
+    await record(
+        connection,
+        actor,
+        "role.permissions",
+        "Role",
+        None,
+        diff={
+            "role": role.value,
+            "permissions": values,
+        },
+    )
+
+
+def roles_statement() -> sa.Select:
+    return sa.select(roles.c.name, roles.c.permissions).order_by(roles.c.name)

@@ -1,0 +1,92 @@
+"""Permission classes for fields. Each prints its directive in schema.graphql (R15).
+
+Attach them as an extension, never with `permission_classes=` (that prints nothing):
+
+    @strawberry.field(extensions=[guard(HasPermission(Permission.MANAGE_USERS))])
+    def users(...): ...
+
+Guards decide *whether* a field may run; which rows it returns is the scope's
+job (`permissions.scope`), applied in SQL by every query behind the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from permissions.enums import Permission
+from salescoord.errors import Forbidden, Unauthenticated
+from schema import directives
+from schema.enums import ScopeBasis
+
+
+def _viewer(info: Info) -> Any:
+    return info.context.viewer
+
+
+def _signed_in(info: Info) -> Any:
+    """The viewer; anonymous callers are refused before any other check (R4). Guard
+    instances are shared by all requests, so nothing about one call is kept on them."""
+    viewer = info.context.viewer
+    if viewer is None:
+        raise Unauthenticated()
+    return viewer
+
+
+class IsAuthenticated(BasePermission):
+    """Any signed-in user (R4).
+
+    >>> guard(IsAuthenticated())  # prints @authenticated
+    """
+
+    _schema_directive = directives.Authenticated()
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return _viewer(info) is not None
+
+    def on_unauthorized(self) -> None:
+        raise Unauthenticated()
+
+
+class HasPermission(BasePermission):
+    """A permission flag of the viewer's role, read fresh on every request (R14).
+
+    >>> guard(HasPermission(Permission.MANAGE_USERS))  # @requires(permission: MANAGE_USERS)
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+        self._schema_directive = directives.Requires(permission=permission)
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return _signed_in(info).can(self.permission)
+
+    def on_unauthorized(self) -> None:
+        raise Forbidden(f"Needs the {self.permission.value} permission.")
+
+
+class ScopedBy(BasePermission):
+    """Marks a field whose rows come through the viewer's scope, and requires a viewer.
+
+    >>> guard(ScopedBy(ScopeBasis.ACCOUNT_MANAGER))  # @scoped(by: ACCOUNT_MANAGER)
+    """
+
+    def __init__(self, basis: ScopeBasis) -> None:
+        self.basis = basis
+        self._schema_directive = directives.Scoped(by=basis)
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return _viewer(info) is not None
+
+    def on_unauthorized(self) -> None:
+        raise Unauthenticated()
+
+
+def guard(*permissions: BasePermission) -> PermissionExtension:
+    return PermissionExtension(permissions=list(permissions))
+
+
+def scoped(basis: ScopeBasis = ScopeBasis.ACCOUNT_MANAGER) -> PermissionExtension:
+    return guard(ScopedBy(basis))

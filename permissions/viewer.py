@@ -1,0 +1,24 @@
+"""Who is asking: the signed-in user as loaded at the start of each request (R14)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from permissions.enums import Channel, Permission, RoleName
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    id: int
+    email: str
+    name: str
+    role: RoleName
+    permissions: frozenset[Permission]
+    channel: Channel = Channel.WEB
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is RoleName.ADMIN

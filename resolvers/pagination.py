@@ -1,0 +1,43 @@
+"""Connections from the scoped statements of `db.queries`, top-level and nested."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from strawberry.types import Info
+
+from db.queries.pages import PageRequest, Relation, count, fetch_page
+from schema.pagination import Connection, connection
+
+NodeT = TypeVar("NodeT")
+
+
+async def top_connection(
+    info: Info,
+    statement: sa.Select,
+    order: Sequence[sa.ColumnElement[Any]],
+    first: int,
+    after: str | None,
+    build: Callable[[Any], NodeT],
+) -> Connection[NodeT]:
+    request = PageRequest.parse(first, after)
+    db = info.context.db
+    page = await fetch_page(db, statement, order, request)
+    return connection(page, build, lambda: count(db, statement))
+
+
+async def child_connection(
+    info: Info,
+    relation: Relation,
+    parent_id: Any,
+    first: int,
+    after: str | None,
+    build: Callable[[Any], NodeT],
+) -> Connection[NodeT]:
+    """A nested connection: batched with every sibling parent's into one statement."""
+    request = PageRequest.parse(first, after)
+    loaders = info.context.loaders
+    page = await loaders.pages(relation).load((parent_id, request))
+    return connection(page, build, lambda: loaders.counts(relation).load(parent_id))

@@ -1,0 +1,186 @@
+"""Users and roles: the viewer, the searchable user list, and administration (R5, R14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from db.queries import people as queries
+from permissions.enums import Permission as Permissions
+from permissions.enums import RoleName as Roles
+from resolvers import inputs
+from resolvers.lookups import visible_row
+from resolvers.pagination import top_connection
+from salescoord.errors import BadUserInput
+from salescoord.passwords import hash_password
+from schema.pagination import Connection
+from schema.types.people import Role, User
+
+
+async def viewer(info: Info) -> User:
+    row = await info.context.loaders.user_by_id.load(info.context.viewer.id)
+    return User.from_row(row)
+
+
+async def users(
+    info: Info, first: int, after: str | None, role: Roles | None, search: str | None
+) -> Connection[User]:
+    if search is not None and len(search) > 200:
+        raise BadUserInput("search is longer than 200 characters.", field="search")
+    statement = queries.search_users(info.context.scope, role=role, search=search)
+    return await top_connection(info, statement, queries.USER_ORDER, first, after, User.from_row)
+
+
+async def roles(info: Info) -> list[Role]:
+    rows = await info.context.db.fetch(queries.roles_statement())
+    return [_role(row) for row in rows]
+
+
+def _role(row: Any) -> Role:
+    known = {p.value for p in Permissions}
+    return Role(
+        name=Roles(row.name),
+        permissions=[Permissions(p) for p in row.permissions if p in known],
+    )
+
+
+async def _reload_user(info: Info, user_id: int) -> User | None:
+    """The written user as the viewer now sees them (null if outside their scope)."""
+    info.context.refresh()
+    row = await info.context.loaders.user_by_id.load(user_id)
+    return User.from_row(row) if row else None
+
+
+async def _optional_user(info: Info, global_id: str | None, field: str, role: Roles) -> int | None:
+    if global_id is None:
+        return None
+    row = await visible_row(info, global_id, "User", field)
+    if row.role != role:
+        raise BadUserInput(f"{field} must name a {role.value}.", field=field)
+    return row.id
+
+
+async def _buyer_links(
+    info: Info, role: Roles, company_id: str | None, direct_am_id: str | None
+) -> dict[str, Any]:
+    """A buyer needs a company and may have a direct AM; other roles have neither."""
+    if role is not Roles.BUYER:
+        if company_id is not None or direct_am_id is not None:
+            raise BadUserInput("Only buyers have a company or a direct AM.", field="companyId")
+        return {"company_id": None, "direct_am_id": None}
+    if company_id is None:
+        raise BadUserInput("A buyer needs a company.", field="companyId")
+    company = await visible_row(info, company_id, "Company", "companyId")
+    return {
+        "company_id": company.id,
+        "direct_am_id": await _optional_user(
+            info, direct_am_id, "directAccountManagerId", Roles.ACCOUNT_MANAGER
+        ),
+    }
+
+
+async def create_user(
+    info: Info,
+    email: str,
+    name: str,
+    role: Roles,
+    password: str | None,
+    company_id: str | None,
+    direct_account_manager_id: str | None,
+) -> User | None:
+    values: dict[str, Any] = {
+        "email": inputs.email(email),
+        "name": inputs.text(name, "name"),
+        "role": role,
+        "password_hash": hash_password(inputs.password(password)) if password else None,
+        **await _buyer_links(info, role, company_id, direct_account_manager_id),
+    }
+    async with info.context.db.transaction() as connection:
+        user_id = await queries.create_user(connection, info.context.viewer, values)
+    return await _reload_user(info, user_id)
+
+
+async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | None:
+    """Apply the fields the client set; `null` clears a company or direct AM."""
+    row = await visible_row(info, id, "User", "id")
+    values: dict[str, Any] = {}
+    if changes.get("name") is not strawberry.UNSET:
+        values["name"] = inputs.text(changes["name"], "name")
+    if changes.get("email") is not strawberry.UNSET:
+        values["email"] = inputs.email(changes["email"])
+    if changes.get("active") is not strawberry.UNSET:
+        values["active"] = bool(changes["active"])
+    if changes.get("password") is not strawberry.UNSET:
+        values["password_hash"] = hash_password(inputs.password(changes["password"]))
+    role = Roles(row.role)
+    if changes.get("role") is not strawberry.UNSET:
+        values["role"] = role = Roles(changes["role"])
+    company = changes.get("company_id", strawberry.UNSET)
+    direct_am = changes.get("direct_account_manager_id", strawberry.UNSET)
+    if role is not Roles(row.role) or company is not strawberry.UNSET or direct_am is not strawberry.UNSET:
+        current_company = _encode("Company", row.company_id)
+        current_am = _encode("User", row.direct_am_id)
+        values.update(
+            await _buyer_links(
+                info,
+                role,
+                current_company if company is strawberry.UNSET else company,
+                current_am if direct_am is strawberry.UNSET else direct_am,
+            )
+        )
+    if not values:
+        raise BadUserInput("Nothing to change.", field="input")
+    async with info.context.db.transaction() as connection:
+        await queries.update_user(connection, info.context.viewer, row.id, values)
+    return await _reload_user(info, row.id)
+
+
+def _encode(type_name: str, pk: int | None) -> str | None:
+    from schema.ids import encode_id
+
+    return encode_id(type_name, pk) if pk is not None else None
+
+
+async def _account_manager(info: Info, global_id: str) -> Any:
+    row = await visible_row(info, global_id, "User", "accountManagerId")
+    if row.role != Roles.ACCOUNT_MANAGER:
+        raise BadUserInput("accountManagerId must name an ACCOUNT_MANAGER.", field="accountManagerId")
+    return row
+
+
+async def link_coordinators(
+    info: Info, account_manager_id: str, coordinator_ids: list[str], link: bool
+) -> User | None:
+    coordinator_ids = inputs.unique(coordinator_ids, "coordinatorIds")
+    am = await _account_manager(info, account_manager_id)
+    sc_ids = []
+    for global_id in coordinator_ids:
+        row = await visible_row(info, global_id, "User", "coordinatorIds")
+        if row.role != Roles.SALES_COORDINATOR:
+            raise BadUserInput("coordinatorIds must name SALES_COORDINATORs.", field="coordinatorIds")
+        sc_ids.append(row.id)
+    async with info.context.db.transaction() as connection:
+        await queries.link_coordinators(connection, info.context.viewer, am.id, sc_ids, link)
+    return await _reload_user(info, am.id)
+
+
+async def link_territories(
+    info: Info, account_manager_id: str, territory_ids: list[str], link: bool
+) -> User | None:
+    territory_ids = inputs.unique(territory_ids, "territoryIds")
+    am = await _account_manager(info, account_manager_id)
+    ids = [
+        (await visible_row(info, global_id, "Territory", "territoryIds")).id for global_id in territory_ids
+    ]
+    async with info.context.db.transaction() as connection:
+        await queries.link_territories(connection, info.context.viewer, am.id, ids, link)
+    return await _reload_user(info, am.id)
+
+
+async def set_role_permissions(info: Info, role: Roles, permissions: list[Permissions]) -> Role:
+    async with info.context.db.transaction() as connection:
+        await queries.set_role_permissions(connection, info.context.viewer, role, permissions)
+    rows = await info.context.db.fetch(queries.roles_statement())
+    return next(_role(row) for row in rows if row.name == role)

@@ -1,0 +1,76 @@
+"""One request's context: who asks, their scope, the database connection and the loaders.
+Built fresh for every request, so nothing about one caller outlives their request (R3, R14)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.loaders import Loaders
+from db.queries.people import viewer_by_id, viewer_from_row
+from db.session import RequestDatabase
+from permissions.scope import Scope
+from permissions.viewer import Viewer
+from salescoord.settings import Settings
+from salescoord.tokens import read_token
+
+
+@dataclass
+class Context:
+    db: RequestDatabase
+    settings: Settings
+    viewer: Viewer | None
+    scope: Scope
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def refresh(self) -> None:
+        """After a write: later reads of this request see the new rows."""
+        self.loaders.clear()
+
+    def become(self, viewer: Viewer) -> None:
+        """After signing in: the rest of the request (the payload) reads as that user."""
+        self.viewer = viewer
+        self.scope = Scope(viewer)
+        self.loaders = Loaders(self.db, self.scope)
+
+
+def bearer_token(headers: Any) -> str | None:
+    value = headers.get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def load_viewer(db: RequestDatabase, settings: Settings, token: str | None) -> Viewer | None:
+    """The signed-in user, read from the database on every request: a deactivated user or a
+    changed role counts at once (R14). An invalid or expired token reads as anonymous."""
+    if not token:
+        return None
+    claims = read_token(settings, token)
+    if claims is None:
+        return None
+    row = await db.fetch_one(viewer_by_id(claims.user_id))
+    return viewer_from_row(row, claims.channel) if row is not None else None
+
+
+async def build_context(
+    db: RequestDatabase,
+    settings: Settings,
+    token: str | None,
+    request: Any = None,
+    response: Any = None,
+) -> Context:
+    viewer = await load_viewer(db, settings, token)
+    scope = Scope(viewer)
+    return Context(
+        db=db,
+        settings=settings,
+        viewer=viewer,
+        scope=scope,
+        loaders=Loaders(db, scope),
+        request=request,
+        response=response,
+    )

@@ -1,0 +1,61 @@
+"""Signed bearer tokens (JWT, HS256) naming the user and the channel (WEB or APP, R10).
+
+The first signing key signs; every configured key verifies, so a key can be
+rotated by prepending the new one and dropping the old one a token lifetime later.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from permissions.enums import Channel
+from salescoord.settings import Settings
+
+ALGORITHM = "HS256"
+ISSUER = "salescoord"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    channel: Channel
+    expires_at: int
+
+
+def issue_token(settings: Settings, user_id: int, channel: Channel) -> tuple[str, int]:
+    ttl = settings.app_token_ttl_seconds if channel is Channel.APP else settings.web_token_ttl_seconds
+    now = int(time.time())
+    expires_at = now + ttl
+    payload = {
+        "sub": str(user_id),
+        "ch": channel.value,
+        "iat": now,
+        "exp": expires_at,
+        "iss": ISSUER,
+    }
+    return jwt.encode(payload, settings.secret_keys[0], algorithm=ALGORITHM), expires_at
+
+
+def read_token(settings: Settings, token: str) -> TokenClaims | None:
+    """The claims of a valid, unexpired token signed by any configured key; else None."""
+    for key in settings.secret_keys:
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["sub", "exp", "ch"]},
+            )
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError:
+            return None
+        try:
+            return TokenClaims(int(payload["sub"]), Channel(payload["ch"]), int(payload["exp"]))
+        except (ValueError, KeyError):
+            return None
+    return None

@@ -1,0 +1,41 @@
+"""GraphQL enums. Role, permission and channel names are the Python enums of `permissions`,
+so the database, the guards and the schema spell them the same way."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+
+from permissions import enums
+
+Permission = strawberry.enum(enums.Permission, name="Permission")
+RoleName = strawberry.enum(enums.RoleName, name="RoleName")
+Channel = strawberry.enum(enums.Channel, name="Channel")
+
+
+@strawberry.enum
+class ListKind(StrEnum):
+    PERSONAL = "PERSONAL"
+    GLOBAL = "GLOBAL"
+    BUYER = "BUYER"
+
+
+@strawberry.enum
+class ContentKind(StrEnum):
+    PRODUCT = "PRODUCT"
+    LOOKBOOK = "LOOKBOOK"
+    VIDEO = "VIDEO"
+    DOCUMENT = "DOCUMENT"
+
+
+@strawberry.enum(description="The relationship whose scope filters a field's rows (R1-R3, R11).")
+class ScopeBasis(StrEnum):
+    ACCOUNT_MANAGER = "ACCOUNT_MANAGER"
+    """Rows reached through the viewer's AMs: direct and territory associations (R1, R2)."""
+    LISTS_SECTION = "LISTS_SECTION"
+    """Own lists, GLOBAL lists, and for a buyer the lists shared with them (R11)."""
+    MEETING = "MEETING"
+    """Lists reached through a meeting the viewer may manage (R9, R11)."""
+    CATALOGUE = "CATALOGUE"
+    """Content: the whole catalogue for staff, shared items for a buyer (R13)."""

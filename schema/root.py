@@ -1,0 +1,63 @@
+"""The schema: the root Query and Mutation composed from each domain's fields."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from permissions.guards import scoped
+from resolvers import node as resolve_node
+from schema.auth import AuthMutation
+from schema.errors import ErrorCodes
+from schema.lists import ListsMutation, ListsQuery
+from schema.node import Node
+from schema.people import PeopleMutation, PeopleQuery
+from schema.places import PlacesMutation, PlacesQuery
+from schema.types.lists import Content, List, ListItem
+from schema.types.people import User
+from schema.types.places import Company, Territory
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(
+        extensions=[scoped()],
+        description="Any object by global id; one you may not see answers null, like a missing one.",
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node.node(info, id)
+
+    @strawberry.field(extensions=[scoped()], description="Up to 100 objects by global id.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return await resolve_node.nodes(info, ids)
+
+
+@strawberry.type
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list, execution_context: object = None) -> None:
+        """`ErrorCodes` logs what is unexpected, with its stack; a client's mistake is no
+        server error and is not logged."""
+
+
+def build_schema() -> strawberry.Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[User, Company, Territory, List, ListItem, Content],
+        extensions=[ErrorCodes, ParserCache, ValidationCache],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,113 @@
+"""Lists, their items, and content (R11, R13)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from db.queries import lists as queries
+from permissions.guards import scoped
+from resolvers.pagination import child_connection
+from schema.enums import ContentKind, ListKind, ScopeBasis
+from schema.ids import encode_id
+from schema.node import Node
+from schema.pagination import Connection
+from schema.types.people import PAGE, User
+
+
+@strawberry.type(description="Something a buyer can be shown: a product, lookbook, video or document.")
+class Content(Node):
+    id: strawberry.ID
+    title: str
+    kind: ContentKind
+    reference: str = strawberry.field(description="A SKU or a URL.")
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Content:
+        return cls(
+            id=encode_id("Content", row.id),
+            title=row.title,
+            kind=ContentKind(row.kind),
+            reference=row.reference,
+            pk=row.id,
+        )
+
+
+@strawberry.type(description="A PERSONAL, GLOBAL or BUYER list of content, in order.")
+class List(Node):
+    id: strawberry.ID
+    name: str
+    kind: ListKind
+    version: int
+    updated_at: datetime
+    pk: strawberry.Private[int]
+    owner_id: strawberry.Private[int]
+    buyer_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> List:
+        return cls(
+            id=encode_id("List", row.id),
+            name=row.name,
+            kind=ListKind(row.kind),
+            version=row.version,
+            updated_at=row.updated_at,
+            pk=row.id,
+            owner_id=row.owner_id,
+            buyer_id=row.buyer_id,
+        )
+
+    @strawberry.field(extensions=[scoped()])
+    async def owner(self, info: Info) -> User | None:
+        row = await info.context.loaders.user_by_id.load(self.owner_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(extensions=[scoped()], description="The buyer a BUYER list is for.")
+    async def buyer(self, info: Info) -> User | None:
+        if self.buyer_id is None:
+            return None
+        row = await info.context.loaders.user_by_id.load(self.buyer_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(extensions=[scoped(ScopeBasis.LISTS_SECTION)])
+    async def items(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
+        return await child_connection(info, queries.ITEMS_BY_LIST, self.pk, first, after, ListItem.from_row)
+
+
+@strawberry.type(description="One entry of a list: content at a position, with a note (R17).")
+class ListItem(Node):
+    id: strawberry.ID
+    position: int
+    note: str | None
+    version: int
+    updated_at: datetime
+    pk: strawberry.Private[int]
+    list_id: strawberry.Private[int]
+    content_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> ListItem:
+        return cls(
+            id=encode_id("ListItem", row.id),
+            position=row.position,
+            note=row.note,
+            version=row.version,
+            updated_at=row.updated_at,
+            pk=row.id,
+            list_id=row.list_id,
+            content_id=row.content_id,
+        )
+
+    @strawberry.field(extensions=[scoped(ScopeBasis.LISTS_SECTION)])
+    async def list(self, info: Info) -> List | None:
+        row = await info.context.loaders.list_by_id.load(self.list_id)
+        return List.from_row(row) if row else None
+
+    @strawberry.field(extensions=[scoped(ScopeBasis.CATALOGUE)])
+    async def content(self, info: Info) -> Content | None:
+        row = await info.context.loaders.content_by_id.load(self.content_id)
+        return Content.from_row(row) if row else None
