@@ -1,0 +1,168 @@
+"""Every test runs on SQLite and on PostgreSQL: the `backend` fixture is parametrised.
+
+PostgreSQL is the one at TEST_DATABASE_URL (default: the local server's `test`
+database); each run creates and drops a database of its own beside it. Where it
+cannot be reached the PostgreSQL half is skipped, except with CI=true, where that
+is a failure: CI must prove both databases.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.migrate import upgrade_async
+from db.session import create_engine
+from permissions.enums import DEFAULT_PERMISSIONS
+from salescoord.app import attach_engine, create_app
+from salescoord.settings import Settings
+from tests.helpers import Client
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+TABLES_IN_DELETE_ORDER = [
+    "activities",
+    "audit_events",
+    "emails",
+    "notes",
+    "meeting_lists",
+    "meeting_attendees",
+    "meetings",
+    "list_items",
+    "lists",
+    "contents",
+    "registrations",
+    "account_manager_territories",
+    "account_manager_coordinators",
+    "users",
+    "companies",
+    "territories",
+]
+
+
+async def _create_pg_database() -> str:
+    url = make_url(PG_URL)
+    name = f"salescoord_test_{uuid.uuid4().hex[:10]}"
+    try:
+        connection = await asyncpg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+            timeout=5,
+        )
+    except (OSError, asyncpg.PostgresError) as error:
+        message = f"PostgreSQL at {url.host}:{url.port} is unreachable: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: both databases must run)", pytrace=False)
+        pytest.skip(message)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(database_url: str) -> None:
+    url = make_url(PG_URL)
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """(name, url, engine) of a freshly migrated database, shared by the tests of one backend."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = await _create_pg_database()
+    await upgrade_async(url)
+    engine = create_engine(url)
+    try:
+        yield request.param, url, engine
+    finally:
+        await engine.dispose()
+        if request.param == "postgresql":
+            await _drop_pg_database(url)
+
+
+@pytest.fixture
+async def engine(backend) -> AsyncIterator[AsyncEngine]:
+    """The backend's engine, emptied before the test (roles back to their defaults)."""
+    name, _, engine = backend
+    async with engine.begin() as connection:
+        if name == "postgresql":
+            await connection.execute(
+                sa.text(f"TRUNCATE {', '.join(TABLES_IN_DELETE_ORDER)} RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in TABLES_IN_DELETE_ORDER:
+                await connection.execute(sa.text(f"DELETE FROM {table}"))
+        for role, permissions in DEFAULT_PERMISSIONS.items():
+            await connection.execute(
+                sa.text("UPDATE roles SET permissions = :p WHERE name = :n").bindparams(
+                    sa.bindparam("p", type_=sa.JSON)
+                ),
+                {"p": sorted(p.value for p in permissions), "n": role.value},
+            )
+    yield engine
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    os.environ.setdefault("SALESCOORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    return Settings(database_url="unused", secret_keys=("test-secret-" + "x" * 40,))
+
+
+@pytest.fixture
+async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Client]:
+    """Real HTTP requests through the ASGI app, on the test's database."""
+    app = create_app(settings)
+    attach_engine(app, engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        yield Client(http, settings)
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine):
+    """Counts the SQL statements sent to the database while the test runs."""
+    counter = {"count": 0}
+
+    def count(*_args: object) -> None:
+        counter["count"] += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def make(engine: AsyncEngine):
+    from tests.helpers import Factory
+
+    return Factory(engine)

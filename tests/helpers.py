@@ -1,0 +1,211 @@
+"""A small GraphQL client for tests, and row factories that write straight to the tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.models.base import utcnow
+from db.tables import (
+    am_coordinators,
+    am_territories,
+    companies,
+    contents,
+    list_items,
+    lists,
+    meeting_lists,
+    meetings,
+    territories,
+    users,
+)
+from permissions.enums import Channel
+from salescoord.passwords import hash_password
+from salescoord.settings import Settings
+from salescoord.tokens import issue_token
+from schema.ids import encode_id
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+_serial = count(1)
+
+
+@dataclass
+class Client:
+    http: httpx.AsyncClient
+    settings: Settings
+
+    def token(self, user_id: int, channel: Channel = Channel.WEB) -> str:
+        return issue_token(self.settings, user_id, channel)[0]
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_user: int | None = None,
+        token: str | None = None,
+        channel: Channel = Channel.WEB,
+    ) -> dict[str, Any]:
+        if as_user is not None:
+            token = self.token(as_user, channel)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        return response.json()
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The `data` of a response that must have no errors."""
+        body = await self.post(query, variables, **kwargs)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [error["extensions"]["code"] for error in body.get("errors") or []]
+
+
+def gid(type_name: str, pk: int) -> str:
+    return encode_id(type_name, pk)
+
+
+class Factory:
+    """Rows for one test, written directly, so each test states its own world."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _insert(self, table: sa.Table, **values: Any) -> int:
+        async with self.engine.begin() as connection:
+            return (
+                await connection.execute(table.insert().values(**values).returning(table.c.id))
+            ).scalar_one()
+
+    async def _link(self, table: sa.Table, **values: Any) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(table.insert().values(**values, created_at=utcnow()))
+
+    async def execute(self, statement: sa.Executable) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def territory(self, name: str | None = None, parent: int | None = None) -> int:
+        return await self._insert(
+            territories, name=name or f"Territory {next(_serial)}", parent_id=parent, created_at=utcnow()
+        )
+
+    async def company(self, territory: int, name: str | None = None) -> int:
+        return await self._insert(
+            companies, name=name or f"Company {next(_serial)}", territory_id=territory, created_at=utcnow()
+        )
+
+    async def user(
+        self,
+        role: str,
+        name: str | None = None,
+        *,
+        email: str | None = None,
+        company: int | None = None,
+        direct_am: int | None = None,
+        active: bool = True,
+    ) -> int:
+        n = next(_serial)
+        now = utcnow()
+        return await self._insert(
+            users,
+            email=email or f"{role.lower()}{n}@example.test",
+            name=name or f"{role.title()} {n}",
+            role=role,
+            active=active,
+            password_hash=_PASSWORD_HASH,
+            company_id=company,
+            direct_am_id=direct_am,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def admin(self, name: str | None = None) -> int:
+        return await self.user("ADMIN", name)
+
+    async def am(self, name: str | None = None, *, territories: list[int] = ()) -> int:
+        am_id = await self.user("ACCOUNT_MANAGER", name)
+        for territory in territories:
+            await self.link_territory(am_id, territory)
+        return am_id
+
+    async def sc(self, name: str | None = None, *, ams: list[int] = ()) -> int:
+        sc_id = await self.user("SALES_COORDINATOR", name)
+        for am in ams:
+            await self.link_sc(am, sc_id)
+        return sc_id
+
+    async def buyer(self, company: int, name: str | None = None, *, direct_am: int | None = None) -> int:
+        return await self.user("BUYER", name, company=company, direct_am=direct_am)
+
+    async def link_sc(self, am: int, sc: int) -> None:
+        await self._link(am_coordinators, am_id=am, sc_id=sc)
+
+    async def link_territory(self, am: int, territory: int) -> None:
+        await self._link(am_territories, am_id=am, territory_id=territory)
+
+    async def content(self, title: str | None = None, kind: str = "PRODUCT") -> int:
+        return await self._insert(
+            contents,
+            title=title or f"Content {next(_serial)}",
+            kind=kind,
+            reference=f"SKU-{next(_serial)}",
+            created_at=utcnow(),
+        )
+
+    async def list(
+        self, owner: int, kind: str = "PERSONAL", name: str | None = None, buyer: int | None = None
+    ) -> int:
+        now = utcnow()
+        return await self._insert(
+            lists,
+            owner_id=owner,
+            kind=kind,
+            name=name or f"List {next(_serial)}",
+            buyer_id=buyer,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def item(self, list_id: int, content: int, position: int, note: str | None = None) -> int:
+        now = utcnow()
+        return await self._insert(
+            list_items,
+            list_id=list_id,
+            content_id=content,
+            position=position,
+            note=note,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def meeting(self, host: int, created_by: int | None = None, title: str = "Review") -> int:
+        now = utcnow()
+        return await self._insert(
+            meetings,
+            host_id=host,
+            created_by_id=created_by or host,
+            title=title,
+            starts_at=now,
+            status="SCHEDULED",
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def attach_list(self, meeting: int, list_id: int) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(meeting_lists.insert().values(meeting_id=meeting, list_id=list_id))
