@@ -1,0 +1,31 @@
+"""R26, R27: the Alembic migrations build exactly the tables the models describe, on both
+databases, and seed the built-in roles with their default permissions (SPEC §1)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import db.models  # noqa: F401
+from db.tables import roles
+from permissions.enums import DEFAULT_PERMISSIONS
+
+
+async def test_R27_migrated_schema_equals_the_models(engine):
+    def differences(connection):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, SQLModel.metadata)
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_R26_migration_seeds_built_in_roles(engine):
+    async with engine.connect() as connection:
+        rows = (await connection.execute(sa.select(roles.c.name, roles.c.permissions))).all()
+    assert {name: frozenset(p) for name, p in rows} == {
+        role.value: frozenset(p.value for p in permissions)
+        for role, permissions in DEFAULT_PERMISSIONS.items()
+    }

@@ -1,0 +1,102 @@
+"""Data loaders batch every lookup by key: the SQL statements of a request follow the depth
+of the query, never the number of rows it returns."""
+
+from __future__ import annotations
+
+import pytest
+
+DASHBOARD = """query {
+  viewer {
+    accountManagers(first: 10) { totalCount nodes {
+      name
+      territories(first: 10) { nodes { name parent { name } } }
+      associatedBuyers(first: 100) { totalCount nodes {
+        name
+        directAccountManager { name }
+        company { name territory { name parent { name parent { name } } } }
+      } }
+    } }
+  }
+}"""
+BUYER_PAGE = """query {
+  users(role: BUYER, first: 100) { nodes {
+    name company { name territory { name } buyers(first: 5) { nodes { id } } }
+  } }
+}"""
+
+
+async def world_of(make, buyers: int) -> int:
+    """An SC with two AMs; `buyers` buyers spread over their own companies and territories,
+    half by territory and half direct, so every buyer has distinct related rows."""
+    region = await make.territory("Region")
+    am1 = await make.am("AM one", territories=[region])
+    am2 = await make.am("AM two")
+    sc = await make.sc("SC", ams=[am1, am2])
+    elsewhere = await make.territory("Elsewhere")
+    for n in range(buyers):
+        if n % 2:
+            territory = await make.territory(f"T{n}", region)
+            await make.buyer(await make.company(territory), f"Buyer {n}")
+        else:
+            territory = await make.territory(f"E{n}", elsewhere)
+            await make.buyer(await make.company(territory), f"Buyer {n}", direct_am=am2)
+    return sc
+
+
+@pytest.mark.parametrize("query", [DASHBOARD, BUYER_PAGE], ids=["sc-dashboard", "buyer-page"])
+async def test_statement_count_is_the_same_for_10_and_200_buyers(client, make, engine, statements, query):
+    counts = {}
+    for buyers in (10, 200):
+        sc = await world_of(make, buyers)
+        token = client.token(sc)
+        statements["count"] = 0
+        body = await client.post(query, token=token)
+        assert not body.get("errors"), body["errors"]
+        counts[buyers] = statements["count"]
+        await _empty(engine)
+    print(f"statements per request: {counts}")
+    assert counts[10] == counts[200]
+    assert counts[10] <= 14, counts
+
+
+async def test_nested_pages_return_the_right_rows_per_parent(client, make):
+    sc = await world_of(make, 10)
+    data = await client.data(DASHBOARD, as_user=sc)
+    per_am = {am["name"]: am["associatedBuyers"] for am in data["viewer"]["accountManagers"]["nodes"]}
+    assert per_am["AM one"]["totalCount"] == len(per_am["AM one"]["nodes"]) == 5
+    assert per_am["AM two"]["totalCount"] == len(per_am["AM two"]["nodes"]) == 5
+    assert {n["directAccountManager"]["name"] for n in per_am["AM two"]["nodes"]} == {"AM two"}
+
+
+async def test_nested_page_cursors_continue_per_parent(client, make):
+    sc = await world_of(make, 10)
+    first = await client.data(
+        "query { viewer { accountManagers(first: 1) { nodes { associatedBuyers(first: 2) {"
+        " pageInfo { hasNextPage endCursor } nodes { id } } } } } }",
+        as_user=sc,
+    )
+    page = first["viewer"]["accountManagers"]["nodes"][0]["associatedBuyers"]
+    assert page["pageInfo"]["hasNextPage"]
+    seen = [n["id"] for n in page["nodes"]]
+    after = page["pageInfo"]["endCursor"]
+    while after:
+        data = await client.data(
+            "query($after: String) { viewer { accountManagers(first: 1) { nodes { associatedBuyers("
+            "first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } } } } }",
+            {"after": after},
+            as_user=sc,
+        )
+        page = data["viewer"]["accountManagers"]["nodes"][0]["associatedBuyers"]
+        seen += [n["id"] for n in page["nodes"]]
+        after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
+    assert len(seen) == len(set(seen)) == 5
+
+
+async def _empty(engine) -> None:
+    import sqlalchemy as sa
+
+    from tests.conftest import TABLES_IN_DELETE_ORDER
+
+    async with engine.begin() as connection:
+        for table in TABLES_IN_DELETE_ORDER:
+            await connection.execute(sa.text(f"DELETE FROM {table}"))
