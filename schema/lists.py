@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, IsAuthenticated, guard, scoped
+from permissions.guards import HasPermission, IsAuthenticated, ScopedBy, guard, scoped
 from resolvers import lists as resolve
 from schema.enums import ContentKind, ListKind, ScopeBasis
 from schema.pagination import Connection
@@ -14,6 +14,7 @@ from schema.types.lists import Content, List, ListItem
 from schema.types.people import PAGE
 
 SIGNED_IN = [guard(IsAuthenticated())]
+EDITS_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LISTS_SECTION))]
 
 
 @strawberry.type
@@ -43,7 +44,7 @@ class ListsQuery:
 @strawberry.type
 class ListsMutation:
     @strawberry.mutation(
-        extensions=SIGNED_IN,
+        extensions=EDITS_LISTS,
         description="GLOBAL needs MANAGE_GLOBAL_LISTS; a BUYER list is an AM's, for one associated buyer.",
     )
     async def create_list(
@@ -51,7 +52,7 @@ class ListsMutation:
     ) -> List | None:
         return await resolve.create_list(info, name, kind, buyer_id)
 
-    @strawberry.mutation(extensions=SIGNED_IN)
+    @strawberry.mutation(extensions=EDITS_LISTS)
     async def rename_list(self, info: Info, id: strawberry.ID, name: str) -> List | None:
         return await resolve.rename_list(info, id, name)
 
@@ -59,7 +60,7 @@ class ListsMutation:
     async def delete_list(self, info: Info, id: strawberry.ID) -> strawberry.ID:
         return await resolve.delete_list(info, id)
 
-    @strawberry.mutation(extensions=SIGNED_IN, description="At the end unless a position is given.")
+    @strawberry.mutation(extensions=EDITS_LISTS, description="At the end unless a position is given.")
     async def add_list_item(
         self,
         info: Info,
@@ -70,7 +71,7 @@ class ListsMutation:
     ) -> ListItem | None:
         return await resolve.add_list_item(info, list_id, content_id, position, note)
 
-    @strawberry.mutation(extensions=SIGNED_IN)
+    @strawberry.mutation(extensions=EDITS_LISTS)
     async def move_list_item(self, info: Info, id: strawberry.ID, position: int) -> ListItem | None:
         return await resolve.move_list_item(info, id, position)
 
@@ -79,7 +80,7 @@ class ListsMutation:
         return await resolve.remove_list_item(info, id)
 
     @strawberry.mutation(
-        extensions=SIGNED_IN,
+        extensions=EDITS_LISTS,
         description="Write an item's note over the version you read; a stale one is a CONFLICT (R17).",
     )
     async def update_list_item_note(
@@ -87,6 +88,8 @@ class ListsMutation:
     ) -> ListItem | None:
         return await resolve.update_list_item_note(info, id, note, version)
 
-    @strawberry.mutation(extensions=[guard(HasPermission(Permission.MANAGE_GLOBAL_LISTS))])
+    @strawberry.mutation(
+        extensions=[guard(HasPermission(Permission.MANAGE_GLOBAL_LISTS), ScopedBy(ScopeBasis.CATALOGUE))]
+    )
     async def create_content(self, info: Info, title: str, kind: ContentKind, reference: str) -> Content:
         return await resolve.create_content(info, title, kind, reference)
