@@ -148,10 +148,12 @@ async def update_list_item_note(info: Info, id: str, note: str | None, version: 
     row = await info.context.loaders.list_by_id.load(item.list_id)
     viewer = info.context.viewer
     if not _may_edit(viewer, row):
-        reached = await info.context.db.fetch_one(
+        # R9: whoever manages a meeting annotates the lists attached to it, but a GLOBAL
+        # list's notes are everyone's and stay with MANAGE_GLOBAL_LISTS (R11).
+        reached = row.kind != ListKind.GLOBAL and await info.context.db.fetch_one(
             queries.through_managed_meeting(info.context.scope, item.list_id)
         )
-        if reached is None:
+        if not reached:
             raise Forbidden("You may not annotate this list.", field="id")
     async with info.context.db.transaction() as connection:
         written = await queries.update_item_note(connection, viewer, item.id, note, version)

@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _create_user(settings: object, args: argparse.Namespace) -> int:
+    from db.migrate import upgrade_async
     from db.queries.people import create_user
     from db.session import create_engine
     from resolvers import inputs
@@ -106,6 +107,7 @@ async def _create_user(settings: object, args: argparse.Namespace) -> int:
     except ServiceError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2
+    await upgrade_async(settings.database_url)  # the first admin may come before anything else (R26)
     engine = create_engine(settings.database_url)
     try:
         async with engine.begin() as connection:

@@ -14,7 +14,7 @@ from schema.types.lists import Content, List, ListItem
 from schema.types.people import PAGE
 
 SIGNED_IN = [guard(IsAuthenticated())]
-EDITS_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LISTS_SECTION))]
+EDITS_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_ACCESS))]
 
 
 @strawberry.type

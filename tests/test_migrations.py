@@ -29,3 +29,17 @@ async def test_R26_migration_seeds_built_in_roles(engine):
         role.value: frozenset(p.value for p in permissions)
         for role, permissions in DEFAULT_PERMISSIONS.items()
     }
+
+
+async def test_ids_are_never_reused_after_a_delete(engine):
+    """Global ids outlive their rows on clients (the iPad syncs by them): a deleted row's id
+    must not come back, which SQLite does unless told otherwise."""
+    from db.models.base import utcnow
+    from db.tables import contents
+
+    row = {"title": "t", "kind": "PRODUCT", "reference": "SKU-1", "created_at": utcnow()}
+    async with engine.begin() as connection:
+        first = (await connection.execute(contents.insert().values(**row).returning(contents.c.id))).scalar()
+        await connection.execute(contents.delete().where(contents.c.id == first))
+        second = (await connection.execute(contents.insert().values(**row).returning(contents.c.id))).scalar()
+    assert second > first

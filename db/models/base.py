@@ -26,6 +26,11 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+"""Table options: SQLite would hand a deleted row's id to the next insert; ids are global
+object ids that clients keep (the iPad syncs by them), so they are never reused."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

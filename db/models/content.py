@@ -7,11 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.models.base import created_at_field
+from db.models.base import NEVER_REUSE_IDS, created_at_field
 
 
 class Content(SQLModel, table=True):
     __tablename__ = "contents"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200, index=True)
@@ -24,7 +25,7 @@ class List(SQLModel, table=True):
     """PERSONAL and GLOBAL lists belong to their owner; a BUYER list is an AM's list for a buyer."""
 
     __tablename__ = "lists"
-    __table_args__ = (sa.Index("ix_lists_kind_name", "kind", "name"),)
+    __table_args__ = (sa.Index("ix_lists_kind_name", "kind", "name"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", index=True)
@@ -38,7 +39,7 @@ class List(SQLModel, table=True):
 
 class ListItem(SQLModel, table=True):
     __tablename__ = "list_items"
-    __table_args__ = (sa.Index("ix_list_items_list_position", "list_id", "position"),)
+    __table_args__ = (sa.Index("ix_list_items_list_position", "list_id", "position"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     list_id: int = Field(foreign_key="lists.id", ondelete="CASCADE")

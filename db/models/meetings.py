@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from db.models.base import UTCDateTime, created_at_field, moment_field
+from db.models.base import NEVER_REUSE_IDS, UTCDateTime, created_at_field, moment_field
 
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "meetings"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     host_id: int = Field(foreign_key="users.id", index=True)
@@ -45,6 +46,7 @@ class Note(SQLModel, table=True):
     """Text written before a meeting (host or SC) or during it (host only); versioned (R17)."""
 
     __tablename__ = "notes"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True, ondelete="CASCADE")

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.models.base import created_at_field
+from db.models.base import NEVER_REUSE_IDS, created_at_field
 
 
 class Role(SQLModel, table=True):
@@ -26,7 +26,7 @@ class User(SQLModel, table=True):
     """
 
     __tablename__ = "users"
-    __table_args__ = (sa.Index("ix_users_role_name", "role", "name"),)
+    __table_args__ = (sa.Index("ix_users_role_name", "role", "name"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)  # stored lower-cased

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from db.models.base import created_at_field
+from db.models.base import NEVER_REUSE_IDS, created_at_field
 
 
 class Territory(SQLModel, table=True):
     __tablename__ = "territories"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -20,6 +21,7 @@ class Territory(SQLModel, table=True):
 
 class Company(SQLModel, table=True):
     __tablename__ = "companies"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, index=True)

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.models.base import created_at_field, json_field, moment_field
+from db.models.base import NEVER_REUSE_IDS, created_at_field, json_field, moment_field
 
 
 class Email(SQLModel, table=True):
     __tablename__ = "emails"
-    __table_args__ = (sa.Index("ix_emails_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (sa.Index("ix_emails_status_next_attempt", "status", "next_attempt_at"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)  # REGISTRATION_NOTICE, DECISION_NOTICE, MEETING_SUMMARY
@@ -32,6 +32,7 @@ class Email(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="users.id", index=True)
@@ -47,7 +48,7 @@ class Activity(SQLModel, table=True):
     """One row per countable event; reporting aggregates these in SQL (R12)."""
 
     __tablename__ = "activities"
-    __table_args__ = (sa.Index("ix_activities_user_at", "user_id", "at"),)
+    __table_args__ = (sa.Index("ix_activities_user_at", "user_id", "at"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id")

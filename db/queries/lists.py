@@ -175,23 +175,23 @@ async def move_item(
     await _lock_list(connection, list_id)
     current = (await connection.execute(sa.select(ITEM.position).where(ITEM.id == item_id))).scalar_one()
     position = max(0, min(position, await _length(connection, list_id) - 1))
-    if position == current:
-        return
-    if position > current:
-        shift = sa.and_(ITEM.position > current, ITEM.position <= position)
+    if position != current:
+        if position > current:
+            shift = sa.and_(ITEM.position > current, ITEM.position <= position)
+            await connection.execute(
+                list_items.update().where(ITEM.list_id == list_id, shift).values(position=ITEM.position - 1)
+            )
+        else:
+            shift = sa.and_(ITEM.position >= position, ITEM.position < current)
+            await connection.execute(
+                list_items.update().where(ITEM.list_id == list_id, shift).values(position=ITEM.position + 1)
+            )
         await connection.execute(
-            list_items.update().where(ITEM.list_id == list_id, shift).values(position=ITEM.position - 1)
+            list_items.update()
+            .where(ITEM.id == item_id)
+            .values(position=position, version=ITEM.version + 1, updated_at=utcnow())
         )
-    else:
-        shift = sa.and_(ITEM.position >= position, ITEM.position < current)
-        await connection.execute(
-            list_items.update().where(ITEM.list_id == list_id, shift).values(position=ITEM.position + 1)
-        )
-    await connection.execute(
-        list_items.update()
-        .where(ITEM.id == item_id)
-        .values(position=position, version=ITEM.version + 1, updated_at=utcnow())
-    )
+    # a move to where the item already is changes nothing, but is still a mutation (R25)
     await record(
         connection,
         actor,

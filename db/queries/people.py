@@ -108,17 +108,34 @@ async def _role_of(connection: AsyncConnection, user_id: int) -> str | None:
     return (await connection.execute(sa.select(USER.role).where(USER.id == user_id))).scalar()
 
 
+async def _email_taken(connection: AsyncConnection, email: str, user_id: int | None = None) -> bool:
+    statement = sa.select(USER.id).where(USER.email == email)
+    if user_id is not None:
+        statement = statement.where(USER.id != user_id)
+    return (await connection.execute(statement)).first() is not None
+
+
+async def _write_user(
+    connection: AsyncConnection, statement: sa.Executable, email: str | None, user_id: int | None = None
+) -> Any:
+    """Run an insert or update of a user. A concurrent writer may take the email between the
+    check and the write: the unique index refuses it, and that is a CONFLICT too."""
+    try:
+        async with connection.begin_nested():
+            return await connection.execute(statement)
+    except sa.exc.IntegrityError as error:
+        if email is not None and await _email_taken(connection, email, user_id):
+            raise Conflict("A user with that email exists.", field="email") from error
+        raise
+
+
 async def create_user(connection: AsyncConnection, actor: Viewer, values: dict[str, Any]) -> int:
     values = {**values, "email": values["email"].lower()}
-    taken = await connection.execute(sa.select(USER.id).where(USER.email == values["email"]))
-    if taken.first() is not None:
+    if await _email_taken(connection, values["email"]):
         raise Conflict("A user with that email exists.", field="email")
     now = utcnow()
-    user_id = (
-        await connection.execute(
-            users.insert().values(**values, created_at=now, updated_at=now).returning(USER.id)
-        )
-    ).scalar_one()
+    statement = users.insert().values(**values, created_at=now, updated_at=now).returning(USER.id)
+    user_id = (await _write_user(connection, statement, values["email"])).scalar_one()
     await record(
         connection,
         actor,
@@ -135,20 +152,59 @@ async def update_user(
 ) -> None:
     if "email" in changes:
         changes["email"] = changes["email"].lower()
-        taken = await connection.execute(
-            sa.select(USER.id).where(USER.email == changes["email"], USER.id != user_id)
-        )
-        if taken.first() is not None:
+        if await _email_taken(connection, changes["email"], user_id):
             raise Conflict("A user with that email exists.", field="email")
-    await connection.execute(users.update().where(USER.id == user_id).values(**changes, updated_at=utcnow()))
+    old_role = await _role_of(connection, user_id) if "role" in changes else None
+    statement = users.update().where(USER.id == user_id).values(**changes, updated_at=utcnow())
+    await _write_user(connection, statement, changes.get("email"), user_id)
+    dropped = {}
+    if old_role is not None and old_role != changes["role"]:
+        dropped = await _drop_links_of_role(connection, user_id, RoleName(old_role))
     await record(
         connection,
         actor,
         "user.update",
         "User",
         user_id,
-        diff={k: v for k, v in changes.items() if k != "password_hash"},
+        diff={**{k: v for k, v in changes.items() if k != "password_hash"}, **dropped},
     )
+
+
+async def _drop_links_of_role(
+    connection: AsyncConnection, user_id: int, old_role: RoleName
+) -> dict[str, list[int]]:
+    """A user who leaves a role leaves its links, as a former buyer leaves their company: a
+    former AM's coordinators, territories and direct buyers, a former SC's AMs. Otherwise an
+    SC would keep the scope of someone who is no AM any more (R2)."""
+
+    async def ids(statement: sa.Executable) -> list[int]:
+        return sorted((await connection.execute(statement)).scalars())
+
+    links, territories_of = am_coordinators.c, am_territories.c
+    if old_role is RoleName.ACCOUNT_MANAGER:
+        return {
+            "dropped_coordinators": await ids(
+                am_coordinators.delete().where(links.am_id == user_id).returning(links.sc_id)
+            ),
+            "dropped_territories": await ids(
+                am_territories.delete()
+                .where(territories_of.am_id == user_id)
+                .returning(territories_of.territory_id)
+            ),
+            "dropped_direct_buyers": await ids(
+                users.update()
+                .where(USER.direct_am_id == user_id)
+                .values(direct_am_id=None, updated_at=utcnow())
+                .returning(USER.id)
+            ),
+        }
+    if old_role is RoleName.SALES_COORDINATOR:
+        return {
+            "dropped_account_managers": await ids(
+                am_coordinators.delete().where(links.sc_id == user_id).returning(links.am_id)
+            )
+        }
+    return {}
 
 
 async def require_role(connection: AsyncConnection, user_id: int, role: RoleName, field: str) -> None:

@@ -108,6 +108,7 @@ async def update_territory(
 ) -> None:
     """Rename or move a territory; a move that would put it below itself is refused."""
     if changes.get("parent_id") is not None:
+        await _one_move_at_a_time(connection)
         parent_id = changes["parent_id"]
         if not await _exists(connection, territories, parent_id):
             raise BadUserInput("No such parent territory.", field="parentId")
@@ -115,6 +116,14 @@ async def update_territory(
             raise Conflict("A territory cannot move below itself.", field="parentId")
     await connection.execute(territories.update().where(TERRITORY.id == territory_id).values(**changes))
     await record(connection, actor, "territory.update", "Territory", territory_id, diff=changes)
+
+
+async def _one_move_at_a_time(connection: AsyncConnection) -> None:
+    """Two moves that each pass the check (A below B, B below A) would make a cycle together.
+    On PostgreSQL a move waits for any other until it commits, and then checks what that one
+    wrote; SQLite runs one write transaction at a time already."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(sa.text("LOCK TABLE territories IN SHARE ROW EXCLUSIVE MODE"))
 
 
 async def create_company(connection: AsyncConnection, actor: Viewer, name: str, territory_id: int) -> int:

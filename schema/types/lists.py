@@ -73,7 +73,7 @@ class List(Node):
         row = await info.context.loaders.user_by_id.load(self.buyer_id)
         return User.from_row(row) if row else None
 
-    @strawberry.field(extensions=[scoped(ScopeBasis.LISTS_SECTION)])
+    @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS)])
     async def items(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
         return await child_connection(info, queries.ITEMS_BY_LIST, self.pk, first, after, ListItem.from_row)
 
@@ -102,7 +102,7 @@ class ListItem(Node):
             content_id=row.content_id,
         )
 
-    @strawberry.field(extensions=[scoped(ScopeBasis.LISTS_SECTION)])
+    @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS)])
     async def list(self, info: Info) -> List | None:
         row = await info.context.loaders.list_by_id.load(self.list_id)
         return List.from_row(row) if row else None

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("contents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contents_title"), ["title"], unique=False)
@@ -66,6 +67,7 @@ def upgrade() -> None:
         sa.Column("sent_at", db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("emails", schema=None) as batch_op:
         batch_op.create_index("ix_emails_status_next_attempt", ["status", "next_attempt_at"], unique=False)
@@ -88,6 +90,7 @@ def upgrade() -> None:
             ["territories.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("territories", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_territories_parent_id"), ["parent_id"], unique=False)
@@ -103,6 +106,7 @@ def upgrade() -> None:
             ["territories.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("companies", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_companies_name"), ["name"], unique=False)
@@ -134,6 +138,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_users_company_id"), ["company_id"], unique=False)
@@ -163,9 +168,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("account_manager_territories", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_account_manager_territories_territory_id"),
-            ["territory_id"],
-            unique=False,
+            batch_op.f("ix_account_manager_territories_territory_id"), ["territory_id"], unique=False
         )
 
     op.create_table(
@@ -187,6 +190,7 @@ def upgrade() -> None:
             ["users.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
@@ -211,6 +215,7 @@ def upgrade() -> None:
             ["users.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("lists", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_lists_buyer_id"), ["buyer_id"], unique=False)
@@ -239,6 +244,7 @@ def upgrade() -> None:
             ["users.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meetings_host_id"), ["host_id"], unique=False)
@@ -281,6 +287,7 @@ def upgrade() -> None:
             ["territories.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("registrations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_registrations_email"), ["email"], unique=False)
@@ -311,6 +318,7 @@ def upgrade() -> None:
             ["users.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.create_index("ix_activities_user_at", ["user_id", "at"], unique=False)
@@ -331,6 +339,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["list_id"], ["lists.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("list_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_list_items_content_id"), ["content_id"], unique=False)
@@ -380,6 +389,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("client_id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notes_meeting_id"), ["meeting_id"], unique=False)

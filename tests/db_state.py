@@ -1,0 +1,33 @@
+"""The whole database as plain values, to prove that a refused request wrote nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import db.models  # noqa: F401  (every table in the metadata)
+from db.tables import users
+
+TABLES = users.metadata.sorted_tables
+
+
+async def counts(engine: AsyncEngine) -> dict[str, int]:
+    """Rows in every table."""
+    async with engine.connect() as connection:
+        return {
+            table.name: (await connection.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
+            for table in TABLES
+        }
+
+
+async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (an update shows here even where the counts stay the same)."""
+    async with engine.connect() as connection:
+        return {
+            table.name: sorted(
+                (tuple(repr(value) for value in row) for row in await connection.execute(sa.select(table))),
+            )
+            for table in TABLES
+        }
