@@ -22,10 +22,20 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy emit BEGIN itself so that transactions mean the same on both databases.
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """SQLAlchemy, not the driver, opens SQLite transactions, so they mean what they mean on
+    PostgreSQL. A unit of writes takes the write lock up front (IMMEDIATE): a deferred one
+    that read first could not upgrade once another writer committed ('database is locked')."""
+    immediate = connection.info.pop(WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_INTENT = "salescoord.write_intent"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -79,6 +89,7 @@ class RequestDatabase:
             if connection.in_transaction():
                 await connection.commit()
             try:
+                connection.info[WRITE_INTENT] = True
                 await connection.begin()
                 yield connection
                 await connection.commit()

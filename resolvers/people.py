@@ -13,7 +13,7 @@ from permissions.enums import RoleName as Roles
 from resolvers import inputs
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
-from salescoord.errors import BadUserInput
+from salescoord.errors import BadUserInput, Forbidden
 from salescoord.passwords import hash_password
 from schema.pagination import Connection
 from schema.types.people import Role, User
@@ -81,6 +81,13 @@ async def _buyer_links(
     }
 
 
+def _no_escalation(info: Info, *roles: Roles) -> None:
+    """Only an ADMIN makes, edits or creates admins: a role given MANAGE_USERS (R14) must not
+    be a way to grant oneself or anyone else more than one has."""
+    if Roles.ADMIN in roles and info.context.viewer.role is not Roles.ADMIN:
+        raise Forbidden("Only an admin may make or change an admin.", field="role")
+
+
 async def create_user(
     info: Info,
     email: str,
@@ -90,6 +97,7 @@ async def create_user(
     company_id: str | None,
     direct_account_manager_id: str | None,
 ) -> User | None:
+    _no_escalation(info, role)
     values: dict[str, Any] = {
         "email": inputs.email(email),
         "name": inputs.text(name, "name"),
@@ -105,6 +113,7 @@ async def create_user(
 async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | None:
     """Apply the fields the client set; `null` clears a company or direct AM."""
     row = await visible_row(info, id, "User", "id")
+    _no_escalation(info, Roles(row.role), changes.get("role") or Roles(row.role))
     values: dict[str, Any] = {}
     if changes.get("name") is not strawberry.UNSET:
         values["name"] = inputs.text(changes["name"], "name")
@@ -180,6 +189,11 @@ async def link_territories(
 
 
 async def set_role_permissions(info: Info, role: Roles, permissions: list[Permissions]) -> Role:
+    """Replace a role's permissions. The ADMIN role is an admin's to change, and it keeps
+    MANAGE_ROLES: without it nobody could ever edit a role again."""
+    _no_escalation(info, role)
+    if role is Roles.ADMIN and Permissions.MANAGE_ROLES not in permissions:
+        raise BadUserInput("The ADMIN role keeps MANAGE_ROLES.", field="permissions")
     async with info.context.db.transaction() as connection:
         await queries.set_role_permissions(connection, info.context.viewer, role, permissions)
     rows = await info.context.db.fetch(queries.roles_statement())

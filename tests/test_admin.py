@@ -579,19 +579,9 @@ async def test_R2_an_sc_who_changes_role_leaves_their_account_managers(client, w
 
 
 # -- concurrent administrators --------------------------------------------------------------
-SQLITE_DEFERRED_BEGIN = pytest.mark.xfail(
-    strict=True,
-    reason="SQLite: a write transaction opened with a deferred BEGIN that read first cannot take the "
-    "write lock after another writer committed ('database is locked' -> INTERNAL); db/session.py "
-    "should open write transactions with BEGIN IMMEDIATE",
-)
 
 
-async def test_concurrent_users_with_one_email_one_is_created_the_others_conflict(
-    client, world, engine, backend, request
-):
-    if backend[0] == "sqlite":
-        request.applymarker(SQLITE_DEFERRED_BEGIN)
+async def test_concurrent_users_with_one_email_one_is_created_the_others_conflict(client, world, engine):
     w = world
     for attempt in range(3):
         variables = _user_input(f"race{attempt}@example.test")
@@ -606,9 +596,7 @@ async def test_concurrent_users_with_one_email_one_is_created_the_others_conflic
         assert sorted(emails) == [f"race{attempt}@example.test" for attempt in range(3)]
 
 
-async def test_concurrent_moves_cannot_make_a_territory_cycle(client, world, make, engine, backend, request):
-    if backend[0] == "sqlite":
-        request.applymarker(SQLITE_DEFERRED_BEGIN)
+async def test_concurrent_moves_cannot_make_a_territory_cycle(client, world, make, engine):
     w = world
     for _ in range(3):
         a, b = await make.territory("A"), await make.territory("B")
@@ -628,3 +616,50 @@ async def test_concurrent_moves_cannot_make_a_territory_cycle(client, world, mak
                 (await connection.execute(sa.select(territories.c.id, territories.c.parent_id))).all()
             )
         assert (parents[a], parents[b]) in [(b, None), (None, a)]
+
+
+# -- no escalation --------------------------------------------------------------------------
+ESCALATIONS = {
+    "create-admin": (CREATE_USER, lambda w: _user_input("boss@example.test", role="ADMIN"), "FORBIDDEN"),
+    "promote-self": (
+        "mutation($id: ID!) { updateUser(input: {id: $id, role: ADMIN}) { id } }",
+        lambda w: {"id": gid("User", w.sc)},
+        "FORBIDDEN",
+    ),
+    "edit-an-admin": (  # an admin is outside an SC's scope: as if there were none
+        "mutation($id: ID!) { updateUser(input: {id: $id, active: false}) { id } }",
+        lambda w: {"id": gid("User", w.admin)},
+        "NOT_FOUND",
+    ),
+    "edit-admin-role": (
+        "mutation { setRolePermissions(role: ADMIN, permissions: [MANAGE_ROLES]) { name } }",
+        lambda w: {},
+        "FORBIDDEN",
+    ),
+}
+GRANT_SC_ADMINISTRATION = (
+    "mutation { setRolePermissions(role: SALES_COORDINATOR, permissions: [MANAGE_USERS, MANAGE_ROLES])"
+    " { name } }"
+)
+
+
+@pytest.mark.parametrize("name", ESCALATIONS)
+async def test_R14_a_non_admin_with_manage_users_and_roles_cannot_make_admins(client, world, engine, name):
+    """Granting MANAGE_USERS and MANAGE_ROLES to SCs (R14) must not let an SC grant itself more."""
+    w = world
+    await client.data(GRANT_SC_ADMINISTRATION, as_user=w.admin)
+    query, variables, code = ESCALATIONS[name]
+    before = await snapshot(engine)
+    body = await client.post(query, variables(w), as_user=w.sc)
+    assert codes(body) == [code], body
+    assert await snapshot(engine) == before
+
+
+async def test_R14_the_admin_role_keeps_manage_roles(client, world, engine):
+    before = await snapshot(engine)
+    body = await client.post(
+        "mutation { setRolePermissions(role: ADMIN, permissions: [MANAGE_USERS]) { name } }",
+        as_user=world.admin,
+    )
+    assert codes(body) == ["BAD_USER_INPUT"] and body["errors"][0]["extensions"]["field"] == "permissions"
+    assert await snapshot(engine) == before

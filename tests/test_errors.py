@@ -259,9 +259,6 @@ MISTYPED_CURSORS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="R23: a cursor of the wrong types is not refused (db/queries/pages.py)"
-)
 @pytest.mark.parametrize("name", MISTYPED_CURSORS)
 async def test_R23_a_cursor_of_the_wrong_types_is_bad_user_input(client, world, name):
     body = await client.post(USERS, {"first": 10, "after": MISTYPED_CURSORS[name]}, as_user=world.admin)

@@ -74,9 +74,22 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
 def _after(order: Sequence[sa.ColumnElement[Any]], page: PageRequest) -> sa.ColumnElement[bool]:
     if page.after is None:
         return sa.true()
-    if len(page.after) != len(order):
+    if len(page.after) != len(order) or not all(
+        _fits(column, part) for column, part in zip(order, page.after, strict=True)
+    ):
         raise BadUserInput("Malformed cursor.", field="after")
     return sa.tuple_(*order) > sa.tuple_(*page.after)
+
+
+def _fits(column: sa.ColumnElement[Any], value: Any) -> bool:
+    """A cursor from another list (or forged) must not reach the database as a comparison of
+    mismatched types: PostgreSQL refuses it, SQLite quietly compares anyway."""
+    kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
+    if isinstance(kind, sa.Integer):
+        return isinstance(value, int) and -(2**63) <= value < 2**63
+    if isinstance(kind, sa.String):
+        return isinstance(value, str)
+    return False
 
 
 @dataclass(frozen=True)
