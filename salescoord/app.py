@@ -13,7 +13,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -42,6 +43,15 @@ class GraphQLApp(GraphQL):
         )
         self.settings = settings
         self.engine: Any = None
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from this server's own copy of its files when `scripts/graphiql-assets` has
+        fetched them (identical bytes: the page's integrity hashes still hold), else the CDN."""
+        html = super().graphql_ide_html
+        if (self.settings.graphiql_assets / ".complete").exists():
+            html = html.replace("https://unpkg.com/", "/graphiql-assets/")
+        return html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,6 +131,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Mount(
+                "/graphiql-assets",
+                StaticFiles(directory=settings.graphiql_assets, check_dir=False),
+            ),
         ],
         lifespan=lifespan,
     )
