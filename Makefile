@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema schema-check install clean browser
+.PHONY: run test lint schema schema-check install clean browser load faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test: $(STAMP) lint schema-check browser
 browser:
 	@./scripts/browser-deps
 	@./scripts/graphiql-assets
+
+# Not part of `make test`: a minute of mixed load on PostgreSQL, and the same under faults
+# (the faults run restarts the local PostgreSQL server).
+load: $(STAMP)
+	$(BIN)/python -m bench.load
+
+faults: $(STAMP)
+	$(BIN)/python -m bench.faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
