@@ -58,6 +58,7 @@ class RequestDatabase:
         self.engine = engine
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self.statement_count = 0
 
     @property
     def dialect(self) -> str:
@@ -66,7 +67,12 @@ class RequestDatabase:
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
             self._connection = await self.engine.connect()
+            event.listen(self._connection.sync_connection, "before_cursor_execute", self._counted)
         return self._connection
+
+    def _counted(self, *_args: Any) -> None:
+        """Statements of this request, for its log line and the metrics."""
+        self.statement_count += 1
 
     async def fetch(self, statement: sa.Executable) -> Sequence[Row[Any]]:
         async with self._lock:

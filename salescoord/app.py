@@ -1,26 +1,38 @@
-"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28)."""
+"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), health
+and metrics beside it."""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from db.queries.outbox_stats import outbox_backlog
 from db.session import RequestDatabase, create_engine
+from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
+from salescoord.health import head_revision, healthz, readyz
+from salescoord.logs import configure_logging
 from salescoord.settings import Settings
 from schema.root import schema as default_schema
 
+request_log = logging.getLogger("salescoord.request")
+
 
 class GraphQLApp(GraphQL):
-    """Strawberry's ASGI view, with one database connection per HTTP request, closed after it."""
+    """Strawberry's ASGI view, with one database connection per HTTP request, closed after it,
+    and one structured log line and metrics sample per request."""
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(
@@ -32,26 +44,76 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.engine: Any = None
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from this server's own copy of its files when `scripts/graphiql-assets` has
+        fetched them (identical bytes: the page's integrity hashes still hold), else the CDN."""
+        html = super().graphql_ide_html
+        if (self.settings.graphiql_assets / ".complete").exists():
+            html = html.replace("https://unpkg.com/", "/graphiql-assets/")
+        return html
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         db = RequestDatabase(self.engine)
-        scope.setdefault("state", {})["db"] = db
+        state = scope.setdefault("state", {})
+        state["db"] = db
+        started = time.perf_counter()
         try:
             await super().__call__(scope, receive, send)
         finally:
             await db.close()
+            self._record(state, db, time.perf_counter() - started)
+
+    @staticmethod
+    def _record(state: dict[str, Any], db: RequestDatabase, seconds: float) -> None:
+        context: Context | None = state.get("context")
+        if context is None:  # GraphiQL page, or refused before execution
+            return
+        codes = state.get("error_codes", [])
+        metrics.observe_request(context.operation, seconds, db.statement_count, codes)
+        request_log.info(
+            "request",
+            extra={
+                "request_id": context.request_id,
+                "user_id": context.viewer.id if context.viewer else None,
+                "operation": context.operation,
+                "duration_ms": round(seconds * 1000, 2),
+                "sql_statements": db.statement_count,
+                "error_codes": codes,
+            },
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]
-        return await build_context(
+        context = await build_context(
             db, self.settings, bearer_token(request.headers), request=request, response=response
         )
+        request.scope["state"]["context"] = context
+        response.headers["X-Request-ID"] = context.request_id
+        return context
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        request.scope.setdefault("state", {})["error_codes"] = [
+            (error.extensions or {}).get("code", "INTERNAL") for error in result.errors or []
+        ]
+        return await super().process_result(request, result)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    engine = request.app.state.graphql.engine
+    async with engine.connect() as connection:
+        metrics.OUTBOX_BACKLOG.set(await outbox_backlog(connection))
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    if os.environ.get("SALESCOORD_JSON_LOGS") == "1":
+        configure_logging(os.environ.get("LOG_LEVEL", "info"))
     graphql = GraphQLApp(settings)
 
     @asynccontextmanager
@@ -63,18 +125,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await graphql.engine.dispose()
 
-    async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Mount(
+                "/graphiql-assets",
+                StaticFiles(directory=settings.graphiql_assets, check_dir=False),
+            ),
         ],
         lifespan=lifespan,
     )
     app.state.graphql = graphql
     app.state.settings = settings
+    app.state.head_revision = head_revision()
     return app
 
 

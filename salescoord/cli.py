@@ -72,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        from salescoord.logs import configure_logging
+
+        level = os.environ.get("LOG_LEVEL", "info")
+        os.environ["SALESCOORD_JSON_LOGS"] = "1"  # worker processes configure themselves from it
+        configure_logging(level)
+
         if not args.no_migrate:
             from db.migrate import upgrade
 
@@ -82,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers if args.workers > 1 else None,
-            log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+            log_level=level.lower(),
+            log_config=None,
         )
         return 0
     return 2

@@ -44,3 +44,8 @@ class Settings:
     )
     graphiql: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_GRAPHIQL", "1") == "1")
     pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", 10)))
+    graphiql_assets: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"
+        ).resolve()
+    )

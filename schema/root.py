@@ -13,6 +13,7 @@ from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
 from schema.lists import ListsMutation, ListsQuery
 from schema.node import Node
+from schema.operation_name import OperationName
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
 from schema.types.lists import Content, List, ListItem
@@ -55,7 +56,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[User, Company, Territory, List, ListItem, Content],
-        extensions=[ErrorCodes, ParserCache, ValidationCache],
+        extensions=[ErrorCodes, OperationName, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),
     )
 
