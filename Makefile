@@ -31,7 +31,7 @@ browser:
 # Not part of `make test`: a minute of mixed load on PostgreSQL, and the same under faults
 # (the faults run restarts the local PostgreSQL server).
 load: $(STAMP)
-	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.mixed_load
 
 faults: $(STAMP)
 	$(BIN)/python -m bench.faults
