@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -58,9 +60,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if graphql.engine is None:
             graphql.engine = create_engine(settings.database_url, pool_size=settings.pool_size)
+        delivery = start_delivery(graphql.engine, settings)
+        app.state.delivery = delivery
         try:
             yield
         finally:
+            if delivery is not None:
+                await delivery.stop()
             await graphql.engine.dispose()
 
     async def healthz(request: Request) -> JSONResponse:
@@ -76,6 +82,32 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.graphql = graphql
     app.state.settings = settings
     return app
+
+
+class RunningDelivery:
+    """The outbox worker as a task of this process, stopped with it."""
+
+    def __init__(self, task: asyncio.Task[None], stop_event: asyncio.Event) -> None:
+        self.task, self.stop_event = task, stop_event
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        await self.task
+
+
+def start_delivery(engine: Any, settings: Settings) -> RunningDelivery | None:
+    """Deliver the outbox from inside `salescoord serve` when SMTP is configured (R20); without
+    it (the embedded default) emails stay in the outbox, readable by admins."""
+    if settings.smtp is None:
+        logging.getLogger("salescoord.delivery").info(
+            "no SMTP configured (SMTP_URL or SMTP_HOST): emails stay PENDING in the outbox"
+        )
+        return None
+    from salescoord.delivery import DeliveryWorker
+
+    stop_event = asyncio.Event()
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    return RunningDelivery(asyncio.create_task(worker.run(stop_event)), stop_event)
 
 
 def attach_engine(app: Starlette, engine: Any) -> None:

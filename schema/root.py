@@ -15,9 +15,12 @@ from schema.lists import ListsMutation, ListsQuery
 from schema.node import Node
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
+from schema.records import RecordsQuery
+from schema.registrations import RegistrationsMutation, RegistrationsQuery
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
 from schema.types.places import Company, Territory
+from schema.types.registrations import Registration
 
 
 @strawberry.type
@@ -35,12 +38,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery):
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, RegistrationsQuery, RecordsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation):
+class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, RegistrationsMutation):
     pass
 
 
@@ -54,7 +57,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[User, Company, Territory, List, ListItem, Content],
+        types=[User, Company, Territory, List, ListItem, Content, Registration],
         extensions=[ErrorCodes, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),
     )
