@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from permissions.enums import Permission, RoleName
 from permissions.viewer import Viewer
 from tests.db_state import snapshot
 from tests.helpers import PASSWORD, codes, gid
+from tests.registration_world import World, build_world
 
 REGISTER = """
 mutation($input: RegisterInput!) { register(input: $input) { email status } }
@@ -76,48 +76,9 @@ query($status: EmailStatus) { outbox(status: $status) { totalCount nodes { kind 
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@dataclass
-class World:
-    region: int
-    territory: int
-    district: int
-    elsewhere: int
-    am_territory: int  # covers `territory` (so `district` below it)
-    am_direct: int  # no territories: reached only by being requested
-    am_elsewhere: int
-    sc_territory: int
-    sc_direct: int
-    sc_elsewhere: int
-    admin: int
-    buyer: int
-    company: int  # in `district`
-
-
 @pytest.fixture
 async def world(make) -> World:
-    region = await make.territory("Region")
-    territory = await make.territory("Territory", region)
-    district = await make.territory("District", territory)
-    elsewhere = await make.territory("Elsewhere")
-    am_territory = await make.am("AM territory", territories=[territory])
-    am_direct = await make.am("AM direct")
-    am_elsewhere = await make.am("AM elsewhere", territories=[elsewhere])
-    company = await make.company(district, "Acme")
-    return World(
-        region=region,
-        territory=territory,
-        district=district,
-        elsewhere=elsewhere,
-        am_territory=am_territory,
-        am_direct=am_direct,
-        am_elsewhere=am_elsewhere,
-        sc_territory=await make.sc("SC territory", ams=[am_territory]),
-        sc_direct=await make.sc("SC direct", ams=[am_direct]),
-        sc_elsewhere=await make.sc("SC elsewhere", ams=[am_elsewhere]),
-        admin=await make.admin(),
-        buyer=await make.buyer(company, direct_am=am_territory),
-        company=company,
-    )
+    return await build_world(make)
 
 
 def application(email: str, *, am: int | None = None, territory: int | None = None, **extra) -> dict:
