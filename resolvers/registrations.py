@@ -182,11 +182,11 @@ async def reassign_company(info: Info, id: str, company_id: str) -> Registration
 
 async def set_password(info: Info, token: str, password: str, client: Channel) -> tuple[str, int, int]:
     """Choose a password with a set-password link, and be signed in (R4: this is a sign-in)."""
-    password = inputs.password(password)
     settings = info.context.settings
     claims = read_set_password_token(settings, token) if len(token) < 2000 else None
-    if claims is None:
+    if claims is None:  # first: a caller without a valid link learns nothing more (R4)
         raise Unauthenticated("This link is invalid or has expired.")
+    password = inputs.password(password)
 
     def link_matches(current_hash: str | None) -> bool:
         return fingerprint(settings, current_hash) == claims.fingerprint
