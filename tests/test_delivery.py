@@ -133,7 +133,7 @@ async def test_R20_smtp_down_then_up_delivers_every_email_exactly_once(client, e
     smtp_down.start()
     await deliver_all(engine, one)
     assert len(smtp_down.messages) == 24
-    ids = [message["Message-ID"] for _, message in smtp_down.messages]
+    ids = [message["Message-ID"].strip() for _, message in smtp_down.messages]
     assert len(set(ids)) == 24
     async with engine.connect() as connection:
         sent = (await connection.execute(sa.select(emails))).all()
