@@ -68,10 +68,7 @@ async def enqueue_email(
 
 def _due(now: datetime) -> sa.ColumnElement[bool]:
     """Pending and due, or SENDING whose worker's lease ran out (it crashed mid-send)."""
-    return sa.or_(
-        sa.and_(EMAIL.status == PENDING, EMAIL.next_attempt_at <= now),
-        sa.and_(EMAIL.status == SENDING, EMAIL.next_attempt_at <= now),
-    )
+    return sa.and_(EMAIL.status.in_((PENDING, SENDING)), EMAIL.next_attempt_at <= now)
 
 
 async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: float) -> Sequence[Row[Any]]:
