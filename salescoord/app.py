@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,8 +53,21 @@ class GraphQLApp(GraphQL):
         )
 
 
+def _service_log() -> None:
+    """uvicorn configures its own loggers only: without this, the outbox's and the delivery
+    worker's lines (R20: emails readable in the log) would go nowhere under `serve`."""
+    service, root = logging.getLogger("salescoord"), logging.getLogger()
+    if service.handlers or root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    service.addHandler(handler)
+    service.setLevel(os.environ.get("LOG_LEVEL", "info").upper())
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    _service_log()
     graphql = GraphQLApp(settings)
 
     @asynccontextmanager
