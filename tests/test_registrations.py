@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from db.queries import registrations as queries
 from db.tables import audit_events, emails, registrations, users
 from permissions.enums import Permission, RoleName
 from permissions.viewer import Viewer
+from salescoord.password_links import issue_set_password_token
 from tests.db_state import snapshot
 from tests.helpers import PASSWORD, codes, gid
 from tests.registration_world import World, build_world
@@ -69,6 +71,9 @@ query($action: String, $actorId: ID, $objectType: String, $first: Int, $after: S
     nodes { action objectType objectId actor { id } onBehalfOf { id } diff }
   }
 }
+"""
+AUDIT_SINCE = """
+query($since: DateTime) { auditEvents(since: $since, objectType: "Registration") { nodes { action } } }
 """
 OUTBOX = """
 query($status: EmailStatus) { outbox(status: $status) { totalCount nodes { kind toAddress subject status } } }
@@ -297,13 +302,28 @@ async def test_R7_a_set_password_link_is_single_use_also_when_used_twice_at_once
 SET_PASSWORD_REFUSALS = [
     ("R4-forged-token", "not.a.token"),
     ("R4-sign-in-token-is-no-link", "SIGN_IN"),
+    ("R4-expired-link", "EXPIRED"),
+    ("R4-link-signed-with-another-key", "OTHER_KEY"),
 ]
 
 
+async def make_passwordless(engine, user_id: int) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(users.update().where(users.c.id == user_id).values(password_hash=None))
+
+
 async def test_R4_set_password_refuses_what_is_not_a_link(client, engine, world):
+    expired = replace(client.settings, set_password_ttl_seconds=-60)
+    other_key = replace(client.settings, secret_keys=("another-key-" + "y" * 40,))
+    stand_ins = {
+        "SIGN_IN": client.token(world.buyer),
+        "EXPIRED": issue_set_password_token(expired, world.buyer, None),
+        "OTHER_KEY": issue_set_password_token(other_key, world.buyer, None),
+    }
+    await make_passwordless(engine, world.buyer)  # as a new buyer: only the link's own flaw may refuse it
     before = await snapshot(engine)
     for label, token in SET_PASSWORD_REFUSALS:
-        token = client.token(world.buyer) if token == "SIGN_IN" else token
+        token = stand_ins.get(token, token)
         body = await client.post(SET_PASSWORD, {"token": token, "password": NEW_PASSWORD})
         assert codes(body) == ["UNAUTHENTICATED"], label
         assert await snapshot(engine) == before, label
@@ -469,6 +489,16 @@ async def test_R25_registration_events_name_the_requested_am_and_admins_filter_t
     assert events[0]["diff"]["company_id"] == world.company
     by_actor = await client.data(AUDIT, {"actorId": gid("User", world.admin)}, as_user=world.admin)
     assert [e["action"] for e in by_actor["auditEvents"]["nodes"]] == ["registration.approve"]
+    assert [
+        e["action"]
+        for e in (await client.data(AUDIT, {"action": "registration.create"}, as_user=world.admin))[
+            "auditEvents"
+        ]["nodes"]
+    ] == ["registration.create"]
+    later = await client.data(AUDIT_SINCE, {"since": "2999-01-01T00:00:00+00:00"}, as_user=world.admin)
+    assert later["auditEvents"]["nodes"] == []
+    earlier = await client.data(AUDIT_SINCE, {"since": "2000-01-01T00:00:00+00:00"}, as_user=world.admin)
+    assert len(earlier["auditEvents"]["nodes"]) == 2
     page = await client.data(AUDIT, {"first": 1}, as_user=world.admin)
     assert page["auditEvents"]["pageInfo"]["hasNextPage"] is True
     rest = await client.data(
