@@ -18,7 +18,7 @@ from salescoord.errors import BadUserInput, Unauthenticated
 from salescoord.password_links import fingerprint, issue_set_password_token, link, read_set_password_token
 from salescoord.passwords import hash_password
 from salescoord.tokens import issue_token
-from schema.ids import decode_id
+from schema.ids import decode_id, encode_id
 from schema.pagination import Connection
 from schema.types.registrations import Registration
 
@@ -139,7 +139,7 @@ async def approve(
         name = inputs.text(new_company_name, "newCompanyName") if new_company_name else row.company_name
         new_company = (name, await _covered_territory(info, new_company_territory_id, row.territory_id))
     else:
-        company = (await visible_row(info, _global("Company", row.company_id), "Company", "companyId")).id
+        company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
     settings = info.context.settings
 
     def set_password_url(user_id: int) -> str:
@@ -156,12 +156,6 @@ async def approve(
             valid_hours=settings.set_password_ttl_seconds // 3600,
         )
     return await _reload(info, row.id)
-
-
-def _global(type_name: str, pk: int) -> str:
-    from schema.ids import encode_id
-
-    return encode_id(type_name, pk)
 
 
 async def reject(info: Info, id: str, reason: str) -> Registration | None:
