@@ -9,7 +9,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from db.queries.outbox import enqueue_email
+from db.queries.outbox import claim_due, enqueue_email
 from db.tables import emails, users
 from salescoord.app import create_app
 from salescoord.delivery import backoff_seconds
@@ -153,6 +153,34 @@ async def test_R20_two_workers_at_once_send_each_email_once(engine, backend, smt
     assert await statuses(engine) == {"SENT": 60}
 
 
+async def test_R20_a_claim_takes_one_batch_and_open_claims_never_overlap(engine, backend):
+    """PostgreSQL: a second claim while the first is still open skips its locked rows
+    (SKIP LOCKED) instead of waiting or taking them; SQLite runs claims one after another."""
+    async with engine.begin() as connection:
+        for n in range(12):
+            await enqueue_email(
+                connection, kind="TEST", to_address=f"r{n}@example.com", subject="s", body_text="b"
+            )
+    if backend[0] == "postgresql":
+        async with engine.connect() as first, engine.connect() as second:
+            await first.begin()
+            await second.begin()
+            one = await claim_due(first, limit=5, lease_seconds=60)
+            two = await claim_due(second, limit=5, lease_seconds=60)
+            await first.commit()
+            await second.commit()
+    else:
+        async with engine.begin() as connection:
+            one = await claim_due(connection, limit=5, lease_seconds=60)
+        async with engine.begin() as connection:
+            two = await claim_due(connection, limit=5, lease_seconds=60)
+    async with engine.begin() as connection:
+        rest = await claim_due(connection, limit=5, lease_seconds=60)
+    assert [len(one), len(two), len(rest)] == [5, 5, 2]
+    assert len({row.id for row in (*one, *two, *rest)}) == 12
+    assert await statuses(engine) == {"SENDING": 12}
+
+
 async def test_R20_permanent_failure_is_recorded_and_temporary_one_retried(engine, smtp):
     smtp.refuse["gone@example.com"] = "550 5.1.1 No such user"
     smtp.refuse["busy@example.com"] = "451 4.3.0 Try again later"
@@ -175,8 +203,6 @@ async def test_R20_a_claim_whose_worker_died_is_taken_over_after_its_lease(engin
         await enqueue_email(connection, kind="TEST", to_address="a@example.com", subject="s", body_text="b")
     crashed = worker(engine, smtp, DeliverySettings(**{**FAST.__dict__, "lease_seconds": 0.05}))
     async with engine.begin() as connection:  # the claim of a worker that dies before sending
-        from db.queries.outbox import claim_due
-
         (claimed,) = await claim_due(connection, limit=1, lease_seconds=0.05)
     assert await statuses(engine) == {"SENDING": 1}
     await asyncio.sleep(0.1)

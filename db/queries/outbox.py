@@ -66,9 +66,9 @@ async def enqueue_email(
     return email_id
 
 
-def _due(now: datetime) -> sa.ColumnElement[bool]:
+def _due(now: datetime, email: Any = EMAIL) -> sa.ColumnElement[bool]:
     """Pending and due, or SENDING whose worker's lease ran out (it crashed mid-send)."""
-    return sa.and_(EMAIL.status.in_((PENDING, SENDING)), EMAIL.next_attempt_at <= now)
+    return sa.and_(email.status.in_((PENDING, SENDING)), email.next_attempt_at <= now)
 
 
 async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: float) -> Sequence[Row[Any]]:
@@ -79,12 +79,21 @@ async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: f
     under the database's single write lock, so two workers cannot take the same row either.
     """
     now = utcnow()
-    candidates = sa.select(EMAIL.id).where(_due(now)).order_by(EMAIL.id).limit(limit)
+    # An alias of its own: a subquery on `emails` inside an UPDATE of `emails` would be
+    # correlated to the row being updated, and the LIMIT would apply per row.
+    candidate = emails.alias("candidate")
+    candidates = sa.select(candidate.c.id).where(_due(now, candidate.c)).order_by(candidate.c.id).limit(limit)
     if connection.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # ARRAY(subquery) runs once (an InitPlan); a plain IN (subquery) may be rescanned
+        # as the inner side of a join, each scan locking the next rows: more than `limit`.
+        chosen = EMAIL.id == sa.any_(
+            sa.func.array(candidates.with_for_update(skip_locked=True).scalar_subquery())
+        )
+    else:
+        chosen = EMAIL.id.in_(candidates.scalar_subquery())
     statement = (
         emails.update()
-        .where(EMAIL.id.in_(candidates.scalar_subquery()), _due(now))
+        .where(chosen, _due(now))
         .values(
             status=SENDING,
             attempts=EMAIL.attempts + 1,
