@@ -3,6 +3,7 @@ and metrics beside it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -110,19 +111,36 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
+def _service_log() -> None:
+    """uvicorn configures its own loggers only: without this, the outbox's and the delivery
+    worker's lines (R20: emails readable in the log) would go nowhere under `serve`."""
+    service, root = logging.getLogger("salescoord"), logging.getLogger()
+    if service.handlers or root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    service.addHandler(handler)
+    service.setLevel(os.environ.get("LOG_LEVEL", "info").upper())
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     if os.environ.get("SALESCOORD_JSON_LOGS") == "1":
         configure_logging(os.environ.get("LOG_LEVEL", "info"))
+    _service_log()
     graphql = GraphQLApp(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if graphql.engine is None:
             graphql.engine = create_engine(settings.database_url, pool_size=settings.pool_size)
+        delivery = start_delivery(graphql.engine, settings)
+        app.state.delivery = delivery
         try:
             yield
         finally:
+            if delivery is not None:
+                await delivery.stop()
             await graphql.engine.dispose()
 
     app = Starlette(
@@ -142,6 +160,32 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.head_revision = head_revision()
     return app
+
+
+class RunningDelivery:
+    """The outbox worker as a task of this process, stopped with it."""
+
+    def __init__(self, task: asyncio.Task[None], stop_event: asyncio.Event) -> None:
+        self.task, self.stop_event = task, stop_event
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        await self.task
+
+
+def start_delivery(engine: Any, settings: Settings) -> RunningDelivery | None:
+    """Deliver the outbox from inside `salescoord serve` when SMTP is configured (R20); without
+    it (the embedded default) emails stay in the outbox, readable by admins."""
+    if settings.smtp is None:
+        logging.getLogger("salescoord.delivery").info(
+            "no SMTP configured (SMTP_URL or SMTP_HOST): emails stay PENDING in the outbox"
+        )
+        return None
+    from salescoord.delivery import DeliveryWorker
+
+    stop_event = asyncio.Event()
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    return RunningDelivery(asyncio.create_task(worker.run(stop_event)), stop_event)
 
 
 def attach_engine(app: Starlette, engine: Any) -> None:

@@ -16,9 +16,12 @@ from schema.node import Node
 from schema.operation_name import OperationName
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
+from schema.records import RecordsQuery
+from schema.registrations import RegistrationsMutation, RegistrationsQuery
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
 from schema.types.places import Company, Territory
+from schema.types.registrations import Registration
 
 
 @strawberry.type
@@ -36,12 +39,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery):
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, RegistrationsQuery, RecordsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation):
+class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, RegistrationsMutation):
     pass
 
 
@@ -55,7 +58,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[User, Company, Territory, List, ListItem, Content],
+        types=[User, Company, Territory, List, ListItem, Content, Registration],
         extensions=[ErrorCodes, OperationName, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),
     )

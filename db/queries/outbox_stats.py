@@ -9,5 +9,7 @@ from db.tables import emails
 
 
 async def outbox_backlog(connection: AsyncConnection) -> int:
-    statement = sa.select(sa.func.count()).select_from(emails).where(emails.c.status == "PENDING")
+    statement = (
+        sa.select(sa.func.count()).select_from(emails).where(emails.c.status.in_(("PENDING", "SENDING")))
+    )
     return (await connection.execute(statement)).scalar_one()
