@@ -40,7 +40,7 @@ from db.tables import (
     territories,
     users,
 )
-from permissions.enums import Channel, RoleName
+from permissions.enums import Channel, Permission, RoleName
 from permissions.viewer import Viewer
 
 EVERYTHING: ColumnElement[bool] = sa.true()
@@ -233,3 +233,41 @@ class Scope:
             .correlate(None)
         )
         return contents.c.id.in_(shared)
+
+    # -- reporting ---------------------------------------------------------------------
+    @property
+    def reports_on_everyone(self) -> bool:
+        return self.viewer is not None and self.viewer.can(Permission.VIEW_REPORTING_ALL_USERS)
+
+    def reporting_users(self) -> ColumnElement[bool]:
+        """Whose activity the viewer may count (R12), as a predicate on `users`: a role with
+        VIEW_REPORTING_ALL_USERS everyone; an AM themselves and their associated buyers
+        (R1); an SC themselves, their AMs and those AMs' associated buyers (R2); anyone
+        else (a buyer) nobody. Read from the role on every request, so a permission
+        granted at run time counts on the next one (R14).
+
+            select(activities).where(activities.c.user_id.in_(
+                select(users.c.id).where(scope.reporting_users())))
+        """
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:
+            return NOTHING
+        if self.reports_on_everyone:
+            return EVERYTHING
+        me = users.c.id == viewer.id
+        if viewer.role is RoleName.ACCOUNT_MANAGER:
+            return sa.or_(me, users.c.id.in_(self._buyer_ids()))
+        if viewer.role is RoleName.SALES_COORDINATOR:
+            return sa.or_(me, users.c.id.in_(self.account_managers()), users.c.id.in_(self._buyer_ids()))
+        return me
+
+    def reporting_account_managers(self) -> sa.Select:
+        """The AMs whose groups a report shows: an SC's AMs, an AM themselves, every AM for
+        VIEW_REPORTING_ALL_USERS, nobody for a buyer."""
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:
+            return _nobody()
+        if self.reports_on_everyone:
+            every = users.alias("reporting_am")
+            return sa.select(every.c.id).where(every.c.role == RoleName.ACCOUNT_MANAGER).correlate(None)
+        return self.account_managers()

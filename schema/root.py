@@ -15,6 +15,7 @@ from schema.lists import ListsMutation, ListsQuery
 from schema.node import Node
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
+from schema.reporting import ReportingQuery
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
 from schema.types.places import Company, Territory
@@ -35,7 +36,7 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery):
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, ReportingQuery):
     pass
 
 
