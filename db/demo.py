@@ -4,14 +4,15 @@ At scale 1: a 3-level territory tree (3 regions › 9 territories › 18 distric
 6 account managers, 4 sales coordinators shared between them, 40 companies,
 200 buyers (a third with a direct AM, some of those outside the AM's
 territories, so both halves of R1 show), a content catalogue, personal, global
-and buyer lists, and a few meetings. Every demo login has the password
+and buyer lists, a few meetings, and a year of activity (calendar 2026, for the reporting
+examples of the README). Every demo login has the password
 DEMO_PASSWORD; the README names one login per role.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from db.migrate import upgrade_async
 from db.models.base import utcnow
 from db.session import create_engine
 from db.tables import (
+    activities,
     am_coordinators,
     am_territories,
     companies,
@@ -97,6 +99,20 @@ LAST = [
     "Wolfe",
 ]
 KINDS = ["PRODUCT", "LOOKBOOK", "VIDEO", "DOCUMENT"]
+ACTIVITY_YEAR = 2026
+# (kind, chance per working day) for each role; buyers only sign in now and then
+STAFF_HABITS = {
+    "ACCOUNT_MANAGER": [
+        ("SIGN_IN", 0.9),
+        ("MEETING_HELD", 0.3),
+        ("NOTE_WRITTEN", 0.6),
+        ("ITEM_ADDED", 0.5),
+        ("SUMMARY_SENT", 0.25),
+    ],
+    "SALES_COORDINATOR": [("SIGN_IN", 0.9), ("REGISTRATION_DECIDED", 0.3), ("NOTE_WRITTEN", 0.2)],
+    "BUYER": [("SIGN_IN", 0.03)],
+}
+ABOUT_A_BUYER = {"MEETING_HELD", "NOTE_WRITTEN", "ITEM_ADDED", "SUMMARY_SENT"}
 
 
 async def load_demo(database_url: str, scale: int = 1, *, only_if_empty: bool = False) -> bool:
@@ -352,3 +368,33 @@ async def _fill(connection: Any, scale: int) -> None:
                 await _insert(
                     connection, meeting_lists, [{"meeting_id": meeting_id, "list_id": buyer_lists[am_id][0]}]
                 )
+
+    people = {"ACCOUNT_MANAGER": am_ids, "SALES_COORDINATOR": sc_ids, "BUYER": buyer_ids}
+    await connection.execute(activities.insert(), activity_rows(20261128 + scale, people, buyer_ids))
+
+
+def activity_rows(
+    seed: int, people: dict[str, list[int]], buyer_ids: list[int], year: int = ACTIVITY_YEAR
+) -> list[dict[str, Any]]:
+    """A year of activity on working days (R12), the same for the same seed: `people` maps a
+    role to its user ids; events about a buyer name one as their subject."""
+    rng = random.Random(seed)
+    rows = []
+    day = datetime(year, 1, 1, tzinfo=UTC)
+    while day.year == year:
+        if day.weekday() < 5:
+            for role, habits in STAFF_HABITS.items():
+                for user_id in people.get(role, ()):
+                    for kind, chance in habits:
+                        if rng.random() < chance:
+                            rows.append(
+                                {
+                                    "user_id": user_id,
+                                    "kind": kind,
+                                    "subject_id": rng.choice(buyer_ids) if kind in ABOUT_A_BUYER else None,
+                                    "meeting_id": None,
+                                    "at": day + timedelta(minutes=rng.randrange(8 * 60, 18 * 60)),
+                                }
+                            )
+        day += timedelta(days=1)
+    return rows
