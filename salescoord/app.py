@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 from db.session import RequestDatabase, create_engine
 from salescoord.context import Context, bearer_token, build_context
 from salescoord.settings import Settings
+from schema.root import build_schema
 from schema.root import schema as default_schema
 
 
@@ -24,7 +25,7 @@ class GraphQLApp(GraphQL):
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(
-            default_schema,
+            build_schema(caches=False) if settings.naive else default_schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,
             **options,

@@ -44,3 +44,6 @@ class Settings:
     )
     graphiql: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_GRAPHIQL", "1") == "1")
     pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", 10)))
+    naive: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_NAIVE") == "1")
+    """Benchmark baseline only: data loaders without batching or caching, and no parser or
+    validation cache; the same code paths otherwise (`make bench`)."""

@@ -51,12 +51,13 @@ class Schema(strawberry.Schema):
         server error and is not logged."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, caches: bool = True) -> strawberry.Schema:
+    """`caches=False` only for the benchmark's naive baseline (settings.naive)."""
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[User, Company, Territory, List, ListItem, Content],
-        extensions=[ErrorCodes, ParserCache, ValidationCache],
+        extensions=[ErrorCodes, ParserCache, ValidationCache] if caches else [ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True),
     )
 
