@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,19 +79,49 @@ class Loaders:
     on first use, one pair per relation."""
 
     def __init__(self, db: RequestDatabase, scope: Scope, *, batching: bool = True) -> None:
-        from db.queries import lists, people, places
-
         self.db, self.scope = db, scope
         self.options: dict[str, Any] = {} if batching else {"batch": False, "cache": False}
-        by_id = self._by_id
-        self.user_by_id = by_id(people.users_statement(scope), people.USER.id)
-        self.company_by_id = by_id(places.companies_statement(scope), places.COMPANY.id)
-        self.territory_by_id = by_id(places.territories_statement(scope), places.TERRITORY.id)
-        self.list_by_id = by_id(lists.lists_statement(scope), lists.LIST.id)
-        self.list_item_by_id = by_id(lists.items_statement(scope), lists.ITEM.id)
-        self.content_by_id = by_id(lists.contents_statement(scope), lists.CONTENT.id)
         self._pages: dict[str, PagesByParentLoader] = {}
         self._counts: dict[str, CountsByParentLoader] = {}
+
+    # By-id loaders are made on first use: building a scoped statement (the territory tree,
+    # the associations) is most of the Python a small request costs, and most requests use
+    # one or two of these loaders.
+    @cached_property
+    def user_by_id(self) -> RowByIdLoader:
+        from db.queries import people
+
+        return self._by_id(people.users_statement(self.scope), people.USER.id)
+
+    @cached_property
+    def company_by_id(self) -> RowByIdLoader:
+        from db.queries import places
+
+        return self._by_id(places.companies_statement(self.scope), places.COMPANY.id)
+
+    @cached_property
+    def territory_by_id(self) -> RowByIdLoader:
+        from db.queries import places
+
+        return self._by_id(places.territories_statement(self.scope), places.TERRITORY.id)
+
+    @cached_property
+    def list_by_id(self) -> RowByIdLoader:
+        from db.queries import lists
+
+        return self._by_id(lists.lists_statement(self.scope), lists.LIST.id)
+
+    @cached_property
+    def list_item_by_id(self) -> RowByIdLoader:
+        from db.queries import lists
+
+        return self._by_id(lists.items_statement(self.scope), lists.ITEM.id)
+
+    @cached_property
+    def content_by_id(self) -> RowByIdLoader:
+        from db.queries import lists
+
+        return self._by_id(lists.contents_statement(self.scope), lists.CONTENT.id)
 
     def _by_id(self, statement: sa.Select, key: sa.ColumnElement[Any]) -> RowByIdLoader:
         return RowByIdLoader(self.db, statement, key, **self.options)
@@ -113,14 +144,6 @@ class Loaders:
 
     def clear(self) -> None:
         """Forget what was loaded: called after a write, so a payload reads the new state."""
-        for loader in (
-            self.user_by_id,
-            self.company_by_id,
-            self.territory_by_id,
-            self.list_by_id,
-            self.list_item_by_id,
-            self.content_by_id,
-            *self._pages.values(),
-            *self._counts.values(),
-        ):
+        made = [value for value in vars(self).values() if isinstance(value, RowByIdLoader)]
+        for loader in (*made, *self._pages.values(), *self._counts.values()):
             loader.clear_all()

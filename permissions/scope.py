@@ -244,21 +244,23 @@ class Scope:
         VIEW_REPORTING_ALL_USERS everyone; an AM themselves and their associated buyers
         (R1); an SC themselves, their AMs and those AMs' associated buyers (R2); anyone
         else (a buyer) nobody. Read from the role on every request, so a permission
-        granted at run time counts on the next one (R14).
+        granted at run time counts on the next one (R14)."""
+        ids = self.reporting_user_ids()
+        return EVERYTHING if ids is None else users.c.id.in_(ids)
 
-            select(activities).where(activities.c.user_id.in_(
-                select(users.c.id).where(scope.reporting_users())))
-        """
+    def reporting_user_ids(self) -> sa.CompoundSelect | sa.Select | None:
+        """The ids behind `reporting_users()` as one union, None for everyone: what an
+        aggregate filters its events by (`activities.c.user_id.in_(ids)`)."""
         viewer = self.viewer
         if viewer is None or viewer.role is RoleName.BUYER:
-            return NOTHING
+            return _nobody()
         if self.reports_on_everyone:
-            return EVERYTHING
-        me = users.c.id == viewer.id
+            return None
+        me = sa.select(sa.literal(viewer.id).label("id"))
         if viewer.role is RoleName.ACCOUNT_MANAGER:
-            return sa.or_(me, users.c.id.in_(self._buyer_ids()))
+            return sa.union(me, self._buyer_ids())
         if viewer.role is RoleName.SALES_COORDINATOR:
-            return sa.or_(me, users.c.id.in_(self.account_managers()), users.c.id.in_(self._buyer_ids()))
+            return sa.union(me, self.account_managers(), self._buyer_ids())
         return me
 
     def reporting_account_managers(self) -> sa.Select:

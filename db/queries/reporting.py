@@ -25,7 +25,7 @@ from db.queries.activity import ActivityKind
 from db.queries.period import period_start
 from db.tables import activities, companies, meeting_attendees, meetings, territories, users
 from permissions.enums import RoleName
-from permissions.scope import EVERYTHING, Scope, associations
+from permissions.scope import Scope, associations
 
 COUNT_COLUMNS: dict[ActivityKind, str] = {
     ActivityKind.SIGN_IN: "sign_ins",
@@ -54,9 +54,9 @@ def scoped_events(scope: Scope, period: Period) -> sa.CTE:
     statement = sa.select(event.id, event.user_id, event.kind, event.subject_id, event.at).where(
         event.at >= period.start, event.at < period.end
     )
-    visible = scope.reporting_users()
-    if visible is not EVERYTHING:
-        statement = statement.where(event.user_id.in_(sa.select(users.c.id).where(visible)))
+    visible = scope.reporting_user_ids()
+    if visible is not None:
+        statement = statement.where(event.user_id.in_(visible))
     return statement.cte("scoped_events")
 
 
@@ -101,7 +101,8 @@ def by_account_manager(scope: Scope, period: Period) -> tuple[sa.Select, Order]:
     counts once per AM it belongs to; two AMs sharing a buyer both count it."""
     events = scoped_events(scope, period)
     account_managers = scope.reporting_account_managers()
-    pairs = associations(account_managers, "report_buyers")
+    # a CTE, not a subquery: it is joined twice, and SQLite would walk the tree twice
+    pairs = sa.select(associations(account_managers, "report_buyers")).cte("report_pairs")
     own = sa.select(events.c.id.label("event_id"), events.c.user_id.label("am_id")).where(
         events.c.user_id.in_(account_managers)
     )
@@ -168,7 +169,7 @@ def top_buyers(scope: Scope, period: Period) -> tuple[sa.Select, Order]:
     """Buyers the viewer may report on, by the number of meetings they attended that
     started in the period, most first."""
     attendee = meeting_attendees.c
-    visible = scope.reporting_users()
+    visible = scope.reporting_user_ids()
     buyer = users.alias("top_buyer")
     statement = (
         sa.select(
@@ -185,7 +186,7 @@ def top_buyers(scope: Scope, period: Period) -> tuple[sa.Select, Order]:
         )
         .group_by(attendee.buyer_id)
     )
-    if visible is not EVERYTHING:
-        statement = statement.where(attendee.buyer_id.in_(sa.select(users.c.id).where(visible)))
+    if visible is not None:
+        statement = statement.where(attendee.buyer_id.in_(visible))
     groups = statement.subquery("per_buyer")
     return _labelled(groups, users, users.c.name)
