@@ -74,7 +74,7 @@ Q4 = (
     + """,
 visible(id) AS (SELECT {sc} UNION SELECT am_id FROM ams UNION SELECT buyer_id FROM assoc),
 ev AS (SELECT id, user_id, kind, subject_id FROM activities
-       WHERE at >= {p2} AND at < {p3} AND user_id IN (SELECT id FROM visible)),
+       WHERE at >= {p1} AND at < {p2} AND user_id IN (SELECT id FROM visible)),
 attributed AS (
   SELECT id AS event_id, user_id AS am_id FROM ev WHERE user_id IN (SELECT am_id FROM ams)
   UNION SELECT ev.id, assoc.am_id FROM ev JOIN assoc ON assoc.buyer_id = ev.subject_id
