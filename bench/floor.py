@@ -115,7 +115,9 @@ class Database:
         if self._pool is None:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(self.url.replace("+asyncpg", ""), min_size=1, max_size=10)
+            self._pool = await asyncpg.create_pool(
+                self.url.replace("+asyncpg", ""), min_size=1, max_size=10, server_settings={"jit": "off"}
+            )  # as the service's engine (db.session)
         async with self._pool.acquire() as connection:
             return [tuple(r) for r in await connection.fetch(sql, *args)]
 

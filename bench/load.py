@@ -77,8 +77,7 @@ async def latency(
     connection = HttpConnection(host, port)
     timings: list[float] = []
     try:
-        for _ in range(3):
-            await operation(connection)  # warm up
+        await operation(connection)  # warm up
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline and len(timings) < limit:
             started = time.perf_counter()
@@ -90,25 +89,21 @@ async def latency(
 
 
 async def throughput(host: str, port: int, operation: Operation, seconds: float, clients: int = 8) -> float:
+    """Closed loop: `clients` connections each run the operation back to back until the
+    deadline; every operation begun before it is counted, and so is the time it took."""
     connections = [HttpConnection(host, port) for _ in range(clients)]
+    await operation(connections[0])  # warm up once; the other connections open on first use
     done = 0
-    deadline = 0.0
+    began = time.perf_counter()
+    deadline = began + seconds
 
     async def client(connection: HttpConnection) -> None:
         nonlocal done
-        await operation(connection)  # warm up, and open the connection
-        await start.wait()
         while time.perf_counter() < deadline:
             await operation(connection)
             done += 1
 
-    start = asyncio.Event()
-    tasks = [asyncio.create_task(client(c)) for c in connections]
-    await asyncio.sleep(0.3)
-    began = time.perf_counter()
-    deadline = began + seconds
-    start.set()
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*(client(c) for c in connections))
     elapsed = time.perf_counter() - began
     for c in connections:
         c.close()
