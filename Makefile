@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema schema-check install clean browser load faults
+.PHONY: run test lint schema schema-check install clean browser load faults bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ schema: $(STAMP)
 schema-check: $(STAMP)
 	@$(BIN)/salescoord schema | diff -u schema.graphql - \
 	  || (echo "schema.graphql is out of date: run 'make schema' and commit it" && exit 1)
+
+# The benchmark (bench/README.md), never part of `make test`: both databases, one after the
+# other; BENCH_ARGS="--scale 10" or "--seconds 5" or "--only Q1,Q2" pass through.
+BENCH_ARGS ?=
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.run --db sqlite $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --db postgresql $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

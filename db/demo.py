@@ -4,15 +4,16 @@ At scale 1: a 3-level territory tree (3 regions › 9 territories › 18 distric
 6 account managers, 4 sales coordinators shared between them, 40 companies,
 200 buyers (a third with a direct AM, some of those outside the AM's
 territories, so both halves of R1 show), a content catalogue, personal, global
-and buyer lists, a few meetings, and pending registrations in the approval queue (their
-notices wait in the email outbox). Every demo login has the password
+and buyer lists, a few meetings, pending registrations in the approval queue (their
+notices wait in the email outbox) and a year of activity (calendar 2026, for the reporting
+examples of the README). Every demo login has the password
 DEMO_PASSWORD; the README names one login per role.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from db.migrate import upgrade_async
 from db.models.base import utcnow
 from db.session import create_engine
 from db.tables import (
+    activities,
     am_coordinators,
     am_territories,
     companies,
@@ -98,6 +100,20 @@ LAST = [
     "Wolfe",
 ]
 KINDS = ["PRODUCT", "LOOKBOOK", "VIDEO", "DOCUMENT"]
+ACTIVITY_YEAR = 2026
+# (kind, chance per working day) for each role; buyers only sign in now and then
+STAFF_HABITS = {
+    "ACCOUNT_MANAGER": [
+        ("SIGN_IN", 0.9),
+        ("MEETING_HELD", 0.3),
+        ("NOTE_WRITTEN", 0.6),
+        ("ITEM_ADDED", 0.5),
+        ("SUMMARY_SENT", 0.25),
+    ],
+    "SALES_COORDINATOR": [("SIGN_IN", 0.9), ("REGISTRATION_DECIDED", 0.3), ("NOTE_WRITTEN", 0.2)],
+    "BUYER": [("SIGN_IN", 0.03)],
+}
+ABOUT_A_BUYER = {"MEETING_HELD", "NOTE_WRITTEN", "ITEM_ADDED", "SUMMARY_SENT"}
 
 
 async def load_demo(database_url: str, scale: int = 1, *, only_if_empty: bool = False) -> bool:
@@ -355,6 +371,8 @@ async def _fill(connection: Any, scale: int) -> None:
                 )
 
     await _pending_registrations(connection, am_ids, territory_ids, district_ids)
+    people = {"ACCOUNT_MANAGER": am_ids, "SALES_COORDINATOR": sc_ids, "BUYER": buyer_ids}
+    await connection.execute(activities.insert(), activity_rows(20261128 + scale, people, buyer_ids))
 
 
 async def _pending_registrations(
@@ -384,3 +402,30 @@ async def _pending_registrations(
             },
             "http://127.0.0.1:8000/registrations",
         )
+
+
+def activity_rows(
+    seed: int, people: dict[str, list[int]], buyer_ids: list[int], year: int = ACTIVITY_YEAR
+) -> list[dict[str, Any]]:
+    """A year of activity on working days (R12), the same for the same seed: `people` maps a
+    role to its user ids; events about a buyer name one as their subject."""
+    rng = random.Random(seed)
+    rows = []
+    day = datetime(year, 1, 1, tzinfo=UTC)
+    while day.year == year:
+        if day.weekday() < 5:
+            for role, habits in STAFF_HABITS.items():
+                for user_id in people.get(role, ()):
+                    for kind, chance in habits:
+                        if rng.random() < chance:
+                            rows.append(
+                                {
+                                    "user_id": user_id,
+                                    "kind": kind,
+                                    "subject_id": rng.choice(buyer_ids) if kind in ABOUT_A_BUYER else None,
+                                    "meeting_id": None,
+                                    "at": day + timedelta(minutes=rng.randrange(8 * 60, 18 * 60)),
+                                }
+                            )
+        day += timedelta(days=1)
+    return rows

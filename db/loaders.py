@@ -7,12 +7,16 @@ request's scope, so a batched lookup applies the same filter as any other path.
     loaders.user_by_id.load(7)                     -> Row | None (None: missing or out of scope)
     loaders.pages(BUYERS_BY_ACCOUNT_MANAGER).load((7, PageRequest(10)))  -> Page
     loaders.counts(BUYERS_BY_ACCOUNT_MANAGER).load(7)                    -> int
+
+`Loaders(db, scope, batching=False)` is the naive mode the benchmark compares against
+(SALESCOORD_NAIVE=1): the same code with batching and caching off, one statement per key.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,8 +32,8 @@ __all__ = ["Loaders", "Relation"]
 class RowByIdLoader(DataLoader):
     """Rows by primary key with the scope applied: a key outside the scope loads None."""
 
-    def __init__(self, db: RequestDatabase, statement: sa.Select, key: sa.ColumnElement[Any]):
-        super().__init__()
+    def __init__(self, db: RequestDatabase, statement: sa.Select, key: sa.ColumnElement[Any], **options: Any):
+        super().__init__(**options)
         self.db, self.statement, self.key = db, statement, key
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
@@ -41,8 +45,8 @@ class RowByIdLoader(DataLoader):
 class PagesByParentLoader(DataLoader):
     """Pages of a relation for many parents: one statement per distinct page request."""
 
-    def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation):
-        super().__init__()
+    def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation, **options: Any):
+        super().__init__(**options)
         self.db, self.scope, self.relation = db, scope, relation
 
     async def batch_load_fn(self, keys: Sequence[tuple[Any, PageRequest]]) -> list[Page]:
@@ -60,8 +64,8 @@ class PagesByParentLoader(DataLoader):
 
 
 class CountsByParentLoader(DataLoader):
-    def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation):
-        super().__init__()
+    def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation, **options: Any):
+        super().__init__(**options)
         self.db, self.scope, self.relation = db, scope, relation
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[int]:
@@ -74,45 +78,78 @@ class Loaders:
     """One request's loaders. By-id loaders are named attributes; relation loaders are made
     on first use, one pair per relation."""
 
-    def __init__(self, db: RequestDatabase, scope: Scope) -> None:
-        from db.queries import lists, people, places, registrations
-
+    def __init__(self, db: RequestDatabase, scope: Scope, *, batching: bool = True) -> None:
         self.db, self.scope = db, scope
-        self.user_by_id = RowByIdLoader(db, people.users_statement(scope), people.USER.id)
-        self.company_by_id = RowByIdLoader(db, places.companies_statement(scope), places.COMPANY.id)
-        self.territory_by_id = RowByIdLoader(db, places.territories_statement(scope), places.TERRITORY.id)
-        self.list_by_id = RowByIdLoader(db, lists.lists_statement(scope), lists.LIST.id)
-        self.list_item_by_id = RowByIdLoader(db, lists.items_statement(scope), lists.ITEM.id)
-        self.content_by_id = RowByIdLoader(db, lists.contents_statement(scope), lists.CONTENT.id)
-        self.registration_by_id = RowByIdLoader(
-            db, registrations.registrations_statement(scope), registrations.REGISTRATION.id
-        )
+        self.options: dict[str, Any] = {} if batching else {"batch": False, "cache": False}
         self._pages: dict[str, PagesByParentLoader] = {}
         self._counts: dict[str, CountsByParentLoader] = {}
+
+    # By-id loaders are made on first use: building a scoped statement (the territory tree,
+    # the associations) is most of the Python a small request costs, and most requests use
+    # one or two of these loaders.
+    @cached_property
+    def user_by_id(self) -> RowByIdLoader:
+        from db.queries import people
+
+        return self._by_id(people.users_statement(self.scope), people.USER.id)
+
+    @cached_property
+    def company_by_id(self) -> RowByIdLoader:
+        from db.queries import places
+
+        return self._by_id(places.companies_statement(self.scope), places.COMPANY.id)
+
+    @cached_property
+    def territory_by_id(self) -> RowByIdLoader:
+        from db.queries import places
+
+        return self._by_id(places.territories_statement(self.scope), places.TERRITORY.id)
+
+    @cached_property
+    def list_by_id(self) -> RowByIdLoader:
+        from db.queries import lists
+
+        return self._by_id(lists.lists_statement(self.scope), lists.LIST.id)
+
+    @cached_property
+    def list_item_by_id(self) -> RowByIdLoader:
+        from db.queries import lists
+
+        return self._by_id(lists.items_statement(self.scope), lists.ITEM.id)
+
+    @cached_property
+    def content_by_id(self) -> RowByIdLoader:
+        from db.queries import lists
+
+        return self._by_id(lists.contents_statement(self.scope), lists.CONTENT.id)
+
+    @cached_property
+    def registration_by_id(self) -> RowByIdLoader:
+        from db.queries import registrations
+
+        return self._by_id(registrations.registrations_statement(self.scope), registrations.REGISTRATION.id)
+
+    def _by_id(self, statement: sa.Select, key: sa.ColumnElement[Any]) -> RowByIdLoader:
+        return RowByIdLoader(self.db, statement, key, **self.options)
 
     def pages(self, relation: Relation) -> PagesByParentLoader:
         loader = self._pages.get(relation.name)
         if loader is None:
-            loader = self._pages[relation.name] = PagesByParentLoader(self.db, self.scope, relation)
+            loader = self._pages[relation.name] = PagesByParentLoader(
+                self.db, self.scope, relation, **self.options
+            )
         return loader
 
     def counts(self, relation: Relation) -> CountsByParentLoader:
         loader = self._counts.get(relation.name)
         if loader is None:
-            loader = self._counts[relation.name] = CountsByParentLoader(self.db, self.scope, relation)
+            loader = self._counts[relation.name] = CountsByParentLoader(
+                self.db, self.scope, relation, **self.options
+            )
         return loader
 
     def clear(self) -> None:
         """Forget what was loaded: called after a write, so a payload reads the new state."""
-        for loader in (
-            self.user_by_id,
-            self.company_by_id,
-            self.territory_by_id,
-            self.list_by_id,
-            self.list_item_by_id,
-            self.content_by_id,
-            self.registration_by_id,
-            *self._pages.values(),
-            *self._counts.values(),
-        ):
+        made = [value for value in vars(self).values() if isinstance(value, RowByIdLoader)]
+        for loader in (*made, *self._pages.values(), *self._counts.values()):
             loader.clear_all()

@@ -16,7 +16,7 @@ from typing import Any
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from permissions.enums import Permission
+from permissions.enums import Permission, RoleName
 from salescoord.errors import Forbidden, Unauthenticated
 from schema import directives
 from schema.enums import ScopeBasis
@@ -82,6 +82,22 @@ class ScopedBy(BasePermission):
 
     def on_unauthorized(self) -> None:
         raise Unauthenticated()
+
+
+class SeesReporting(BasePermission):
+    """Staff only: buyers see no reporting (FORBIDDEN); the rows are the scope's
+    `reporting_users()` (R12).
+
+    >>> guard(SeesReporting())  # prints @scoped(by: REPORTING)
+    """
+
+    _schema_directive = directives.Scoped(by=ScopeBasis.REPORTING)
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return _signed_in(info).role is not RoleName.BUYER
+
+    def on_unauthorized(self) -> None:
+        raise Forbidden("Buyers see no reporting.")
 
 
 def guard(*permissions: BasePermission) -> PermissionExtension:

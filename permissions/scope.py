@@ -41,7 +41,7 @@ from db.tables import (
     territories,
     users,
 )
-from permissions.enums import Channel, RoleName
+from permissions.enums import Channel, Permission, RoleName
 from permissions.viewer import Viewer
 
 EVERYTHING: ColumnElement[bool] = sa.true()
@@ -292,3 +292,43 @@ class Scope:
             .correlate(None)
         )
         return contents.c.id.in_(shared)
+
+    # -- reporting ---------------------------------------------------------------------
+    @property
+    def reports_on_everyone(self) -> bool:
+        return self.viewer is not None and self.viewer.can(Permission.VIEW_REPORTING_ALL_USERS)
+
+    def reporting_users(self) -> ColumnElement[bool]:
+        """Whose activity the viewer may count (R12), as a predicate on `users`: a role with
+        VIEW_REPORTING_ALL_USERS everyone; an AM themselves and their associated buyers
+        (R1); an SC themselves, their AMs and those AMs' associated buyers (R2); anyone
+        else (a buyer) nobody. Read from the role on every request, so a permission
+        granted at run time counts on the next one (R14)."""
+        ids = self.reporting_user_ids()
+        return EVERYTHING if ids is None else users.c.id.in_(ids)
+
+    def reporting_user_ids(self) -> sa.CompoundSelect | sa.Select | None:
+        """The ids behind `reporting_users()` as one union, None for everyone: what an
+        aggregate filters its events by (`activities.c.user_id.in_(ids)`)."""
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:
+            return _nobody()
+        if self.reports_on_everyone:
+            return None
+        me = sa.select(sa.literal(viewer.id).label("id"))
+        if viewer.role is RoleName.ACCOUNT_MANAGER:
+            return sa.union(me, self._buyer_ids())
+        if viewer.role is RoleName.SALES_COORDINATOR:
+            return sa.union(me, self.account_managers(), self._buyer_ids())
+        return me
+
+    def reporting_account_managers(self) -> sa.Select:
+        """The AMs whose groups a report shows: an SC's AMs, an AM themselves, every AM for
+        VIEW_REPORTING_ALL_USERS, nobody for a buyer."""
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:
+            return _nobody()
+        if self.reports_on_everyone:
+            every = users.alias("reporting_am")
+            return sa.select(every.c.id).where(every.c.role == RoleName.ACCOUNT_MANAGER).correlate(None)
+        return self.account_managers()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from strawberry.types import Info
 
+from db.queries.activity import ActivityKind, record_activity
 from db.queries.people import account_by_email, viewer_from_row
 from permissions.enums import Channel
 from resolvers import inputs
@@ -31,6 +32,8 @@ async def login(info: Info, email: str, password: str, client: Channel) -> SignI
     valid = verify_password(row.password_hash if row else None, password)
     if row is None or not valid or not row.active:
         raise Unauthenticated("Wrong email or password.")
+    async with info.context.db.transaction() as connection:
+        await record_activity(connection, user_id=row.id, kind=ActivityKind.SIGN_IN)
     token, expires_at = issue_token(info.context.settings, row.id, client)
     info.context.become(viewer_from_row(row, client))
     return SignIn(token=token, expires_at=expires_at, user_id=row.id)

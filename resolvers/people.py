@@ -20,8 +20,7 @@ from schema.types.people import Role, User
 
 
 async def viewer(info: Info) -> User:
-    row = await info.context.loaders.user_by_id.load(info.context.viewer.id)
-    return User.from_row(row)
+    return User.from_row(await info.context.db.fetch_one(queries.own_row(info.context.viewer.id)))
 
 
 async def users(

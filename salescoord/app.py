@@ -26,6 +26,7 @@ from salescoord.context import Context, bearer_token, build_context
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.logs import configure_logging
 from salescoord.settings import Settings
+from schema.root import build_schema
 from schema.root import schema as default_schema
 
 request_log = logging.getLogger("salescoord.request")
@@ -37,7 +38,7 @@ class GraphQLApp(GraphQL):
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(
-            default_schema,
+            build_schema(caches=False) if settings.naive else default_schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,
             **options,

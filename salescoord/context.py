@@ -36,7 +36,7 @@ class Context:
         """After signing in: the rest of the request (the payload) reads as that user."""
         self.viewer = viewer
         self.scope = Scope(viewer)
-        self.loaders = Loaders(self.db, self.scope)
+        self.loaders = Loaders(self.db, self.scope, batching=not self.settings.naive)
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -71,7 +71,7 @@ async def build_context(
         settings=settings,
         viewer=viewer,
         scope=scope,
-        loaders=Loaders(db, scope),
+        loaders=Loaders(db, scope, batching=not settings.naive),
         request=request,
         response=response,
     )

@@ -137,3 +137,6 @@ class Settings:
     set_password_ttl_seconds: int = field(
         default_factory=lambda: int(os.environ.get("SET_PASSWORD_TTL_SECONDS", 3 * 24 * 3600))
     )
+    naive: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_NAIVE") == "1")
+    """Benchmark baseline only: data loaders without batching or caching, and no parser or
+    validation cache; the same code paths otherwise (`make bench`)."""

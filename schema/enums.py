@@ -39,3 +39,13 @@ class ScopeBasis(StrEnum):
     """The Lists section, plus lists attached to a meeting the viewer may manage (R9, R11)."""
     CATALOGUE = "CATALOGUE"
     """Content: the whole catalogue for staff, shared items for a buyer (R13)."""
+    REPORTING = "REPORTING"
+    """Activity of the users one may report on: an SC's scope (R2), an AM's associated users and
+    themselves, everyone with VIEW_REPORTING_ALL_USERS; buyers are refused (R12)."""
+
+
+@strawberry.enum(description="How reporting buckets time: UTC days, ISO weeks (from Monday), months.")
+class PeriodUnit(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"

@@ -18,6 +18,7 @@ from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
 from schema.records import RecordsQuery
 from schema.registrations import RegistrationsMutation, RegistrationsQuery
+from schema.reporting import ReportingQuery
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
 from schema.types.places import Company, Territory
@@ -39,7 +40,9 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, RegistrationsQuery, RecordsQuery):
+class Query(
+    NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, RegistrationsQuery, RecordsQuery, ReportingQuery
+):
     pass
 
 
@@ -54,12 +57,15 @@ class Schema(strawberry.Schema):
         server error and is not logged."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, caches: bool = True) -> strawberry.Schema:
+    """`caches=False` only for the benchmark's naive baseline (settings.naive)."""
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[User, Company, Territory, List, ListItem, Content, Registration],
-        extensions=[ErrorCodes, OperationName, ParserCache, ValidationCache],
+        extensions=[ErrorCodes, OperationName, ParserCache, ValidationCache]
+        if caches
+        else [ErrorCodes, OperationName],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.pages import Relation
 from db.tables import contents, list_items, lists
@@ -166,6 +167,8 @@ async def add_item(
         item_id,
         diff={"list_id": list_id, "content_id": content_id, "position": position},
     )
+    buyer_id = (await connection.execute(sa.select(LIST.buyer_id).where(LIST.id == list_id))).scalar()
+    await record_activity(connection, user_id=actor.id, kind=ActivityKind.ITEM_ADDED, subject_id=buyer_id)
     return item_id
 
 

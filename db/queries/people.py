@@ -27,6 +27,12 @@ def users_statement(scope: Scope) -> sa.Select:
     return sa.select(*USER_COLUMNS).where(scope.users())
 
 
+def own_row(user_id: int) -> sa.Select:
+    """The viewer's own row. Every scope includes the viewer (R13 and up), so this needs no
+    scope predicate, and `viewer { … }` is spared building one."""
+    return sa.select(*USER_COLUMNS).where(USER.id == user_id)
+
+
 def search_users(scope: Scope, *, role: RoleName | None = None, search: str | None = None) -> sa.Select:
     """Users in scope, optionally of one role and matching a name or email fragment
     (the searchable dropdown of R5)."""

@@ -1,0 +1,243 @@
+"""The raw floor: the benchmark's operations as hand-written SQL, serialised with orjson.
+
+What the service does for a request, minus GraphQL and SQLAlchemy: read the token, load
+the viewer, run one statement per operation through the driver (asyncpg, or sqlite3),
+and write the same JSON the service answers. It knows only the benchmark's operations
+(by operationName) and its viewers' roles, so it is a floor to compare against, not a
+second implementation of the rules.
+
+    uvicorn bench.floor:create_floor --factory   (DATABASE_URL, SALESCOORD_SECRET)
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from db.queries.pages import decode_cursor, encode_cursor
+from salescoord.settings import Settings
+from salescoord.tokens import read_token
+from schema.ids import encode_id
+
+KINDS = ["SIGN_IN", "MEETING_HELD", "NOTE_WRITTEN", "ITEM_ADDED", "SUMMARY_SENT", "REGISTRATION_DECIDED"]
+COUNT_FIELDS = [
+    "signIns",
+    "meetingsHeld",
+    "notesWritten",
+    "itemsAdded",
+    "summariesSent",
+    "registrationsDecided",
+]
+
+# An SC's scope (R2): their AMs, the AMs' territory trees, the buyers associated with them (R1).
+SC_SCOPE = """
+ams AS (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}),
+tree(am_id, territory_id) AS (
+  SELECT am_id, territory_id FROM account_manager_territories WHERE am_id IN (SELECT am_id FROM ams)
+  UNION SELECT tree.am_id, t.id FROM territories t JOIN tree ON t.parent_id = tree.territory_id),
+assoc(am_id, buyer_id) AS (
+  SELECT direct_am_id, id FROM users WHERE role = 'BUYER' AND direct_am_id IN (SELECT am_id FROM ams)
+  UNION SELECT tree.am_id, u.id FROM tree JOIN companies c ON c.territory_id = tree.territory_id
+  JOIN users u ON u.company_id = c.id WHERE u.role = 'BUYER')"""
+
+VIEWER = "SELECT id, role FROM users WHERE id = {p1} AND active"
+Q1 = (
+    "WITH RECURSIVE"
+    + SC_SCOPE
+    + """,
+top_ams AS (SELECT id, name FROM users WHERE id IN (SELECT am_id FROM ams) ORDER BY name, id LIMIT 10),
+ranked AS (
+  SELECT a.am_id, u.id, u.name, u.company_id,
+         row_number() OVER (PARTITION BY a.am_id ORDER BY u.name, u.id) AS rn
+  FROM assoc a JOIN users u ON u.id = a.buyer_id WHERE a.am_id IN (SELECT id FROM top_ams))
+SELECT ta.id, ta.name, r.id, r.name, c.id, c.name, t.id, t.name
+FROM top_ams ta LEFT JOIN ranked r ON r.am_id = ta.id AND r.rn <= 10
+LEFT JOIN companies c ON c.id = r.company_id LEFT JOIN territories t ON t.id = c.territory_id
+ORDER BY ta.name, ta.id, r.rn"""
+)
+Q2 = (
+    "WITH RECURSIVE"
+    + SC_SCOPE
+    + """
+SELECT u.id, u.name, u.email, c.id, c.name, t.id, t.name FROM users u
+LEFT JOIN companies c ON c.id = u.company_id LEFT JOIN territories t ON t.id = c.territory_id
+WHERE u.role = 'BUYER' AND u.id IN (SELECT buyer_id FROM assoc) ORDER BY u.name, u.id LIMIT 100"""
+)
+Q4 = (
+    "WITH RECURSIVE"
+    + SC_SCOPE
+    + """,
+visible(id) AS (SELECT {sc} UNION SELECT am_id FROM ams UNION SELECT buyer_id FROM assoc),
+ev AS (SELECT id, user_id, kind, subject_id FROM activities
+       WHERE at >= {p1} AND at < {p2} AND user_id IN (SELECT id FROM visible)),
+attributed AS (
+  SELECT id AS event_id, user_id AS am_id FROM ev WHERE user_id IN (SELECT am_id FROM ams)
+  UNION SELECT ev.id, assoc.am_id FROM ev JOIN assoc ON assoc.buyer_id = ev.subject_id
+  UNION SELECT ev.id, assoc.am_id FROM ev JOIN assoc ON assoc.buyer_id = ev.user_id)
+SELECT u.name, """
+    + ", ".join(f"sum(CASE WHEN ev.kind = '{k}' THEN 1 ELSE 0 END)" for k in KINDS)
+    + """, count(*)
+FROM attributed a JOIN ev ON ev.id = a.event_id JOIN users u ON u.id = a.am_id
+GROUP BY a.am_id, u.name ORDER BY -count(*), a.am_id LIMIT 20"""
+)
+Q5 = """SELECT u.id, u.name, u.email, u.role, u.active, c.name FROM users u
+LEFT JOIN companies c ON c.id = u.company_id
+WHERE u.role = 'BUYER' AND (u.name, u.id) > ({p1}, {p2})
+ORDER BY u.name, u.id LIMIT 101"""
+
+
+class Database:
+    """One statement at a time through the plain driver; counts what it sends."""
+
+    statements = 0
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite = url.startswith("sqlite")
+        self._pool: Any = None
+        self._sqlite: sqlite3.Connection | None = None
+
+    def sql(self, template: str, sc: int = 0) -> str:
+        marks = ("?", "?", "?") if self.sqlite else ("$1", "$2", "$3")
+        return template.format(p1=marks[0], p2=marks[1], p3=marks[2], sc=int(sc))
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        Database.statements += 1
+        if self.sqlite:
+            if self._sqlite is None:
+                self._sqlite = sqlite3.connect(self.url.split("///", 1)[1], check_same_thread=False)
+            return self._sqlite.execute(sql, args).fetchall()
+        if self._pool is None:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(
+                self.url.replace("+asyncpg", ""), min_size=1, max_size=10, server_settings={"jit": "off"}
+            )  # as the service's engine (db.session)
+        async with self._pool.acquire() as connection:
+            return [tuple(r) for r in await connection.fetch(sql, *args)]
+
+    def moment(self, text: str) -> Any:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+
+
+def _company(cid: Any, cname: Any, tid: Any, tname: Any) -> Any:
+    if cid is None:
+        return None
+    return {
+        "id": encode_id("Company", cid),
+        "name": cname,
+        "territory": {"id": encode_id("Territory", tid), "name": tname},
+    }
+
+
+async def q0(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
+    return {"viewer": {"id": encode_id("User", viewer)}}
+
+
+async def q1(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
+    rows = await db.fetch(db.sql(Q1, viewer))
+    ams: dict[int, Any] = {}
+    for am_id, am_name, bid, bname, cid, cname, tid, tname in rows:
+        am = ams.setdefault(
+            am_id, {"id": encode_id("User", am_id), "name": am_name, "associatedBuyers": {"nodes": []}}
+        )
+        if bid is not None:
+            am["associatedBuyers"]["nodes"].append(
+                {"id": encode_id("User", bid), "name": bname, "company": _company(cid, cname, tid, tname)}
+            )
+    return {"viewer": {"accountManagers": {"nodes": list(ams.values())}}}
+
+
+async def q2(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
+    rows = await db.fetch(db.sql(Q2, viewer))
+    return {
+        "users": {
+            "nodes": [
+                {"id": encode_id("User", i), "name": n, "email": e, "company": _company(*rest)}
+                for i, n, e, *rest in rows
+            ]
+        }
+    }
+
+
+async def q4(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
+    start, end = db.moment(variables["start"]), db.moment(variables["end"])
+    rows = await db.fetch(db.sql(Q4, viewer), start, end)
+    nodes = [
+        {"label": name, "counts": {**dict(zip(COUNT_FIELDS, counts[:-1], strict=True)), "total": counts[-1]}}
+        for name, *counts in rows
+    ]
+    return {"reporting": {"byAccountManager": {"nodes": nodes}}}
+
+
+async def q5(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
+    after = decode_cursor(variables["after"]) if variables.get("after") else ("", 0)
+    rows = await db.fetch(db.sql(Q5), *after)
+    page = rows[:100]
+    nodes = [
+        {
+            "id": encode_id("User", i),
+            "name": n,
+            "email": e,
+            "role": r,
+            "active": bool(a),
+            "company": {"name": c} if c is not None else None,
+        }
+        for i, n, e, r, a, c in page
+    ]
+    end = encode_cursor((page[-1][1], page[-1][0])) if page else None
+    return {"users": {"pageInfo": {"hasNextPage": len(rows) > 100, "endCursor": end}, "nodes": nodes}}
+
+
+OPERATIONS: dict[str, Callable[..., Any]] = {"Q0": q0, "Q1": q1, "Q2": q2, "Q4": q4, "Q5": q5}
+
+
+def create_floor() -> Any:
+    settings = Settings()
+    db = Database(settings.database_url)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        before = Database.statements
+        if scope["method"] == "GET":
+            payload: Any = {"status": "ok"}
+        else:
+            request = orjson.loads(body)
+            token = dict(scope["headers"]).get(b"authorization", b"").decode().partition(" ")[2]
+            claims = read_token(settings, token)
+            rows = await db.fetch(db.sql(VIEWER), claims.user_id) if claims else []
+            if not rows:
+                payload = {"data": None, "errors": [{"extensions": {"code": "UNAUTHENTICATED"}}]}
+            else:
+                handler = OPERATIONS[request["operationName"]]
+                payload = {"data": await handler(db, rows[0][0], request.get("variables") or {})}
+        response = orjson.dumps(payload)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(response)).encode()),
+            (b"x-sql-statements", str(Database.statements - before).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": response})
+
+    return app
+
+
+if __name__ == "__main__":
+    print(os.environ.get("DATABASE_URL"))

@@ -1,0 +1,61 @@
+"""The start of the day, ISO week or month a timestamp falls in, as 'YYYY-MM-DD' text, on both
+databases: SQLite and PostgreSQL spell date arithmetic differently, so the expression
+compiles per dialect. Timestamps are UTC (db.models.base), so buckets are UTC days.
+
+    select(period_start("week", activities.c.at))  -> '2026-11-23' (a Monday)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+UNITS = ("day", "week", "month")
+
+
+class _PeriodStart(FunctionElement):
+    type = sa.String()
+    inherit_cache = True
+    unit = "day"
+
+
+class DayStart(_PeriodStart):
+    inherit_cache = True
+    unit = "day"
+
+
+class WeekStart(_PeriodStart):
+    inherit_cache = True
+    unit = "week"
+
+
+class MonthStart(_PeriodStart):
+    inherit_cache = True
+    unit = "month"
+
+
+_BY_UNIT = {"day": DayStart, "week": WeekStart, "month": MonthStart}
+_SQLITE = {
+    "day": "strftime('%Y-%m-%d', {})",
+    # 'weekday 0' moves to the next Sunday (or stays on one); six days back is that week's Monday
+    "week": "strftime('%Y-%m-%d', {}, 'weekday 0', '-6 days')",
+    "month": "strftime('%Y-%m-01', {})",
+}
+
+
+def period_start(unit: str, column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    return _BY_UNIT[unit](column)
+
+
+@compiles(_PeriodStart, "sqlite")
+def _sqlite(element: _PeriodStart, compiler: Any, **kw: Any) -> str:
+    return _SQLITE[element.unit].format(compiler.process(element.clauses, **kw))
+
+
+@compiles(_PeriodStart, "postgresql")
+def _postgresql(element: _PeriodStart, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char(date_trunc('{element.unit}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
