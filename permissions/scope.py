@@ -185,15 +185,19 @@ class Scope:
         if self.is_everything:
             return EVERYTHING
         seen = users.alias("seen_buyer")
-        of_seen_buyers = sa.select(seen.c.company_id).where(
-            seen.c.company_id.is_not(None),
-            seen.c.id.in_(self._buyer_ids()) if viewer.role is not RoleName.BUYER else seen.c.id == viewer.id,
-        )
         if viewer.role is RoleName.BUYER:
-            return companies.c.id.in_(of_seen_buyers)
+            return companies.c.id.in_(sa.select(seen.c.company_id).where(seen.c.id == viewer.id))
+        # A buyer associated by territory has a company inside the territory tree already, so
+        # beyond the tree only the companies of direct buyers (R1 a) remain: the same rows as
+        # "companies of every associated buyer", without the association query in each lookup.
+        of_direct_buyers = sa.select(seen.c.company_id).where(
+            seen.c.role == RoleName.BUYER,
+            seen.c.company_id.is_not(None),
+            seen.c.direct_am_id.in_(self.account_managers()),
+        )
         return sa.or_(
             companies.c.territory_id.in_(self._territory_ids()),
-            companies.c.id.in_(of_seen_buyers),
+            companies.c.id.in_(of_direct_buyers),
         )
 
     def territories(self) -> ColumnElement[bool]:
