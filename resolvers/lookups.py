@@ -17,6 +17,8 @@ LOADER_BY_TYPE = {
     "List": "list_by_id",
     "ListItem": "list_item_by_id",
     "Content": "content_by_id",
+    "Meeting": "meeting_by_id",
+    "Note": "note_by_id",
 }
 
 

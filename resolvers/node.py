@@ -13,6 +13,7 @@ from salescoord.errors import BadUserInput
 from schema.ids import decode_id
 from schema.node import Node
 from schema.types.lists import Content, List, ListItem
+from schema.types.meetings import Meeting, Note
 from schema.types.people import User
 from schema.types.places import Company, Territory
 
@@ -23,6 +24,8 @@ BUILDERS: dict[str, Any] = {
     "List": List.from_row,
     "ListItem": ListItem.from_row,
     "Content": Content.from_row,
+    "Meeting": Meeting.from_row,
+    "Note": Note.from_row,
 }
 MAX_NODES = 100
 

@@ -12,10 +12,12 @@ from resolvers import node as resolve_node
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
 from schema.lists import ListsMutation, ListsQuery
+from schema.meetings import MeetingsMutation, MeetingsQuery
 from schema.node import Node
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
 from schema.types.lists import Content, List, ListItem
+from schema.types.meetings import Meeting, Note
 from schema.types.people import User
 from schema.types.places import Company, Territory
 
@@ -35,12 +37,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery):
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, MeetingsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation):
+class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, MeetingsMutation):
     pass
 
 
@@ -54,7 +56,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[User, Company, Territory, List, ListItem, Content],
+        types=[User, Company, Territory, List, ListItem, Content, Meeting, Note],
         extensions=[ErrorCodes, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),
     )
