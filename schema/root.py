@@ -10,6 +10,7 @@ from strawberry.types import Info
 from permissions.guards import scoped
 from resolvers import node as resolve_node
 from schema.auth import AuthMutation
+from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
 from schema.lists import ListsMutation, ListsQuery
 from schema.meetings import MeetingsMutation, MeetingsQuery
@@ -37,7 +38,7 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, MeetingsQuery):
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, MeetingsQuery, ChangesQuery):
     pass
 
 
