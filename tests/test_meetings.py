@@ -38,15 +38,18 @@ MEETING_TREE = """query($id: ID!) { node(id: $id) { ... on Meeting { id title st
 # -- mutations (each as the matrix sends it) ----------------------------------------------
 CREATE = """mutation($host: ID!, $attendees: [ID!], $key: String) {
   createMeeting(hostId: $host, title: "Spring line", startsAt: "2026-12-01T10:00:00Z",
-    attendeeIds: $attendees, clientMutationId: $key) { id title host { id } attendees(first: 10) { nodes { id } } } }"""
+    attendeeIds: $attendees, clientMutationId: $key) {
+    id title host { id } attendees(first: 10) { nodes { id } } } }"""
 UPDATE = """mutation($id: ID!, $key: String) {
   updateMeeting(id: $id, title: "Renamed", clientMutationId: $key) { id title } }"""
 ADD = """mutation($id: ID!, $buyers: [ID!]!, $key: String) {
-  addAttendees(meetingId: $id, buyerIds: $buyers, clientMutationId: $key) { id attendees(first: 10) { nodes { id } } } }"""
+  addAttendees(meetingId: $id, buyerIds: $buyers, clientMutationId: $key) {
+    id attendees(first: 10) { nodes { id } } } }"""
 REMOVE = """mutation($id: ID!, $buyers: [ID!]!, $key: String) {
   removeAttendees(meetingId: $id, buyerIds: $buyers, clientMutationId: $key) { id } }"""
 ATTACH = """mutation($id: ID!, $list: ID!, $key: String) {
-  attachList(meetingId: $id, listId: $list, clientMutationId: $key) { id lists(first: 10) { nodes { id } } } }"""
+  attachList(meetingId: $id, listId: $list, clientMutationId: $key) {
+    id lists(first: 10) { nodes { id } } } }"""
 DETACH = """mutation($id: ID!, $list: ID!, $key: String) {
   detachList(meetingId: $id, listId: $list, clientMutationId: $key) { id } }"""
 START = "mutation($id: ID!, $key: String) { startMeeting(id: $id, clientMutationId: $key) { id status } }"
