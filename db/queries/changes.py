@@ -137,12 +137,20 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
     ).where(CHANGE.id.in_(row_ids), entity != "COVERAGE")
 
 
+def lists_out_of_sight(scope: Scope, meeting_id: int) -> sa.Select:
+    attached = sa.select(meeting_lists.c.list_id).where(meeting_lists.c.meeting_id == meeting_id)
+    return sa.select(lists.c.id).where(
+        lists.c.id.in_(attached), lists.c.id.not_in(_ids(lists, scope.lists()))
+    )
+
+
 def coverage(scope: Scope, am_id: int, before: Any) -> tuple[sa.Select, sa.Select]:
-    """What an SC's link to an AM changed for them: the AM's meetings, and the lists
-    attached to them, each with whether it is visible now."""
+    """What an SC's link to an AM changed for them: the AM's meetings made before the change
+    (SQLite stamps the log to the second), and the lists attached to them, each with whether
+    it is visible now."""
     seen_meetings = _ids(meetings, scope.meetings())
     seen_lists = _ids(lists, scope.lists())
-    of_am = sa.select(meetings.c.id).where(meetings.c.host_id == am_id, meetings.c.created_at <= before)
+    of_am = sa.select(meetings.c.id).where(meetings.c.host_id == am_id, meetings.c.created_at <= before + timedelta(seconds=1))
     meeting_rows = sa.select(meetings.c.id, meetings.c.id.in_(seen_meetings).label("visible")).where(
         meetings.c.id.in_(of_am)
     )
@@ -177,6 +185,10 @@ async def read(
         kind = _kind(verdict)
         if kind is not None:
             entries.append(Entry(kind, TYPE_BY_ENTITY[row.entity], row.entity_id))
+        if kind == "REMOVED_FROM_VIEW" and row.entity == "MEETING":
+            # the lists reached only through this meeting (R11) leave with it
+            hidden = await db.fetch(lists_out_of_sight(scope, row.entity_id))
+            entries += [Entry("REMOVED_FROM_VIEW", "List", r.id) for r in hidden]
     return _latest(entries), (rows[-1].xid, rows[-1].id), more
 
 
