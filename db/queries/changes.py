@@ -150,7 +150,9 @@ def coverage(scope: Scope, am_id: int, before: Any) -> tuple[sa.Select, sa.Selec
     it is visible now."""
     seen_meetings = _ids(meetings, scope.meetings())
     seen_lists = _ids(lists, scope.lists())
-    of_am = sa.select(meetings.c.id).where(meetings.c.host_id == am_id, meetings.c.created_at <= before + timedelta(seconds=1))
+    of_am = sa.select(meetings.c.id).where(
+        meetings.c.host_id == am_id, meetings.c.created_at <= before + timedelta(seconds=1)
+    )
     meeting_rows = sa.select(meetings.c.id, meetings.c.id.in_(seen_meetings).label("visible")).where(
         meetings.c.id.in_(of_am)
     )
