@@ -48,7 +48,8 @@ async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
     await _purge_now_and_then(info)
     if since is None:
         row = await db.fetch_one(queries.head(db.dialect))
-        return ChangeFeed(entries=[], cursor=_cursor((row.xid, row.id) if row else (0, 0)), has_more=False)
+        position = (row.xid, row.id) if row else (0, 0)
+        return ChangeFeed(entries=[], cursor=_cursor(position), has_more=False, caught_up=True)
     entries, position, more = await queries.read(db, info.context.scope, _position(since), first)
     built = []
     for entry in entries:
@@ -57,7 +58,8 @@ async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
         kind = entry.kind if entry.kind != "UPSERT" or found is not None else None
         if kind is not None:
             built.append(Change(kind=kind, type_name=entry.type_name, id=global_id, found=found))
-    return ChangeFeed(entries=built, cursor=_cursor(position), has_more=more)
+    caught_up = more or await db.fetch_one(queries.held_back(db.dialect, position)) is None
+    return ChangeFeed(entries=built, cursor=_cursor(position), has_more=more, caught_up=caught_up)
 
 
 async def _purge_now_and_then(info: Info) -> None:

@@ -71,6 +71,16 @@ def head(dialect: str) -> sa.Select:
     )
 
 
+def held_back(dialect: str, after: tuple[int, int]) -> sa.Select:
+    """A committed row after the cursor that waits behind a transaction still running (on
+    PostgreSQL the horizon is the whole server's): the app should ask again shortly."""
+    return (
+        sa.select(CHANGE.id)
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(dialect))
+        .limit(1)
+    )
+
+
 def page(dialect: str, after: tuple[int, int], first: int) -> sa.Select:
     return (
         sa.select(*change_log.c)
@@ -137,31 +147,43 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
     ).where(CHANGE.id.in_(row_ids), entity != "COVERAGE")
 
 
+def _ever_attached(meeting_ids: sa.Select) -> sa.Select:
+    """Lists attached to these meetings now, or at any time the log remembers: a list that
+    left a meeting after the meeting left the viewer's sight is still on their device."""
+    now = sa.select(meeting_lists.c.list_id).where(meeting_lists.c.meeting_id.in_(meeting_ids))
+    logged = sa.select(CHANGE.entity_id).where(CHANGE.entity == "LIST", CHANGE.meeting_id.in_(meeting_ids))
+    return sa.union(now, logged)
+
+
+def _ever_hosted(am_id: int) -> sa.Select:
+    """Meetings an AM hosts now, or hosted before a change of host the log remembers."""
+    now = sa.select(meetings.c.id).where(meetings.c.host_id == am_id)
+    logged = sa.select(CHANGE.entity_id).where(CHANGE.entity == "MEETING", CHANGE.owner_id == am_id)
+    return sa.union(now, logged)
+
+
 def lists_out_of_sight(scope: Scope, meeting_id: int) -> sa.Select:
-    attached = sa.select(meeting_lists.c.list_id).where(meeting_lists.c.meeting_id == meeting_id)
+    """The lists that leave the viewer's sight with a meeting (reached only through it, R11)."""
+    attached = _ever_attached(sa.select(sa.literal(meeting_id)))
     return sa.select(lists.c.id).where(
         lists.c.id.in_(attached), lists.c.id.not_in(_ids(lists, scope.lists()))
     )
 
 
 def coverage(scope: Scope, am_id: int, before: Any) -> tuple[sa.Select, sa.Select]:
-    """What an SC's link to an AM changed for them: the AM's meetings made before the change
-    (SQLite stamps the log to the second), and the lists attached to them, each with whether
-    it is visible now."""
+    """What an SC's link to an AM changed for them: the AM's meetings (now or formerly
+    theirs, made before the change; SQLite stamps the log to the second), and the lists
+    attached to them, each with whether it is visible now."""
     seen_meetings = _ids(meetings, scope.meetings())
     seen_lists = _ids(lists, scope.lists())
     of_am = sa.select(meetings.c.id).where(
-        meetings.c.host_id == am_id, meetings.c.created_at <= before + timedelta(seconds=1)
+        meetings.c.id.in_(_ever_hosted(am_id)), meetings.c.created_at <= before + timedelta(seconds=1)
     )
     meeting_rows = sa.select(meetings.c.id, meetings.c.id.in_(seen_meetings).label("visible")).where(
         meetings.c.id.in_(of_am)
     )
-    list_rows = (
-        sa.select(lists.c.id, lists.c.id.in_(seen_lists).label("visible"))
-        .where(
-            lists.c.id.in_(sa.select(meeting_lists.c.list_id).where(meeting_lists.c.meeting_id.in_(of_am)))
-        )
-        .distinct()
+    list_rows = sa.select(lists.c.id, lists.c.id.in_(seen_lists).label("visible")).where(
+        lists.c.id.in_(_ever_attached(of_am))
     )
     return meeting_rows, list_rows
 

@@ -28,3 +28,7 @@ class ChangeFeed:
     entries: list[Change]
     cursor: str
     has_more: bool = strawberry.field(description="More entries wait: ask again at once with `cursor`.")
+    caught_up: bool = strawberry.field(
+        description="False: committed changes wait behind a transaction still running (the feed never "
+        "hands out a change before an earlier one commits); ask again in a moment."
+    )
