@@ -229,7 +229,7 @@ class Scope:
     def hosts_once_managed(self, host: ColumnElement[int]) -> ColumnElement[bool]:
         """Whether meetings hosted by `host` are (now) within the viewer's reach: for the change
         feed to tell a meeting that left the viewer's sight (its host changed, its attendee was
-        removed) from one they never saw (R18). `host` may also name an attendee."""
+        removed) from one they never saw (R18)."""
         viewer = self.viewer
         if viewer is None:
             return NOTHING

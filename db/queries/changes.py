@@ -123,6 +123,9 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
         (entity == "LIST_ITEM", CHANGE.entity_id.in_(_ids(list_items))),
         else_=sa.false(),
     )
+    meeting_context = scope.hosts_once_managed(CHANGE.owner_id)
+    if is_buyer and viewer.channel is Channel.WEB:  # an attendee removed (R13)
+        meeting_context = sa.or_(meeting_context, CHANGE.buyer_id == me)
     note_context = CHANGE.meeting_id.in_(seen_meetings)
     if is_buyer:
         note_context = sa.and_(note_context, CHANGE.host_only.is_(False))
@@ -133,7 +136,7 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
         CHANGE.is_global.is_(True) if not is_buyer else sa.false(),
     )
     context = sa.case(
-        (entity == "MEETING", scope.hosts_once_managed(CHANGE.owner_id)),
+        (entity == "MEETING", meeting_context),
         (entity == "NOTE", note_context),
         (entity == "LIST", list_context),
         (entity == "LIST_ITEM", CHANGE.list_id.in_(seen_lists)),

@@ -90,7 +90,7 @@ def downgrade() -> None:
 COLUMNS = ("entity", "entity_id", "meeting_id", "list_id", "owner_id", "buyer_id", "host_only", "is_global")
 TRACKED: dict[str, dict[str, str]] = {
     "meetings": {"entity": "'MEETING'", "entity_id": "{r}.id", "owner_id": "{o}.host_id"},
-    "meeting_attendees": {"entity": "'MEETING'", "entity_id": "{r}.meeting_id", "owner_id": "{r}.buyer_id"},
+    "meeting_attendees": {"entity": "'MEETING'", "entity_id": "{r}.meeting_id", "buyer_id": "{r}.buyer_id"},
     "meeting_lists": {"entity": "'LIST'", "entity_id": "{r}.list_id", "meeting_id": "{r}.meeting_id"},
     "notes": {
         "entity": "'NOTE'",
