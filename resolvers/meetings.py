@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from db.queries import meetings as queries
+from db.queries import summaries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs
@@ -351,3 +352,33 @@ async def delete_note(info: Info, id: str, version: int, client_mutation_id: str
     await exactly_once(info, client_mutation_id, "deleteNote", {"id": id, "version": version}, prepare)
     info.context.refresh()
     return id
+
+
+# -- summaries (R21) ----------------------------------------------------------------------
+async def send_summary(
+    info: Info, meeting_id: str, buyer_ids: list[str] | None, client_mutation_id: str | None
+) -> Meeting | None:
+    """Email the summary to the chosen attendees (all by default): through the app the host
+    (R10), on the web whoever manages the meeting, also again (R9, R21)."""
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        meeting = await _managed(info, meeting_id, "meetingId")
+        chosen = None
+        if buyer_ids is not None:
+            chosen = [expect_id(b, "User", field="buyerIds") for b in inputs.unique(buyer_ids, "buyerIds")]
+        recipients = await info.context.db.fetch(summaries.attendees_named(meeting.id, chosen))
+        if chosen is not None and len(recipients) != len(chosen):
+            raise BadUserInput("A summary goes only to the meeting's attendees.", field="buyerIds")
+        if not recipients:
+            raise BadUserInput("The meeting has no attendees to send to.", field="buyerIds")
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await summaries.send_summary(connection, viewer, meeting, recipients)
+            return "Meeting", meeting.id
+
+        return perform
+
+    arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
+    _, pk = await exactly_once(info, client_mutation_id, "sendMeetingSummary", arguments, prepare)
+    return await _meeting(info, pk)

@@ -189,3 +189,18 @@ class MeetingsMutation:
         self, info: Info, id: strawberry.ID, version: int, client_mutation_id: Key = None
     ) -> strawberry.ID:
         return await resolve.delete_note(info, id, version, client_mutation_id)
+
+    @strawberry.mutation(
+        extensions=MANAGES,
+        description="Email the summary (attendees, notes, list items with notes; never host-only notes) "
+        "to the chosen attendees, all by default. Through the app: the host (R10); on the web: whoever "
+        "manages the meeting, also again (R9). Each send is a new outbox entry and audit event (R21).",
+    )
+    async def send_meeting_summary(
+        self,
+        info: Info,
+        meeting_id: strawberry.ID,
+        buyer_ids: list[strawberry.ID] | None = None,
+        client_mutation_id: Key = None,
+    ) -> Meeting | None:
+        return await resolve.send_summary(info, meeting_id, buyer_ids, client_mutation_id)

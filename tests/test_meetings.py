@@ -436,3 +436,41 @@ async def test_R9_remove_attendees(client, world, engine):
         SEES, {"id": gid("Meeting", world.meeting), "host": gid("User", world.am)}, as_user=world.buyer
     )
     assert data["a"] is None  # R13: no longer attending, no longer seen
+
+
+# -- R21: summaries through the outbox ----------------------------------------------------
+SUMMARY = """mutation($id: ID!, $buyers: [ID!], $key: String) {
+  sendMeetingSummary(meetingId: $id, buyerIds: $buyers, clientMutationId: $key) { id } }"""
+
+
+async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_host_only_notes(
+    client, world, engine, make
+):
+    from db.tables import emails
+
+    content = await make.content("Blue jacket")
+    await make.item(world.buyer_list, content, 0, note="Size M")
+    meeting = gid("Meeting", world.meeting)
+    body = await client.post(SUMMARY, {"id": meeting, "key": "s"}, as_user=world.sc, channel=APP)
+    assert codes(body) == ["NOT_FOUND"]  # R10: through the app only the host sends it
+    await client.data(SUMMARY, {"id": meeting, "key": "s"}, as_user=world.am, channel=APP)
+    await client.data(SUMMARY, {"id": meeting, "key": "s"}, as_user=world.am, channel=APP)  # a replay
+    await client.data(SUMMARY, {"id": meeting, "buyers": [gid("User", world.buyer)]}, as_user=world.sc)  # R9
+    body = await client.post(
+        SUMMARY, {"id": meeting, "buyers": [gid("User", world.sibling)]}, as_user=world.sc
+    )
+    assert codes(body) == ["BAD_USER_INPUT"]  # not an attendee
+    async with engine.connect() as connection:
+        sent = (await connection.execute(sa.select(emails).order_by(emails.c.id))).all()
+        events = (
+            await connection.execute(
+                sa.select(audit_events.c.actor_id).where(audit_events.c.action == "meeting.summary.send")
+            )
+        ).all()
+    assert len(sent) == 2  # the first send and the web re-send; the replay added nothing
+    assert [e.actor_id for e in events] == [world.am, world.sc]
+    for email in sent:
+        assert (email.kind, email.status) == ("MEETING_SUMMARY", "PENDING")
+        for part in (email.body_text, email.body_html):
+            assert "Public" in part and "Blue jacket" in part and "Size M" in part and "Buyer" in part
+            assert "Secret" not in part  # R13: a host-only note never reaches a buyer
