@@ -9,12 +9,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
 
 from db.session import RequestDatabase, create_engine
-from salescoord.context import Context, bearer_token, build_context
+from salescoord.context import Context, bearer_token, build_context, load_viewer
 from salescoord.settings import Settings
 from schema.root import schema as default_schema
 
@@ -33,7 +35,7 @@ class GraphQLApp(GraphQL):
         self.engine: Any = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await super().__call__(scope, receive, send)
             return
         db = RequestDatabase(self.engine)
@@ -42,6 +44,19 @@ class GraphQLApp(GraphQL):
             await super().__call__(scope, receive, send)
         finally:
             await db.close()
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A subscription signs in with `{"authorization": "Bearer <token>"}` in its
+        connection_init payload (browsers cannot set headers on a websocket)."""
+        if context.viewer is None:
+            params = context.connection_params or {}
+            token = bearer_token({"authorization": str(params.get("authorization") or "")})
+            viewer = await load_viewer(context.db, self.settings, token)
+            if viewer is None:
+                raise ConnectionRejectionError()
+            context.become(viewer)
+        await context.db.close()  # the subscription reads through connections of its own
+        return UNSET
 
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]
@@ -69,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],
         lifespan=lifespan,

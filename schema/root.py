@@ -13,6 +13,7 @@ from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
 from schema.lists import ListsMutation, ListsQuery
+from schema.live import MeetingsSubscription
 from schema.meetings import MeetingsMutation, MeetingsQuery
 from schema.node import Node
 from schema.people import PeopleMutation, PeopleQuery
@@ -47,6 +48,11 @@ class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, Meet
     pass
 
 
+@strawberry.type
+class Subscription(MeetingsSubscription):
+    pass
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors: list, execution_context: object = None) -> None:
         """`ErrorCodes` logs what is unexpected, with its stack; a client's mistake is no
@@ -57,6 +63,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[User, Company, Territory, List, ListItem, Content, Meeting, Note],
         extensions=[ErrorCodes, ParserCache, ValidationCache],
         config=StrawberryConfig(auto_camel_case=True),

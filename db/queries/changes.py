@@ -81,13 +81,17 @@ def held_back(dialect: str, after: tuple[int, int]) -> sa.Select:
     )
 
 
-def page(dialect: str, after: tuple[int, int], first: int) -> sa.Select:
-    return (
+def page(dialect: str, after: tuple[int, int], first: int, meeting_id: int | None = None) -> sa.Select:
+    statement = (
         sa.select(*change_log.c)
         .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), _safe(dialect))
         .order_by(CHANGE.xid, CHANGE.id)
         .limit(first + 1)
     )
+    if meeting_id is None:
+        return statement
+    about = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
+    return statement.where(sa.or_(CHANGE.meeting_id == meeting_id, about))
 
 
 def _ids(table: sa.Table, where: Any = None, join: Any = None) -> sa.Select:
@@ -192,10 +196,11 @@ def coverage(scope: Scope, am_id: int, before: Any) -> tuple[sa.Select, sa.Selec
 
 
 async def read(
-    db: RequestDatabase, scope: Scope, after: tuple[int, int], first: int
+    db: RequestDatabase, scope: Scope, after: tuple[int, int], first: int, meeting_id: int | None = None
 ) -> tuple[list[Entry], tuple[int, int], bool]:
-    """Entries after the cursor `after`, the cursor after them, and whether more wait."""
-    rows = await db.fetch(page(db.dialect, after, first))
+    """Entries after the cursor `after`, the cursor after them, and whether more wait; with
+    `meeting_id`, only those of that meeting and its notes and lists (a subscription)."""
+    rows = await db.fetch(page(db.dialect, after, first, meeting_id))
     more = len(rows) > first
     rows = rows[:first]
     if not rows:
