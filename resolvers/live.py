@@ -21,7 +21,7 @@ from db.session import RequestDatabase
 from permissions.scope import Scope
 from resolvers.lookups import LOADER_BY_TYPE
 from resolvers.node import BUILDERS
-from salescoord.errors import NotFound
+from salescoord.errors import NotFound, Unauthenticated
 from schema.ids import encode_id, expect_id
 from schema.types.changes import Change
 
@@ -31,6 +31,8 @@ POLL_SECONDS = 0.2
 async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change, None]:
     pk = expect_id(meeting_id, "Meeting", field="meetingId")
     signed_in = info.context.viewer
+    if signed_in is None:
+        raise Unauthenticated()
     engine = info.context.db.engine
     position: tuple[int, int] | None = None
     while True:
