@@ -129,6 +129,18 @@ class Loaders:
 
         return self._by_id(registrations.registrations_statement(self.scope), registrations.REGISTRATION.id)
 
+    @cached_property
+    def meeting_by_id(self) -> RowByIdLoader:
+        from db.queries import meetings
+
+        return self._by_id(meetings.meetings_statement(self.scope), meetings.MEETING.id)
+
+    @cached_property
+    def note_by_id(self) -> RowByIdLoader:
+        from db.queries import meetings
+
+        return self._by_id(meetings.notes_statement(self.scope), meetings.NOTE.id)
+
     def _by_id(self, statement: sa.Select, key: sa.ColumnElement[Any]) -> RowByIdLoader:
         return RowByIdLoader(self.db, statement, key, **self.options)
 

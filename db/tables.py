@@ -5,6 +5,7 @@ from db.models import (
     AccountManagerTerritory,
     Activity,
     AuditEvent,
+    ChangeLogEntry,
     Company,
     Content,
     Email,
@@ -13,6 +14,7 @@ from db.models import (
     Meeting,
     MeetingAttendee,
     MeetingList,
+    MutationOutcome,
     Note,
     Registration,
     Role,
@@ -37,3 +39,5 @@ registrations = Registration.__table__
 emails = Email.__table__
 audit_events = AuditEvent.__table__
 activities = Activity.__table__
+mutation_outcomes = MutationOutcome.__table__
+change_log = ChangeLogEntry.__table__

@@ -16,7 +16,7 @@ from typing import Any
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from permissions.enums import Permission, RoleName
+from permissions.enums import Channel, Permission, RoleName
 from salescoord.errors import Forbidden, Unauthenticated
 from schema import directives
 from schema.enums import ScopeBasis
@@ -106,3 +106,23 @@ def guard(*permissions: BasePermission) -> PermissionExtension:
 
 def scoped(basis: ScopeBasis = ScopeBasis.ACCOUNT_MANAGER) -> PermissionExtension:
     return guard(ScopedBy(basis))
+
+
+class OnChannel(BasePermission):
+    """Only for requests made with a token of `channel` (R10). With `host_only`, the field
+    also acts only on meetings the viewer hosts; that half is the scope's (through the app a
+    meeting is visible only to its host), so a non-host's meeting reads as missing.
+
+    >>> guard(OnChannel(Channel.APP, host_only=True))  # @onChannel(is: APP, hostOnly: true)
+    """
+
+    def __init__(self, channel: Channel, *, host_only: bool = False) -> None:
+        self.channel = channel
+        self.host_only = host_only
+        self._schema_directive = directives.OnChannel(is_=channel, host_only=host_only)
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return _signed_in(info).channel is self.channel
+
+    def on_unauthorized(self) -> None:
+        raise Forbidden(f"Only through the {self.channel.value.lower()} channel (R10).")

@@ -35,8 +35,10 @@ from db.tables import (
     contents,
     list_items,
     lists,
+    meeting_attendees,
     meeting_lists,
     meetings,
+    notes,
     registrations,
     territories,
     users,
@@ -260,6 +262,45 @@ class Scope:
                 meetings.c.host_id.in_(self.account_managers()),
             )
         return NOTHING
+
+    def meetings(self) -> ColumnElement[bool]:
+        """Meetings the viewer may see: those they may manage (R9, R10), and on the web, for a
+        buyer, the meetings they attend (R13). Through the app only the host sees a meeting."""
+        viewer = self.viewer
+        if viewer is None:
+            return NOTHING
+        if viewer.role is RoleName.BUYER and viewer.channel is Channel.WEB:
+            attended = (
+                sa.select(meeting_attendees.c.meeting_id)
+                .where(meeting_attendees.c.buyer_id == viewer.id)
+                .correlate(None)
+            )
+            return meetings.c.id.in_(attended)
+        return self.managed_meetings()
+
+    def notes(self) -> ColumnElement[bool]:
+        """Notes of the meetings the viewer may see; a buyer never sees host-only notes (R13)."""
+        viewer = self.viewer
+        if viewer is None:
+            return NOTHING
+        visible = sa.select(meetings.c.id).where(self.meetings()).correlate(None)
+        predicate = notes.c.meeting_id.in_(visible)
+        if viewer.role is RoleName.BUYER:
+            return sa.and_(predicate, notes.c.host_only.is_(False))
+        return predicate
+
+    def hosts_once_managed(self, host: ColumnElement[int]) -> ColumnElement[bool]:
+        """Whether meetings hosted by `host` are (now) within the viewer's reach: for the change
+        feed to tell a meeting that left the viewer's sight (its host changed, its attendee was
+        removed) from one they never saw (R18)."""
+        viewer = self.viewer
+        if viewer is None:
+            return NOTHING
+        if viewer.channel is Channel.APP or viewer.role is RoleName.BUYER:
+            return host == viewer.id
+        if self.is_everything:
+            return EVERYTHING
+        return sa.or_(host == viewer.id, host.in_(self.account_managers()))
 
     def lists_section(self) -> ColumnElement[bool]:
         """The Lists section (R11): own lists and every GLOBAL list; for a buyer, the lists

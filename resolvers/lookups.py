@@ -18,6 +18,8 @@ LOADER_BY_TYPE = {
     "ListItem": "list_item_by_id",
     "Content": "content_by_id",
     "Registration": "registration_by_id",
+    "Meeting": "meeting_by_id",
+    "Note": "note_by_id",
 }
 
 

@@ -13,6 +13,7 @@ from salescoord.errors import BadUserInput
 from schema.ids import decode_id
 from schema.node import Node
 from schema.types.lists import Content, List, ListItem
+from schema.types.meetings import Meeting, Note
 from schema.types.people import User
 from schema.types.places import Company, Territory
 from schema.types.registrations import Registration
@@ -25,6 +26,8 @@ BUILDERS: dict[str, Any] = {
     "ListItem": ListItem.from_row,
     "Content": Content.from_row,
     "Registration": Registration.from_row,
+    "Meeting": Meeting.from_row,
+    "Note": Note.from_row,
 }
 MAX_NODES = 100
 

@@ -14,15 +14,17 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
 
 from db.queries.outbox_stats import outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
-from salescoord.context import Context, bearer_token, build_context
+from salescoord.context import Context, bearer_token, build_context, load_viewer
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.logs import configure_logging
 from salescoord.settings import Settings
@@ -56,7 +58,7 @@ class GraphQLApp(GraphQL):
         return html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await super().__call__(scope, receive, send)
             return
         db = RequestDatabase(self.engine)
@@ -88,13 +90,27 @@ class GraphQLApp(GraphQL):
             },
         )
 
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A subscription signs in with `{"authorization": "Bearer <token>"}` in its
+        connection_init payload (browsers cannot set headers on a websocket)."""
+        if context.viewer is None:
+            params = context.connection_params or {}
+            token = bearer_token({"authorization": str(params.get("authorization") or "")})
+            viewer = await load_viewer(context.db, self.settings, token)
+            if viewer is None:
+                raise ConnectionRejectionError()
+            context.become(viewer)
+        await context.db.close()  # the subscription reads through connections of its own
+        return UNSET
+
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]
         context = await build_context(
             db, self.settings, bearer_token(request.headers), request=request, response=response
         )
         request.scope["state"]["context"] = context
-        response.headers["X-Request-ID"] = context.request_id
+        if request.scope["type"] == "http":
+            response.headers["X-Request-ID"] = context.request_id
         return context
 
     async def process_result(self, request: Any, result: Any) -> Any:
@@ -147,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -27,6 +27,7 @@ class Context:
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     operation: str = "unparsed"
+    connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
 
     def refresh(self) -> None:
         """After a write: later reads of this request see the new rows."""

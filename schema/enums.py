@@ -49,3 +49,29 @@ class PeriodUnit(StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
+    MEETING = "MEETING"
+    """Meetings one manages on the web (own and one's AMs'), hosts through the app, or attends
+    as a buyer, and their notes (host-only notes never for buyers) (R9, R10, R13)."""
+
+
+@strawberry.enum
+class MeetingStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    IN_PROGRESS = "IN_PROGRESS"
+    ENDED = "ENDED"
+
+
+@strawberry.enum
+class NotePhase(StrEnum):
+    PRE_MEETING = "PRE_MEETING"
+    IN_MEETING = "IN_MEETING"
+
+
+@strawberry.enum(description="What a change-feed entry tells the app to do with its copy (R18).")
+class ChangeKind(StrEnum):
+    UPSERT = "UPSERT"
+    """Created or changed, and visible: store `node` (fetch a new meeting's notes and lists)."""
+    DELETED = "DELETED"
+    """Deleted for good: drop it (a meeting's notes, a list's items with it)."""
+    REMOVED_FROM_VIEW = "REMOVED_FROM_VIEW"
+    """Still exists, but you may no longer see it: drop it the same way."""

@@ -10,8 +10,11 @@ from strawberry.types import Info
 from permissions.guards import scoped
 from resolvers import node as resolve_node
 from schema.auth import AuthMutation
+from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
 from schema.lists import ListsMutation, ListsQuery
+from schema.live import MeetingsSubscription
+from schema.meetings import MeetingsMutation, MeetingsQuery
 from schema.node import Node
 from schema.operation_name import OperationName
 from schema.people import PeopleMutation, PeopleQuery
@@ -20,6 +23,7 @@ from schema.records import RecordsQuery
 from schema.registrations import RegistrationsMutation, RegistrationsQuery
 from schema.reporting import ReportingQuery
 from schema.types.lists import Content, List, ListItem
+from schema.types.meetings import Meeting, Note
 from schema.types.people import User
 from schema.types.places import Company, Territory
 from schema.types.registrations import Registration
@@ -41,13 +45,28 @@ class NodeQuery:
 
 @strawberry.type
 class Query(
-    NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, RegistrationsQuery, RecordsQuery, ReportingQuery
+    NodeQuery,
+    PeopleQuery,
+    PlacesQuery,
+    ListsQuery,
+    RegistrationsQuery,
+    RecordsQuery,
+    ReportingQuery,
+    MeetingsQuery,
+    ChangesQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, RegistrationsMutation):
+class Mutation(
+    AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, RegistrationsMutation, MeetingsMutation
+):
+    pass
+
+
+@strawberry.type
+class Subscription(MeetingsSubscription):
     pass
 
 
@@ -62,7 +81,8 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[User, Company, Territory, List, ListItem, Content, Registration],
+        subscription=Subscription,
+        types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note],
         extensions=[ErrorCodes, OperationName, ParserCache, ValidationCache]
         if caches
         else [ErrorCodes, OperationName],

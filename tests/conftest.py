@@ -30,6 +30,7 @@ from tests.helpers import Client
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TABLES_IN_DELETE_ORDER = [
+    "mutation_outcomes",
     "activities",
     "audit_events",
     "emails",
@@ -46,6 +47,7 @@ TABLES_IN_DELETE_ORDER = [
     "users",
     "companies",
     "territories",
+    "change_log",  # last: the triggers of the deletes above write to it
 ]
 
 

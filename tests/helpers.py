@@ -20,6 +20,7 @@ from db.tables import (
     lists,
     meeting_lists,
     meetings,
+    notes,
     territories,
     users,
 )
@@ -209,3 +210,25 @@ class Factory:
     async def attach_list(self, meeting: int, list_id: int) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(meeting_lists.insert().values(meeting_id=meeting, list_id=list_id))
+
+    async def note(
+        self,
+        meeting: int,
+        *,
+        author: int,
+        text: str = "A note",
+        host_only: bool = False,
+        phase: str = "PRE_MEETING",
+    ) -> int:
+        now = utcnow()
+        return await self._insert(
+            notes,
+            meeting_id=meeting,
+            author_id=author,
+            phase=phase,
+            host_only=host_only,
+            text=text,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )

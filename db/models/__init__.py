@@ -6,12 +6,14 @@ from db.models.people import AccountManagerCoordinator, AccountManagerTerritory,
 from db.models.places import Company, Territory
 from db.models.records import Activity, AuditEvent, Email
 from db.models.registrations import Registration
+from db.models.sync import ChangeLogEntry, MutationOutcome
 
 __all__ = [
     "AccountManagerCoordinator",
     "AccountManagerTerritory",
     "Activity",
     "AuditEvent",
+    "ChangeLogEntry",
     "Company",
     "Content",
     "Email",
@@ -20,6 +22,7 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "MeetingList",
+    "MutationOutcome",
     "Note",
     "Registration",
     "Role",

@@ -21,11 +21,13 @@ from schema.pagination import Connection
 
 if TYPE_CHECKING:
     from schema.types.lists import List
+    from schema.types.meetings import Meeting
     from schema.types.places import Company, Territory
 
 CompanyType = Annotated["Company", strawberry.lazy("schema.types.places")]
 TerritoryType = Annotated["Territory", strawberry.lazy("schema.types.places")]
 ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
+MeetingType = Annotated["Meeting", strawberry.lazy("schema.types.meetings")]
 
 PAGE = 20
 
@@ -120,6 +122,18 @@ class User(Node):
         from schema.types.lists import List
 
         return await child_connection(info, list_queries.LISTS_BY_OWNER, self.pk, first, after, List.from_row)
+
+    @strawberry.field(
+        extensions=[scoped(ScopeBasis.MEETING)],
+        description="The meetings this user hosts, as far as you may see them (R9, R10, R13).",
+    )
+    async def meetings(
+        self, info: Info, first: int = PAGE, after: str | None = None
+    ) -> Connection[MeetingType]:
+        from db.queries.meetings import MEETINGS_BY_HOST
+        from schema.types.meetings import Meeting
+
+        return await child_connection(info, MEETINGS_BY_HOST, self.pk, first, after, Meeting.from_row)
 
 
 @strawberry.type(description="A role and its permission flags, editable at run time (R14).")

@@ -1,0 +1,67 @@
+"""What the iPad sync contract keeps (R16, R18): mutation outcomes and the change log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.models.base import NEVER_REUSE_IDS, created_at_field
+
+
+class MutationOutcome(SQLModel, table=True):
+    """One row per client-generated mutation id of a user (R16): inserted first in the
+    transaction that performs the mutation, so a replay (also a concurrent one, in another
+    process) meets the unique key and reads the stored outcome instead of acting twice.
+    Rows older than the retention period are purged lazily."""
+
+    __tablename__ = "mutation_outcomes"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "client_mutation_id", name="uq_mutation_outcomes_user_key"),
+        sa.Index("ix_mutation_outcomes_created_at", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    client_mutation_id: str = Field(max_length=64)
+    operation: str = Field(max_length=60)
+    request_hash: str = Field(max_length=64)
+    result_type: str | None = Field(default=None, max_length=40)
+    result_id: int | None = None
+    created_at: datetime = created_at_field()
+
+
+class ChangeLogEntry(SQLModel, table=True):
+    """One row per write to a meeting, attendee, note, list, list item, meeting-list link or
+    AM-SC link, written by database triggers (so no code path can forget it) (R18).
+
+    Rows name the changed object and the context needed to decide, at read time and for
+    each viewer, whether the change is an upsert, a deletion or the object leaving sight:
+    `meeting_id` (a note's meeting, a list's meeting link), `list_id` (an item's list),
+    `owner_id` (a list's owner, a meeting's host before the change, an SC),
+    `buyer_id` (a BUYER list's buyer, a meeting's attendee added or removed), `host_only` (a
+    note hidden from buyers before and after the change), `is_global` (a GLOBAL list).
+    `xid` is the writing transaction's id on PostgreSQL (0 on SQLite): the feed hands out
+    only rows of transactions older than every transaction still running, ordered by
+    (xid, id), so a late commit is never skipped."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        sa.Index("ix_change_log_xid_id", "xid", "id"),
+        sa.Index("ix_change_log_at", "at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    xid: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+    entity: str = Field(max_length=20)  # MEETING, NOTE, LIST, LIST_ITEM, COVERAGE
+    entity_id: int
+    meeting_id: int | None = None
+    list_id: int | None = None
+    owner_id: int | None = None
+    buyer_id: int | None = None
+    host_only: bool = Field(default=False)
+    is_global: bool = Field(default=False)
+    at: datetime = created_at_field()

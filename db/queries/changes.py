@@ -1,0 +1,254 @@
+"""The change feed (R18): what changed, in order, among the meetings, notes, lists and list
+items one viewer may see.
+
+Rows come from `change_log`, written by triggers (migration 0002). Each row only says
+*which* object changed and in what context; what the viewer is told is decided when they
+read, from the current state and the viewer's scope, in SQL:
+
+- the object exists and is visible            -> UPSERT (the app stores the current object)
+- it exists, is not visible, context visible  -> REMOVED_FROM_VIEW
+- it is gone, context visible                 -> DELETED
+- otherwise (never the viewer's business)     -> nothing
+"Context visible" means the viewer sees the note's meeting, the item's list, the meeting
+the list was attached to, or was the list's owner / buyer, or could reach meetings of the
+meeting's former host. An SC losing an AM (COVERAGE row) gets the AM's meetings, and
+the lists attached to them, as REMOVED_FROM_VIEW (or UPSERT when gained).
+
+Ordering without gaps: on SQLite writers are serialised, so ids grow in commit order. On
+PostgreSQL a transaction may take id 5 and commit after the one that took id 6; a reader
+that handed out 6 and moved its cursor past it would skip 5 forever. So every row carries
+its transaction id (xid), the feed orders by (xid, id) and hands out only rows whose xid is
+older than the oldest transaction still running (`pg_snapshot_xmin`): every such
+transaction has finished, so no row can later appear before the cursor.
+
+Retention: rows older than RETENTION (plus a day's margin for long transactions) are
+purged; a cursor issued longer ago than RETENTION gets RESYNC_REQUIRED, never a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models.base import utcnow
+from db.session import RequestDatabase
+from db.tables import change_log, list_items, lists, meeting_lists, meetings, notes
+from permissions.enums import Channel, RoleName
+from permissions.scope import Scope
+
+RETENTION = timedelta(days=30)
+PURGE_MARGIN = timedelta(days=1)
+CHANGE = change_log.c
+TYPE_BY_ENTITY = {"MEETING": "Meeting", "NOTE": "Note", "LIST": "List", "LIST_ITEM": "ListItem"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: str  # UPSERT, DELETED, REMOVED_FROM_VIEW
+    type_name: str
+    pk: int
+
+
+def _safe(dialect: str) -> sa.ColumnElement[bool]:
+    """Rows every transaction before which has finished (see the module's docstring)."""
+    if dialect != "postgresql":
+        return sa.true()
+    xmin = sa.cast(sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
+    return CHANGE.xid < xmin
+
+
+def head(dialect: str) -> sa.Select:
+    """The newest row a reader may be handed now: where a fresh client's cursor starts."""
+    return (
+        sa.select(CHANGE.xid, CHANGE.id)
+        .where(_safe(dialect))
+        .order_by(CHANGE.xid.desc(), CHANGE.id.desc())
+        .limit(1)
+    )
+
+
+def held_back(dialect: str, after: tuple[int, int]) -> sa.Select:
+    """A committed row after the cursor that waits behind a transaction still running (on
+    PostgreSQL the horizon is the whole server's): the app should ask again shortly."""
+    return (
+        sa.select(CHANGE.id)
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(dialect))
+        .limit(1)
+    )
+
+
+def page(dialect: str, after: tuple[int, int], first: int, meeting_id: int | None = None) -> sa.Select:
+    statement = (
+        sa.select(*change_log.c)
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), _safe(dialect))
+        .order_by(CHANGE.xid, CHANGE.id)
+        .limit(first + 1)
+    )
+    if meeting_id is None:
+        return statement
+    about = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
+    return statement.where(sa.or_(CHANGE.meeting_id == meeting_id, about))
+
+
+def _ids(table: sa.Table, where: Any = None, join: Any = None) -> sa.Select:
+    statement = sa.select(table.c.id)
+    if join is not None:
+        statement = statement.select_from(join)
+    return (statement.where(where) if where is not None else statement).correlate(None)
+
+
+def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
+    """For each change row: is its object visible now, does it still exist, and may the
+    viewer know of it (its context is visible)?"""
+    viewer = scope.viewer
+    is_buyer = viewer is not None and viewer.role is RoleName.BUYER
+    me = viewer.id if viewer is not None else -1
+    seen_meetings = _ids(meetings, scope.meetings())
+    seen_lists = _ids(lists, scope.lists())
+    seen_items = (
+        sa.select(list_items.c.id).join(lists, lists.c.id == list_items.c.list_id).where(scope.lists())
+    )
+    entity = CHANGE.entity
+    visible = sa.case(
+        (entity == "MEETING", CHANGE.entity_id.in_(seen_meetings)),
+        (entity == "NOTE", CHANGE.entity_id.in_(_ids(notes, scope.notes()))),
+        (entity == "LIST", CHANGE.entity_id.in_(seen_lists)),
+        (entity == "LIST_ITEM", CHANGE.entity_id.in_(seen_items.correlate(None))),
+        else_=sa.false(),
+    )
+    present = sa.case(
+        (entity == "MEETING", CHANGE.entity_id.in_(_ids(meetings))),
+        (entity == "NOTE", CHANGE.entity_id.in_(_ids(notes))),
+        (entity == "LIST", CHANGE.entity_id.in_(_ids(lists))),
+        (entity == "LIST_ITEM", CHANGE.entity_id.in_(_ids(list_items))),
+        else_=sa.false(),
+    )
+    meeting_context = scope.hosts_once_managed(CHANGE.owner_id)
+    if is_buyer and viewer.channel is Channel.WEB:  # an attendee removed (R13)
+        meeting_context = sa.or_(meeting_context, CHANGE.buyer_id == me)
+    note_context = CHANGE.meeting_id.in_(seen_meetings)
+    if is_buyer:
+        note_context = sa.and_(note_context, CHANGE.host_only.is_(False))
+    list_context = sa.or_(
+        CHANGE.meeting_id.in_(seen_meetings),
+        CHANGE.owner_id == me,
+        CHANGE.buyer_id == me,
+        CHANGE.is_global.is_(True) if not is_buyer else sa.false(),
+    )
+    context = sa.case(
+        (entity == "MEETING", meeting_context),
+        (entity == "NOTE", note_context),
+        (entity == "LIST", list_context),
+        (entity == "LIST_ITEM", CHANGE.list_id.in_(seen_lists)),
+        else_=sa.false(),
+    )
+    return sa.select(
+        CHANGE.id,
+        visible.label("visible"),
+        present.label("present"),
+        context.label("context"),
+    ).where(CHANGE.id.in_(row_ids), entity != "COVERAGE")
+
+
+def _ever_attached(meeting_ids: sa.Select) -> sa.Select:
+    """Lists attached to these meetings now, or at any time the log remembers: a list that
+    left a meeting after the meeting left the viewer's sight is still on their device."""
+    now = sa.select(meeting_lists.c.list_id).where(meeting_lists.c.meeting_id.in_(meeting_ids))
+    logged = sa.select(CHANGE.entity_id).where(CHANGE.entity == "LIST", CHANGE.meeting_id.in_(meeting_ids))
+    return sa.union(now, logged)
+
+
+def _ever_hosted(am_id: int) -> sa.Select:
+    """Meetings an AM hosts now, or hosted before a change of host the log remembers."""
+    now = sa.select(meetings.c.id).where(meetings.c.host_id == am_id)
+    logged = sa.select(CHANGE.entity_id).where(CHANGE.entity == "MEETING", CHANGE.owner_id == am_id)
+    return sa.union(now, logged)
+
+
+def lists_out_of_sight(scope: Scope, meeting_id: int) -> sa.Select:
+    """The lists that leave the viewer's sight with a meeting (reached only through it, R11)."""
+    attached = _ever_attached(sa.select(sa.literal(meeting_id)))
+    return sa.select(lists.c.id).where(
+        lists.c.id.in_(attached), lists.c.id.not_in(_ids(lists, scope.lists()))
+    )
+
+
+def coverage(scope: Scope, am_id: int, before: Any) -> tuple[sa.Select, sa.Select]:
+    """What an SC's link to an AM changed for them: the AM's meetings (now or formerly
+    theirs, made before the change; SQLite stamps the log to the second), and the lists
+    attached to them, each with whether it is visible now."""
+    seen_meetings = _ids(meetings, scope.meetings())
+    seen_lists = _ids(lists, scope.lists())
+    of_am = sa.select(meetings.c.id).where(
+        meetings.c.id.in_(_ever_hosted(am_id)), meetings.c.created_at <= before + timedelta(seconds=1)
+    )
+    meeting_rows = sa.select(meetings.c.id, meetings.c.id.in_(seen_meetings).label("visible")).where(
+        meetings.c.id.in_(of_am)
+    )
+    list_rows = sa.select(lists.c.id, lists.c.id.in_(seen_lists).label("visible")).where(
+        lists.c.id.in_(_ever_attached(of_am))
+    )
+    return meeting_rows, list_rows
+
+
+async def read(
+    db: RequestDatabase, scope: Scope, after: tuple[int, int], first: int, meeting_id: int | None = None
+) -> tuple[list[Entry], tuple[int, int], bool]:
+    """Entries after the cursor `after`, the cursor after them, and whether more wait; with
+    `meeting_id`, only those of that meeting and its notes and lists (a subscription)."""
+    rows = await db.fetch(page(db.dialect, after, first, meeting_id))
+    more = len(rows) > first
+    rows = rows[:first]
+    if not rows:
+        return [], after, False
+    verdicts = {r.id: r for r in await db.fetch(classify(scope, [r.id for r in rows]))}
+    viewer = scope.viewer
+    entries: list[Entry] = []
+    for row in rows:
+        if row.entity == "COVERAGE":
+            if viewer.channel is Channel.WEB and row.owner_id == viewer.id:
+                entries.extend(await _coverage_entries(db, scope, row))
+            continue
+        verdict = verdicts[row.id]
+        kind = _kind(verdict)
+        if kind is not None:
+            entries.append(Entry(kind, TYPE_BY_ENTITY[row.entity], row.entity_id))
+        if kind == "REMOVED_FROM_VIEW" and row.entity == "MEETING":
+            # the lists reached only through this meeting (R11) leave with it
+            hidden = await db.fetch(lists_out_of_sight(scope, row.entity_id))
+            entries += [Entry("REMOVED_FROM_VIEW", "List", r.id) for r in hidden]
+    return _latest(entries), (rows[-1].xid, rows[-1].id), more
+
+
+def _kind(verdict: Any) -> str | None:
+    if verdict.visible:
+        return "UPSERT"
+    if not verdict.context:
+        return None
+    return "REMOVED_FROM_VIEW" if verdict.present else "DELETED"
+
+
+async def _coverage_entries(db: RequestDatabase, scope: Scope, row: Any) -> list[Entry]:
+    meeting_rows, list_rows = coverage(scope, row.entity_id, row.at)
+    entries = [
+        Entry("UPSERT" if r.visible else "REMOVED_FROM_VIEW", "Meeting", r.id)
+        for r in await db.fetch(meeting_rows)
+    ]
+    entries += [
+        Entry("UPSERT" if r.visible else "REMOVED_FROM_VIEW", "List", r.id) for r in await db.fetch(list_rows)
+    ]
+    return entries
+
+
+def _latest(entries: list[Entry]) -> list[Entry]:
+    """One entry per object, at the place of its last change (entries reflect current state)."""
+    last = {(e.type_name, e.pk): i for i, e in enumerate(entries)}
+    return [e for i, e in enumerate(entries) if last[(e.type_name, e.pk)] == i]
+
+
+async def purge(connection: AsyncConnection) -> None:
+    await connection.execute(change_log.delete().where(CHANGE.at < utcnow() - RETENTION - PURGE_MARGIN))

@@ -1,0 +1,383 @@
+"""Meetings, their attendees, attached lists and notes (R9, R10, R13, R17).
+
+Reads apply `Scope.meetings()` / `Scope.notes()`; who may *change* a meeting is
+`Scope.managed_meetings()` (web: own and one's AMs'; app: host only). Writes take the
+open transaction and the actor, and leave an audit event (R25). The change log is
+written by database triggers, so nothing here has to remember it (R18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models.base import utcnow
+from db.queries.audit import record
+from db.queries.lists import LIST_ORDER
+from db.queries.pages import Relation
+from db.queries.people import USER_COLUMNS, USER_ORDER
+from db.tables import (
+    activities,
+    am_coordinators,
+    lists,
+    meeting_attendees,
+    meeting_lists,
+    meetings,
+    notes,
+    users,
+)
+from permissions.enums import RoleName
+from permissions.scope import Scope, associations
+from permissions.viewer import Viewer
+
+MEETING = meetings.c
+NOTE = notes.c
+USER = users.c
+MEETING_ORDER = (MEETING.id,)
+NOTE_ORDER = (NOTE.id,)
+
+
+def meetings_statement(scope: Scope) -> sa.Select:
+    return sa.select(*meetings.c).where(scope.meetings())
+
+
+def managed_meeting(scope: Scope, meeting_id: int) -> sa.Select:
+    """The meeting if the viewer may change it (R9 on the web, R10 through the app)."""
+    return sa.select(*meetings.c).where(MEETING.id == meeting_id, scope.managed_meetings())
+
+
+def notes_statement(scope: Scope) -> sa.Select:
+    return sa.select(*notes.c).where(scope.notes())
+
+
+def note_row(note_id: int) -> sa.Select:
+    """A note as stored, whoever may see it: read inside a write to report a CONFLICT."""
+    return sa.select(*notes.c).where(NOTE.id == note_id)
+
+
+def search_meetings(
+    scope: Scope,
+    *,
+    host_id: int | None = None,
+    buyer_id: int | None = None,
+    starts_from: datetime | None = None,
+    starts_to: datetime | None = None,
+    status: str | None = None,
+) -> sa.Select:
+    """Visible meetings with the filters of the past-meetings view (R9)."""
+    statement = meetings_statement(scope)
+    if host_id is not None:
+        statement = statement.where(MEETING.host_id == host_id)
+    if buyer_id is not None:
+        attended = sa.select(meeting_attendees.c.meeting_id).where(meeting_attendees.c.buyer_id == buyer_id)
+        statement = statement.where(MEETING.id.in_(attended))
+    if starts_from is not None:
+        statement = statement.where(MEETING.starts_at >= starts_from)
+    if starts_to is not None:
+        statement = statement.where(MEETING.starts_at < starts_to)
+    if status is not None:
+        statement = statement.where(MEETING.status == status)
+    return statement
+
+
+def host_account_managers(host_id: int) -> sa.Select:
+    """The AMs whose buyers a meeting of `host_id` may have (R9): the host AM itself, or for
+    an SC hosting a meeting themselves, the AMs assigned to that SC (R2)."""
+    host = users.alias("meeting_host")
+    itself = sa.select(host.c.id).where(host.c.id == host_id, host.c.role == RoleName.ACCOUNT_MANAGER)
+    assigned = sa.select(am_coordinators.c.am_id).where(am_coordinators.c.sc_id == host_id)
+    union = sa.union(itself, assigned).subquery("host_ams")
+    return sa.select(union.c.id)
+
+
+def offered_buyers(scope: Scope, host_id: int, *, search: str | None = None) -> sa.Select:
+    """Exactly the buyers associated with the host AM (R1, R9), as far as the viewer sees."""
+    pairs = associations(host_account_managers(host_id), "offered")
+    statement = (
+        sa.select(*USER_COLUMNS)
+        .where(USER.id.in_(sa.select(pairs.c.buyer_id)), scope.users())
+        .where(USER.role == RoleName.BUYER)
+    )
+    if search:
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        statement = statement.where(
+            sa.or_(sa.func.lower(USER.name).like(pattern, escape="\\"), USER.email.like(pattern, escape="\\"))
+        )
+    return statement
+
+
+def accepted_buyers(host_id: int, buyer_ids: Sequence[int]) -> sa.Select:
+    """Which of `buyer_ids` are associated with the host AM; adding any other is FORBIDDEN."""
+    pairs = associations(host_account_managers(host_id), "accepted")
+    accepted = sa.select(pairs.c.buyer_id)
+    return sa.select(USER.id).where(
+        USER.id.in_(buyer_ids), USER.role == RoleName.BUYER, USER.id.in_(accepted)
+    )
+
+
+def attendee_ids(meeting_id: int) -> sa.Select:
+    return sa.select(meeting_attendees.c.buyer_id).where(meeting_attendees.c.meeting_id == meeting_id)
+
+
+def attached(meeting_id: int, list_id: int) -> sa.Select:
+    return sa.select(meeting_lists.c.list_id).where(
+        meeting_lists.c.meeting_id == meeting_id, meeting_lists.c.list_id == list_id
+    )
+
+
+def allowed_host(scope: Scope, host_id: int) -> sa.Select:
+    """The host if the viewer may set up meetings for them (R9): themselves (an AM or an SC),
+    one of their AMs; admins any AM or SC."""
+    viewer = scope.viewer
+    staff = (RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR)
+    statement = sa.select(USER.id).where(USER.id == host_id, USER.role.in_(staff), USER.active.is_(True))
+    if viewer is None:
+        return statement.where(sa.false())
+    if scope.is_everything:
+        return statement
+    return statement.where(sa.or_(USER.id == viewer.id, USER.id.in_(scope.account_managers())))
+
+
+# -- relations for nested connections -----------------------------------------------------
+def _notes_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    return notes_statement(scope), NOTE.meeting_id
+
+
+def _attendees_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    statement = (
+        sa.select(*USER_COLUMNS)
+        .join(meeting_attendees, meeting_attendees.c.buyer_id == USER.id)
+        .where(scope.users())
+    )
+    return statement, meeting_attendees.c.meeting_id
+
+
+def _lists_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    """The lists used in a meeting, as far as the viewer may open them: the R11 meeting path
+    for whoever manages it, only the shared ones for an attending buyer."""
+    statement = sa.select(*lists.c).join(meeting_lists, meeting_lists.c.list_id == lists.c.id)
+    return statement.where(scope.lists()), meeting_lists.c.meeting_id
+
+
+def _meetings_of_host(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+    return meetings_statement(scope), MEETING.host_id
+
+
+NOTES_BY_MEETING = Relation("notes_by_meeting", _notes_of_meeting, NOTE_ORDER)
+ATTENDEES_BY_MEETING = Relation("attendees_by_meeting", _attendees_of_meeting, USER_ORDER)
+LISTS_BY_MEETING = Relation("lists_by_meeting", _lists_of_meeting, LIST_ORDER)
+MEETINGS_BY_HOST = Relation("meetings_by_host", _meetings_of_host, MEETING_ORDER)
+
+
+# -- writes -------------------------------------------------------------------------------
+def _on_behalf(actor: Viewer, host_id: int) -> int | None:
+    return host_id if host_id != actor.id else None
+
+
+async def create_meeting(
+    connection: AsyncConnection, actor: Viewer, host_id: int, title: str, starts_at: datetime
+) -> int:
+    now = utcnow()
+    meeting_id = (
+        await connection.execute(
+            meetings.insert()
+            .values(
+                host_id=host_id,
+                created_by_id=actor.id,
+                title=title,
+                starts_at=starts_at,
+                status="SCHEDULED",
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(MEETING.id)
+        )
+    ).scalar_one()
+    await record(
+        connection,
+        actor,
+        "meeting.create",
+        "Meeting",
+        meeting_id,
+        on_behalf_of=_on_behalf(actor, host_id),
+        diff={"host_id": host_id, "title": title, "starts_at": starts_at},
+    )
+    return meeting_id
+
+
+async def update_meeting(
+    connection: AsyncConnection, actor: Viewer, meeting_id: int, host_id: int, values: dict[str, Any]
+) -> None:
+    await connection.execute(
+        meetings.update()
+        .where(MEETING.id == meeting_id)
+        .values(**values, version=MEETING.version + 1, updated_at=utcnow())
+    )
+    await record(
+        connection,
+        actor,
+        "meeting.update",
+        "Meeting",
+        meeting_id,
+        on_behalf_of=_on_behalf(actor, host_id),
+        diff=values,
+    )
+
+
+async def _touch(connection: AsyncConnection, meeting_id: int) -> None:
+    await connection.execute(
+        meetings.update()
+        .where(MEETING.id == meeting_id)
+        .values(version=MEETING.version + 1, updated_at=utcnow())
+    )
+
+
+async def set_attendees(
+    connection: AsyncConnection,
+    actor: Viewer,
+    meeting_id: int,
+    host_id: int,
+    buyer_ids: Sequence[int],
+    add: bool,
+) -> None:
+    existing = set((await connection.execute(attendee_ids(meeting_id))).scalars())
+    if add:
+        new = [b for b in buyer_ids if b not in existing]
+        if new:
+            await connection.execute(
+                meeting_attendees.insert(), [{"meeting_id": meeting_id, "buyer_id": b} for b in new]
+            )
+    else:
+        await connection.execute(
+            meeting_attendees.delete().where(
+                meeting_attendees.c.meeting_id == meeting_id, meeting_attendees.c.buyer_id.in_(buyer_ids)
+            )
+        )
+    await _touch(connection, meeting_id)
+    await record(
+        connection,
+        actor,
+        "meeting.attendees.add" if add else "meeting.attendees.remove",
+        "Meeting",
+        meeting_id,
+        on_behalf_of=_on_behalf(actor, host_id),
+        diff={"buyers": list(buyer_ids)},
+    )
+
+
+async def set_list(
+    connection: AsyncConnection, actor: Viewer, meeting_id: int, host_id: int, list_id: int, attach: bool
+) -> None:
+    linked = (await connection.execute(attached(meeting_id, list_id))).first() is not None
+    if attach and not linked:
+        await connection.execute(meeting_lists.insert().values(meeting_id=meeting_id, list_id=list_id))
+    elif not attach and linked:
+        await connection.execute(
+            meeting_lists.delete().where(
+                meeting_lists.c.meeting_id == meeting_id, meeting_lists.c.list_id == list_id
+            )
+        )
+    await _touch(connection, meeting_id)
+    await record(
+        connection,
+        actor,
+        "meeting.list.attach" if attach else "meeting.list.detach",
+        "Meeting",
+        meeting_id,
+        on_behalf_of=_on_behalf(actor, host_id),
+        diff={"list_id": list_id},
+    )
+
+
+async def move_status(
+    connection: AsyncConnection, actor: Viewer, meeting_id: int, source: str, target: str
+) -> bool:
+    """SCHEDULED -> IN_PROGRESS -> ENDED, each once (R10). False: not in `source` any more."""
+    moment = {"IN_PROGRESS": "started_at", "ENDED": "ended_at"}[target]
+    result = await connection.execute(
+        meetings.update()
+        .where(MEETING.id == meeting_id, MEETING.status == source)
+        .values(status=target, version=MEETING.version + 1, updated_at=utcnow(), **{moment: utcnow()})
+    )
+    if result.rowcount != 1:
+        return False
+    if target == "ENDED":
+        await connection.execute(
+            activities.insert().values(
+                user_id=actor.id, kind="MEETING_HELD", meeting_id=meeting_id, at=utcnow()
+            )
+        )
+    await record(connection, actor, f"meeting.{target.lower()}", "Meeting", meeting_id)
+    return True
+
+
+async def create_note(
+    connection: AsyncConnection,
+    actor: Viewer,
+    meeting: Any,
+    *,
+    phase: str,
+    host_only: bool,
+    text: str,
+    client_id: str | None,
+) -> int:
+    now = utcnow()
+    note_id = (
+        await connection.execute(
+            notes.insert()
+            .values(
+                meeting_id=meeting.id,
+                author_id=actor.id,
+                phase=phase,
+                host_only=host_only,
+                text=text,
+                client_id=client_id,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(NOTE.id)
+        )
+    ).scalar_one()
+    await connection.execute(
+        activities.insert().values(user_id=actor.id, kind="NOTE_WRITTEN", meeting_id=meeting.id, at=now)
+    )
+    await record(
+        connection,
+        actor,
+        "note.create",
+        "Note",
+        note_id,
+        on_behalf_of=_on_behalf(actor, meeting.host_id),
+        diff={"meeting_id": meeting.id, "phase": phase, "host_only": host_only},
+    )
+    return note_id
+
+
+async def update_note(
+    connection: AsyncConnection, actor: Viewer, note_id: int, version: int, values: dict[str, Any]
+) -> bool:
+    """Write over the version the client read (R17). False: the note moved on (or is gone)."""
+    result = await connection.execute(
+        notes.update()
+        .where(NOTE.id == note_id, NOTE.version == version)
+        .values(**values, version=NOTE.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return False
+    await record(connection, actor, "note.update", "Note", note_id, diff=values)
+    return True
+
+
+async def delete_note(connection: AsyncConnection, actor: Viewer, note_id: int, version: int) -> bool:
+    result = await connection.execute(notes.delete().where(NOTE.id == note_id, NOTE.version == version))
+    if result.rowcount != 1:
+        return False
+    await record(connection, actor, "note.delete", "Note", note_id)
+    return True

@@ -1,0 +1,110 @@
+"""Meeting summaries (R21): attendees, notes and list items with their notes, in plain text
+and HTML, written to the outbox with the audit event in one transaction.
+
+A summary goes to buyers, so it never carries host-only notes (R13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models.base import utcnow
+from db.queries.audit import record
+from db.queries.outbox import enqueue_email
+from db.tables import activities, contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
+from permissions.viewer import Viewer
+
+
+async def _rows(connection: AsyncConnection, statement: sa.Select) -> Sequence[Any]:
+    return (await connection.execute(statement)).all()
+
+
+async def compose(connection: AsyncConnection, meeting: Any) -> tuple[str, str, str]:
+    """(subject, text, html) of a meeting's summary, from its current state."""
+    attendees = await _rows(
+        connection,
+        sa.select(users.c.name, users.c.email)
+        .join(meeting_attendees, meeting_attendees.c.buyer_id == users.c.id)
+        .where(meeting_attendees.c.meeting_id == meeting.id)
+        .order_by(users.c.name, users.c.id),
+    )
+    shared_notes = await _rows(
+        connection,
+        sa.select(notes.c.text)
+        .where(notes.c.meeting_id == meeting.id, notes.c.host_only.is_(False))
+        .order_by(notes.c.id),
+    )
+    items = await _rows(
+        connection,
+        sa.select(lists.c.name.label("list_name"), contents.c.title, contents.c.reference, list_items.c.note)
+        .join(meeting_lists, meeting_lists.c.list_id == lists.c.id)
+        .join(list_items, list_items.c.list_id == lists.c.id)
+        .join(contents, contents.c.id == list_items.c.content_id)
+        .where(meeting_lists.c.meeting_id == meeting.id)
+        .order_by(lists.c.name, lists.c.id, list_items.c.position),
+    )
+    subject = f"Summary: {meeting.title}"
+    text = [subject, f"Held: {meeting.starts_at:%Y-%m-%d %H:%M} UTC", "", "Attendees:"]
+    text += [f"- {a.name} <{a.email}>" for a in attendees] or ["- none"]
+    text += ["", "Notes:"] + ([f"- {n.text}" for n in shared_notes] or ["- none"])
+    text += ["", "Items:"]
+    text += [
+        f"- [{i.list_name}] {i.title} ({i.reference})" + (f": {i.note}" if i.note else "") for i in items
+    ] or ["- none"]
+    html = [f"<h1>{escape(subject)}</h1>", "<h2>Attendees</h2><ul>"]
+    html += [f"<li>{escape(a.name)} &lt;{escape(a.email)}&gt;</li>" for a in attendees]
+    html += ["</ul><h2>Notes</h2><ul>"] + [f"<li>{escape(n.text)}</li>" for n in shared_notes]
+    html += ["</ul><h2>Items</h2><ul>"]
+    html += [
+        f"<li>[{escape(i.list_name)}] {escape(i.title)} ({escape(i.reference)})"
+        + (f": {escape(i.note)}" if i.note else "")
+        + "</li>"
+        for i in items
+    ]
+    html += ["</ul>"]
+    return subject, "\n".join(text) + "\n", "\n".join(html)
+
+
+async def send_summary(
+    connection: AsyncConnection, actor: Viewer, meeting: Any, recipients: Sequence[Any]
+) -> list[int]:
+    """One outbox row per recipient; every (re-)send leaves an audit event (R21, R25)."""
+    subject, text, html = await compose(connection, meeting)
+    sent = [
+        await enqueue_email(
+            connection,
+            kind="MEETING_SUMMARY",
+            to_address=recipient.email,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+        )
+        for recipient in recipients
+    ]
+    await connection.execute(
+        activities.insert().values(user_id=actor.id, kind="SUMMARY_SENT", meeting_id=meeting.id, at=utcnow())
+    )
+    await record(
+        connection,
+        actor,
+        "meeting.summary.send",
+        "Meeting",
+        meeting.id,
+        on_behalf_of=meeting.host_id if meeting.host_id != actor.id else None,
+        diff={"to": [r.email for r in recipients], "emails": sent},
+    )
+    return sent
+
+
+def attendees_named(meeting_id: int, buyer_ids: Sequence[int] | None) -> sa.Select:
+    statement = (
+        sa.select(users.c.id, users.c.email)
+        .join(meeting_attendees, meeting_attendees.c.buyer_id == users.c.id)
+        .where(meeting_attendees.c.meeting_id == meeting_id)
+    )
+    return statement.where(users.c.id.in_(buyer_ids)) if buyer_ids is not None else statement

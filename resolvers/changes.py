@@ -1,0 +1,71 @@
+"""`changes(since:, first:)`: the change feed for the app (R18), and its cursors.
+
+A cursor is (xid, id, issued-at): the position in the change log, and when it was handed
+out. One older than the retention period is refused with RESYNC_REQUIRED: the rows it
+would need may be purged, and a silent gap would leave ghost records on the device.
+`since: null` starts a client: no entries, a cursor at the head (take the snapshot after).
+"""
+
+from __future__ import annotations
+
+import time
+
+from strawberry.types import Info
+
+from db.queries import changes as queries
+from db.queries.pages import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from resolvers.node import node
+from salescoord.errors import BadUserInput, ResyncRequired
+from schema.ids import encode_id
+from schema.types.changes import Change, ChangeFeed
+
+PURGE_EVERY = 3600.0
+_last_purge = {"at": 0.0}  # per process: the purge is housekeeping, not per request
+
+
+def _position(since: str) -> tuple[int, int]:
+    key = decode_cursor(since)
+    if len(key) != 3 or not all(isinstance(part, int) for part in key):
+        raise BadUserInput("Malformed cursor.", field="since")
+    xid, row_id, issued = key
+    if issued < time.time() - queries.RETENTION.total_seconds():
+        raise ResyncRequired(
+            "This cursor is older than the feed's retention: fetch a snapshot and start again.",
+            field="since",
+            retentionDays=queries.RETENTION.days,
+        )
+    return xid, row_id
+
+
+def _cursor(position: tuple[int, int]) -> str:
+    return encode_cursor((position[0], position[1], int(time.time())))
+
+
+async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}.", field="first")
+    db = info.context.db
+    await _purge_now_and_then(info)
+    if since is None:
+        row = await db.fetch_one(queries.head(db.dialect))
+        position = (row.xid, row.id) if row else (0, 0)
+        return ChangeFeed(entries=[], cursor=_cursor(position), has_more=False, caught_up=True)
+    entries, position, more = await queries.read(db, info.context.scope, _position(since), first)
+    built = []
+    for entry in entries:
+        global_id = encode_id(entry.type_name, entry.pk)
+        found = await node(info, global_id) if entry.kind == "UPSERT" else None
+        kind = entry.kind if entry.kind != "UPSERT" or found is not None else None
+        if kind is not None:
+            built.append(Change(kind=kind, type_name=entry.type_name, id=global_id, found=found))
+    caught_up = more or await db.fetch_one(queries.held_back(db.dialect, position)) is None
+    return ChangeFeed(entries=built, cursor=_cursor(position), has_more=more, caught_up=caught_up)
+
+
+async def _purge_now_and_then(info: Info) -> None:
+    now = time.monotonic()
+    if now - _last_purge["at"] < PURGE_EVERY:
+        return
+    _last_purge["at"] = now
+    async with info.context.db.transaction() as connection:
+        await queries.purge(connection)

@@ -1,0 +1,384 @@
+"""Meetings: setup on the web (R9), the app's in-meeting work (R10), notes with versions (R17).
+
+Seeing a meeting is `Scope.meetings()`; changing it is `Scope.managed_meetings()`: on the
+web an SC manages the meetings of the AMs assigned to them and their own, through the app
+only the host does. A meeting out of sight is NOT_FOUND; one in sight that the viewer may
+not change (a buyer's) is FORBIDDEN. Every write goes through `exactly_once` (R16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.types import Info
+
+from db.queries import meetings as queries
+from db.queries import summaries
+from db.queries.people import USER_ORDER
+from permissions.enums import Channel
+from resolvers import inputs
+from resolvers.exactly_once import exactly_once
+from resolvers.lookups import visible_row
+from resolvers.pagination import top_connection
+from salescoord.errors import BadUserInput, Conflict, Forbidden
+from schema.enums import MeetingStatus
+from schema.ids import encode_id, expect_id
+from schema.pagination import Connection
+from schema.types.meetings import Meeting, Note
+from schema.types.people import User
+
+NOTE_LENGTH = 20000
+
+
+# -- reads --------------------------------------------------------------------------------
+async def meetings(
+    info: Info,
+    first: int,
+    after: str | None,
+    host_id: str | None,
+    buyer_id: str | None,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    status: MeetingStatus | None,
+) -> Connection[Meeting]:
+    statement = queries.search_meetings(
+        info.context.scope,
+        host_id=expect_id(host_id, "User", field="hostId") if host_id else None,
+        buyer_id=expect_id(buyer_id, "User", field="buyerId") if buyer_id else None,
+        starts_from=starts_from,
+        starts_to=starts_to,
+        status=status.value if status else None,
+    )
+    return await top_connection(info, statement, queries.MEETING_ORDER, first, after, Meeting.from_row)
+
+
+async def offered_buyers(
+    info: Info, host_id: str, search: str | None, first: int, after: str | None
+) -> Connection[User]:
+    if search is not None and len(search) > 200:
+        raise BadUserInput("search is longer than 200 characters.", field="search")
+    host = await _allowed_host(info, host_id)
+    statement = queries.offered_buyers(info.context.scope, host, search=search)
+    return await top_connection(info, statement, USER_ORDER, first, after, User.from_row)
+
+
+# -- helpers ------------------------------------------------------------------------------
+async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
+    """A host the viewer may set up meetings for (R9); the same answer whether the id names
+    someone else's AM or nobody at all."""
+    pk = expect_id(host_id, "User", field=field)
+    viewer = info.context.viewer
+    if viewer.channel is Channel.APP and pk != viewer.id:
+        raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
+    if await info.context.db.fetch_one(queries.allowed_host(info.context.scope, pk)) is None:
+        raise Forbidden("You may not set up meetings for this host.", field=field)
+    return pk
+
+
+async def _accepted(info: Info, host: int, buyer_ids: list[str], field: str) -> list[int]:
+    """Buyers associated with the host AM (R1, R9); naming any other is FORBIDDEN."""
+    pks = [expect_id(b, "User", field=field) for b in inputs.unique(buyer_ids, field)]
+    accepted = set(await _scalars(info, queries.accepted_buyers(host, pks)))
+    if set(pks) - accepted:
+        raise Forbidden("Only buyers associated with the host may attend.", field=field)
+    return pks
+
+
+async def _scalars(info: Info, statement: Any) -> list[Any]:
+    return [row[0] for row in await info.context.db.fetch(statement)]
+
+
+async def _managed(info: Info, meeting_id: str, field: str) -> Any:
+    """The meeting, if the viewer may change it: NOT_FOUND out of sight, FORBIDDEN in sight."""
+    row = await visible_row(info, meeting_id, "Meeting", field)
+    managed = await info.context.db.fetch_one(queries.managed_meeting(info.context.scope, row.id))
+    if managed is None:
+        raise Forbidden("You may not change this meeting.", field=field)
+    return managed
+
+
+async def _meeting(info: Info, meeting_id: int | None) -> Meeting | None:
+    info.context.refresh()
+    row = await info.context.loaders.meeting_by_id.load(meeting_id) if meeting_id else None
+    return Meeting.from_row(row) if row else None
+
+
+async def _note(info: Info, note_id: int | None) -> Note | None:
+    info.context.refresh()
+    row = await info.context.loaders.note_by_id.load(note_id) if note_id else None
+    return Note.from_row(row) if row else None
+
+
+# -- setup on the web (R9) ----------------------------------------------------------------
+Perform = Callable[[AsyncConnection], Awaitable[tuple[str, int]]]
+
+
+async def create_meeting(
+    info: Info,
+    host_id: str,
+    title: str,
+    starts_at: datetime,
+    attendee_ids: list[str] | None,
+    client_mutation_id: str | None,
+) -> Meeting | None:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        clean_title = inputs.text(title, "title")
+        host = await _allowed_host(info, host_id)
+        buyers = await _accepted(info, host, attendee_ids, "attendeeIds") if attendee_ids else []
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            meeting_id = await queries.create_meeting(connection, viewer, host, clean_title, starts_at)
+            if buyers:
+                await queries.set_attendees(connection, viewer, meeting_id, host, buyers, add=True)
+            return "Meeting", meeting_id
+
+        return perform
+
+    arguments = {"hostId": host_id, "title": title, "startsAt": starts_at, "attendeeIds": attendee_ids}
+    _, meeting_id = await exactly_once(info, client_mutation_id, "createMeeting", arguments, prepare)
+    return await _meeting(info, meeting_id)
+
+
+async def update_meeting(
+    info: Info,
+    id: str,
+    title: str | None,
+    starts_at: datetime | None,
+    host_id: str | None,
+    client_mutation_id: str | None,
+) -> Meeting | None:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        meeting = await _managed(info, id, "id")
+        values: dict[str, Any] = {}
+        if title is not None:
+            values["title"] = inputs.text(title, "title")
+        if starts_at is not None:
+            values["starts_at"] = starts_at
+        host = meeting.host_id
+        if host_id is not None:
+            host = await _allowed_host(info, host_id)
+            attending = await _scalars(info, queries.attendee_ids(meeting.id))
+            accepted = await _scalars(info, queries.accepted_buyers(host, attending)) if attending else []
+            if set(attending) - set(accepted):
+                raise Forbidden("The attendees are not all associated with that host.", field="hostId")
+            values["host_id"] = host
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.update_meeting(connection, viewer, meeting.id, host, values)
+            return "Meeting", meeting.id
+
+        return perform
+
+    arguments = {"id": id, "title": title, "startsAt": starts_at, "hostId": host_id}
+    _, meeting_id = await exactly_once(info, client_mutation_id, "updateMeeting", arguments, prepare)
+    return await _meeting(info, meeting_id)
+
+
+async def change_attendees(
+    info: Info, meeting_id: str, buyer_ids: list[str], add: bool, client_mutation_id: str | None
+) -> Meeting | None:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        meeting = await _managed(info, meeting_id, "meetingId")
+        if add:
+            buyers = await _accepted(info, meeting.host_id, buyer_ids, "buyerIds")
+        else:
+            unique = inputs.unique(buyer_ids, "buyerIds")
+            buyers = [expect_id(b, "User", field="buyerIds") for b in unique]
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.set_attendees(connection, viewer, meeting.id, meeting.host_id, buyers, add=add)
+            return "Meeting", meeting.id
+
+        return perform
+
+    operation = "addAttendees" if add else "removeAttendees"
+    arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
+    _, pk = await exactly_once(info, client_mutation_id, operation, arguments, prepare)
+    return await _meeting(info, pk)
+
+
+async def change_list(
+    info: Info, meeting_id: str, list_id: str, attach: bool, client_mutation_id: str | None
+) -> Meeting | None:
+    """Attach a list the viewer may open (R11), or detach one."""
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        meeting = await _managed(info, meeting_id, "meetingId")
+        target = await visible_row(info, list_id, "List", "listId")
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.set_list(connection, viewer, meeting.id, meeting.host_id, target.id, attach)
+            return "Meeting", meeting.id
+
+        return perform
+
+    operation = "attachList" if attach else "detachList"
+    arguments = {"meetingId": meeting_id, "listId": list_id}
+    _, pk = await exactly_once(info, client_mutation_id, operation, arguments, prepare)
+    return await _meeting(info, pk)
+
+
+# -- in the meeting (R10) -----------------------------------------------------------------
+async def move_status(
+    info: Info, id: str, source: MeetingStatus, target: MeetingStatus, client_mutation_id: str | None
+) -> Meeting | None:
+    """Start or end a meeting: the host, through the app (the guard and the app scope)."""
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        meeting = await _managed(info, id, "id")
+        if meeting.host_id != viewer.id:
+            raise Forbidden("Only the host starts and ends a meeting (R10).", field="id")
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            if not await queries.move_status(connection, viewer, meeting.id, source.value, target.value):
+                raise Conflict(f"The meeting is not {source.value}.", field="id", status=meeting.status)
+            return "Meeting", meeting.id
+
+        return perform
+
+    operation = "startMeeting" if target is MeetingStatus.IN_PROGRESS else "endMeeting"
+    _, pk = await exactly_once(info, client_mutation_id, operation, {"id": id}, prepare)
+    return await _meeting(info, pk)
+
+
+# -- notes (R9, R10, R17) -----------------------------------------------------------------
+def _may_write(meeting: Any, viewer: Any, phase: str) -> None:
+    if phase != "PRE_MEETING" and meeting.host_id != viewer.id:
+        raise Forbidden("Only the host writes in-meeting notes (R10).")
+
+
+async def create_note(
+    info: Info,
+    meeting_id: str,
+    text: str,
+    host_only: bool,
+    client_id: str | None,
+    client_mutation_id: str | None,
+) -> Note | None:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        clean = inputs.text(text, "text", NOTE_LENGTH)
+        if client_id is not None and not 1 <= len(client_id) <= 64:
+            raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
+        meeting = await _managed(info, meeting_id, "meetingId")
+        phase = "PRE_MEETING" if meeting.status == "SCHEDULED" else "IN_MEETING"
+        _may_write(meeting, viewer, phase)
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            note_id = await queries.create_note(
+                connection, viewer, meeting, phase=phase, host_only=host_only, text=clean, client_id=client_id
+            )
+            return "Note", note_id
+
+        return perform
+
+    arguments = {"meetingId": meeting_id, "text": text, "hostOnly": host_only, "clientId": client_id}
+    key = client_mutation_id or client_id
+    _, note_id = await exactly_once(info, key, "createNote", arguments, prepare)
+    return await _note(info, note_id)
+
+
+async def _writable_note(info: Info, id: str) -> Any:
+    note = await visible_row(info, id, "Note", "id")
+    meeting = await _managed(info, encode_id("Meeting", note.meeting_id), "id")
+    _may_write(meeting, info.context.viewer, note.phase)
+    return note
+
+
+def _stale(current: Any) -> Conflict:
+    snapshot = Note.from_row(current).snapshot() if current is not None else None
+    return Conflict("The note changed since you read it.", field="version", current=snapshot)
+
+
+async def update_note(
+    info: Info,
+    id: str,
+    version: int,
+    text: str | None,
+    host_only: bool | None,
+    client_mutation_id: str | None,
+) -> Note | None:
+    """Write over the version the client read; a stale one is a CONFLICT carrying the
+    current note, and nothing is overwritten (R17)."""
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        values: dict[str, Any] = {}
+        if text is not None:
+            values["text"] = inputs.text(text, "text", NOTE_LENGTH)
+        if host_only is not None:
+            values["host_only"] = host_only
+        if not values:
+            raise BadUserInput("Nothing to change.", field="text")
+        note = await _writable_note(info, id)
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            if not await queries.update_note(connection, viewer, note.id, version, values):
+                raise _stale((await connection.execute(queries.note_row(note.id))).first())
+            return "Note", note.id
+
+        return perform
+
+    arguments = {"id": id, "version": version, "text": text, "hostOnly": host_only}
+    _, note_id = await exactly_once(info, client_mutation_id, "updateNote", arguments, prepare)
+    return await _note(info, note_id)
+
+
+async def delete_note(info: Info, id: str, version: int, client_mutation_id: str | None) -> str:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        note = await _writable_note(info, id)
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            if not await queries.delete_note(connection, viewer, note.id, version):
+                raise _stale((await connection.execute(queries.note_row(note.id))).first())
+            return "Note", note.id
+
+        return perform
+
+    await exactly_once(info, client_mutation_id, "deleteNote", {"id": id, "version": version}, prepare)
+    info.context.refresh()
+    return id
+
+
+# -- summaries (R21) ----------------------------------------------------------------------
+async def send_summary(
+    info: Info, meeting_id: str, buyer_ids: list[str] | None, client_mutation_id: str | None
+) -> Meeting | None:
+    """Email the summary to the chosen attendees (all by default): through the app the host
+    (R10), on the web whoever manages the meeting, also again (R9, R21)."""
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        meeting = await _managed(info, meeting_id, "meetingId")
+        chosen = None
+        if buyer_ids is not None:
+            chosen = [expect_id(b, "User", field="buyerIds") for b in inputs.unique(buyer_ids, "buyerIds")]
+        recipients = await info.context.db.fetch(summaries.attendees_named(meeting.id, chosen))
+        if chosen is not None and len(recipients) != len(chosen):
+            raise BadUserInput("A summary goes only to the meeting's attendees.", field="buyerIds")
+        if not recipients:
+            raise BadUserInput("The meeting has no attendees to send to.", field="buyerIds")
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await summaries.send_summary(connection, viewer, meeting, recipients)
+            return "Meeting", meeting.id
+
+        return perform
+
+    arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
+    _, pk = await exactly_once(info, client_mutation_id, "sendMeetingSummary", arguments, prepare)
+    return await _meeting(info, pk)

@@ -1,0 +1,34 @@
+"""The change feed's answer (R18)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from permissions.guards import scoped
+from schema.enums import ChangeKind, ScopeBasis
+from schema.node import Node
+
+
+@strawberry.type(description="One object that changed: store it, or drop it (R18).")
+class Change:
+    kind: ChangeKind
+    type_name: str = strawberry.field(description="Meeting, Note, List or ListItem.")
+    id: strawberry.ID
+    found: strawberry.Private[Node | None]
+
+    @strawberry.field(
+        extensions=[scoped(ScopeBasis.MEETING)], description="The object as it is now (UPSERT only)."
+    )
+    def node(self) -> Node | None:
+        return self.found
+
+
+@strawberry.type(description="A page of the change feed and the cursor to ask with next.")
+class ChangeFeed:
+    entries: list[Change]
+    cursor: str
+    has_more: bool = strawberry.field(description="More entries wait: ask again at once with `cursor`.")
+    caught_up: bool = strawberry.field(
+        description="False: committed changes wait behind a transaction still running (the feed never "
+        "hands out a change before an earlier one commits); ask again in a moment."
+    )

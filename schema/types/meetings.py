@@ -1,0 +1,133 @@
+"""Meetings and their notes (R9, R10, R13, R17)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from db.queries import meetings as queries
+from permissions.guards import scoped
+from resolvers.pagination import child_connection
+from schema.enums import MeetingStatus, NotePhase, ScopeBasis
+from schema.ids import encode_id
+from schema.node import Node
+from schema.pagination import Connection
+from schema.types.people import PAGE, User
+
+if TYPE_CHECKING:
+    from schema.types.lists import List
+
+ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
+
+
+@strawberry.type(description="A meeting of a host (an AM, or an SC hosting it) with buyers.")
+class Meeting(Node):
+    id: strawberry.ID
+    title: str
+    starts_at: datetime
+    status: MeetingStatus
+    started_at: datetime | None
+    ended_at: datetime | None
+    version: int
+    updated_at: datetime
+    pk: strawberry.Private[int]
+    host_id: strawberry.Private[int]
+    created_by_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Meeting:
+        return cls(
+            id=encode_id("Meeting", row.id),
+            title=row.title,
+            starts_at=row.starts_at,
+            status=MeetingStatus(row.status),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            version=row.version,
+            updated_at=row.updated_at,
+            pk=row.id,
+            host_id=row.host_id,
+            created_by_id=row.created_by_id,
+        )
+
+    @strawberry.field(extensions=[scoped()], description="The AM (or SC) who holds the meeting.")
+    async def host(self, info: Info) -> User | None:
+        row = await info.context.loaders.user_by_id.load(self.host_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(
+        extensions=[scoped()], description="Who set the meeting up (an SC, on the host's behalf)."
+    )
+    async def created_by(self, info: Info) -> User | None:
+        row = await info.context.loaders.user_by_id.load(self.created_by_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(extensions=[scoped()], description="The buyers attending, as far as you may see them.")
+    async def attendees(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
+        return await child_connection(
+            info, queries.ATTENDEES_BY_MEETING, self.pk, first, after, User.from_row
+        )
+
+    @strawberry.field(
+        extensions=[scoped(ScopeBasis.MEETING)],
+        description="Pre-meeting and in-meeting notes; buyers never see host-only notes (R13).",
+    )
+    async def notes(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[Note]:
+        return await child_connection(info, queries.NOTES_BY_MEETING, self.pk, first, after, Note.from_row)
+
+    @strawberry.field(
+        extensions=[scoped(ScopeBasis.LIST_ACCESS)],
+        description="Lists used in the meeting: how an SC managing it reaches an AM's BUYER list (R11).",
+    )
+    async def lists(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListType]:
+        from schema.types.lists import List
+
+        return await child_connection(info, queries.LISTS_BY_MEETING, self.pk, first, after, List.from_row)
+
+
+@strawberry.type(description="Text written before a meeting (host or SC) or in it (host); versioned (R17).")
+class Note(Node):
+    id: strawberry.ID
+    text: str
+    phase: NotePhase
+    host_only: bool
+    client_id: str | None = strawberry.field(description="The app's own UUID for the note, if it made it.")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    pk: strawberry.Private[int]
+    meeting_id: strawberry.Private[int]
+    author_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Note:
+        return cls(
+            id=encode_id("Note", row.id),
+            text=row.text,
+            phase=NotePhase(row.phase),
+            host_only=row.host_only,
+            client_id=row.client_id,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            pk=row.id,
+            meeting_id=row.meeting_id,
+            author_id=row.author_id,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """The note as a CONFLICT carries it (R17)."""
+        return {"id": self.id, "version": self.version, "text": self.text, "hostOnly": self.host_only}
+
+    @strawberry.field(extensions=[scoped(ScopeBasis.MEETING)])
+    async def meeting(self, info: Info) -> Meeting | None:
+        row = await info.context.loaders.meeting_by_id.load(self.meeting_id)
+        return Meeting.from_row(row) if row else None
+
+    @strawberry.field(extensions=[scoped()])
+    async def author(self, info: Info) -> User | None:
+        row = await info.context.loaders.user_by_id.load(self.author_id)
+        return User.from_row(row) if row else None
