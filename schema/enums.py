@@ -42,6 +42,9 @@ class ScopeBasis(StrEnum):
     REPORTING = "REPORTING"
     """Activity of the users one may report on: an SC's scope (R2), an AM's associated users and
     themselves, everyone with VIEW_REPORTING_ALL_USERS; buyers are refused (R12)."""
+    MEETING = "MEETING"
+    """Meetings one manages on the web (own and one's AMs'), hosts through the app, or attends
+    as a buyer, and their notes (host-only notes never for buyers) (R9, R10, R13)."""
 
 
 @strawberry.enum(description="How reporting buckets time: UTC days, ISO weeks (from Monday), months.")
@@ -49,9 +52,6 @@ class PeriodUnit(StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
-    MEETING = "MEETING"
-    """Meetings one manages on the web (own and one's AMs'), hosts through the app, or attends
-    as a buyer, and their notes (host-only notes never for buyers) (R9, R10, R13)."""
 
 
 @strawberry.enum
