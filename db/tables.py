@@ -14,6 +14,7 @@ from db.models import (
     MeetingAttendee,
     MeetingList,
     Note,
+    RateCounter,
     Registration,
     Role,
     Territory,
@@ -37,3 +38,4 @@ registrations = Registration.__table__
 emails = Email.__table__
 audit_events = AuditEvent.__table__
 activities = Activity.__table__
+rate_counters = RateCounter.__table__

@@ -46,7 +46,12 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]
         return await build_context(
-            db, self.settings, bearer_token(request.headers), request=request, response=response
+            db,
+            self.settings,
+            bearer_token(request.headers),
+            request=request,
+            response=response,
+            identify=False,  # schema.admission.Admission loads the viewer after the limits
         )
 
 

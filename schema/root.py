@@ -9,8 +9,10 @@ from strawberry.types import Info
 
 from permissions.guards import scoped
 from resolvers import node as resolve_node
+from schema.admission import Admission
 from schema.auth import AuthMutation
 from schema.errors import ErrorCodes
+from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.node import Node
 from schema.people import PeopleMutation, PeopleQuery
@@ -55,7 +57,17 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[User, Company, Territory, List, ListItem, Content],
-        extensions=[ErrorCodes, ParserCache, ValidationCache],
+        # Order matters: errors are formatted outermost; tokens bound the parse; the limits
+        # run after validation; the viewer is loaded (and rate-limited) only then.
+        extensions=[
+            ErrorCodes,
+            TokenLimiter,
+            IntrospectionSwitch,
+            ParserCache,
+            ValidationCache,
+            QueryCostLimiter,
+            Admission,
+        ],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

@@ -46,6 +46,7 @@ TABLES_IN_DELETE_ORDER = [
     "users",
     "companies",
     "territories",
+    "rate_counters",
 ]
 
 
