@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -15,6 +17,7 @@ from strawberry.asgi import GraphQL
 
 from db.session import RequestDatabase, create_engine
 from salescoord.context import Context, bearer_token, build_context
+from salescoord.http_guards import RequestGuard
 from salescoord.settings import Settings
 from schema.root import schema as default_schema
 
@@ -76,11 +79,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
         ],
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
     app.state.graphql = graphql
     app.state.settings = settings
     return app
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    """CORS for the allow-listed origins only (none by default: same origin), then the
+    CSRF and body-size rules of `http_guards`."""
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
+    middleware.append(Middleware(RequestGuard, path="/graphql", max_body_bytes=settings.max_body_bytes))
+    return middleware
 
 
 def attach_engine(app: Starlette, engine: Any) -> None:
