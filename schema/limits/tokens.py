@@ -17,6 +17,10 @@ from schema.limits.settings import settings_of
 _PARSER_MESSAGE = "Document contains more than"
 
 
+def _over(error: GraphQLError) -> bool:
+    return _PARSER_MESSAGE in error.message and "tokens" in error.message
+
+
 def _refusal(limit: int) -> QueryTooComplex:
     return QueryTooComplex(
         f"The query's tokens are more than {limit}, over the limit of {limit}.",
@@ -32,14 +36,14 @@ class TokenLimiter(SchemaExtension):
         try:
             yield
         except GraphQLError as error:
-            if error.message.startswith(_PARSER_MESSAGE):
+            if _over(error):
                 raise _refusal(limit) from None
             raise
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [
                 GraphQLError(str(_refusal(limit)), original_error=_refusal(limit))
-                if error.message.startswith(_PARSER_MESSAGE)
+                if _over(error)
                 else error
                 for error in result.errors
             ]
