@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema schema-check install clean
+.PHONY: run test fuzz lint schema schema-check install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ run: $(STAMP)
 
 test: $(STAMP) lint schema-check
 	$(BIN)/pytest
+
+# The long profile of the fuzzed visibility matrix (FUZZ_LONG_QUERIES per viewer, each database).
+fuzz: $(STAMP)
+	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

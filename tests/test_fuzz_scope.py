@@ -36,7 +36,7 @@ from tests.apps import client_with
 from tests.fuzz_oracle import Asker, Tables
 from tests.helpers import gid
 
-FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 300))
+FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 120))
 LONG_QUERIES = int(os.environ.get("FUZZ_LONG_QUERIES", 10_000))
 SEED = int(os.environ.get("FUZZ_SEED", 20261128))
 SCHEMA = Path(__file__).resolve().parent.parent / "schema.graphql"
