@@ -4,6 +4,8 @@ signed-in caller (the viewer is loaded only after the limits)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from graphql import parse
 
@@ -130,3 +132,26 @@ async def test_R23_page_sizes_outside_1_to_100_stay_bad_user_input_not_too_compl
         "query($n: Int!) { users(first: $n) { nodes { id } } }", {"n": first}, as_user=admin
     )
     assert codes(body) == ["BAD_USER_INPUT"], body
+
+
+def readme_operations() -> list[tuple[str, str | None]]:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    found = []
+    for block in re.findall(r"```graphql\n(.*?)```", readme, re.S):
+        document = parse(block)
+        for definition in document.definitions:
+            name = getattr(definition, "name", None)
+            found.append((block, name.value if name else None))
+    return found
+
+
+def test_R24_the_readme_tour_fits_every_bound():
+    operations = readme_operations()
+    assert len(operations) >= 5
+    for block, name in operations:
+        measured = measure(schema._schema, parse(block), name, {"id": "VXNlcjox"})
+        assert measured is not None, name
+        for bound in ("depth", "aliases", "directives", "fields", "nodes", "cost"):
+            assert getattr(measured, bound) <= getattr(DEFAULTS, f"max_{bound}"), (name, bound, measured)
