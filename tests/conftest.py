@@ -167,3 +167,12 @@ def make(engine: AsyncEngine):
     from tests.helpers import Factory
 
     return Factory(engine)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fuzzed matrix's counts per viewer, also in a quiet run (`make test`)."""
+    import sys
+
+    module = sys.modules.get("tests.test_fuzz_scope")
+    for line in getattr(module, "FUZZ_REPORT", []):
+        terminalreporter.write_line(line)

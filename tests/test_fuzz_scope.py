@@ -36,6 +36,8 @@ from tests.apps import client_with
 from tests.fuzz_oracle import Asker, Tables
 from tests.helpers import gid
 
+FUZZ_REPORT: list[str] = []  # printed at the end of the run by tests/conftest.py
+
 FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 120))
 LONG_QUERIES = int(os.environ.get("FUZZ_LONG_QUERIES", 10_000))
 SEED = int(os.environ.get("FUZZ_SEED", 20261128))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.apps import client_with
-from tests.helpers import codes
+from tests.helpers import codes, gid
 
 MISSPELT = [
     pytest.param("query { viewer { emial } }", id="field"),
@@ -42,3 +42,25 @@ async def test_R22_introspection_off_is_refused_on_by_default(engine, settings, 
     assert set(codes(body)) == {"BAD_USER_INPUT"}, body
     assert "introspection" in body["errors"][0]["message"].lower()
     assert typename["data"]["viewer"]["__typename"] == "User"
+
+
+SIBLINGS_STILL_READING = """query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User {
+  accountManagers(first: 2) { totalCount nodes { id } }
+  lists(first: 0) { nodes { id owner { id } } }
+  coordinators(first: 3) { totalCount }
+} } }"""
+
+
+async def test_R22_a_field_error_while_siblings_still_read_answers_cleanly(client, make):
+    """Found by the fuzzed matrix: the error ended the response while sibling resolvers
+    still read from the request's connection, which was closed under them (a 500 on
+    PostgreSQL). Now the connection closes after the running statement."""
+    admin = await make.admin()
+    ams = [await make.am() for _ in range(6)]
+    for am in ams:
+        await make.list(am)
+    ids = [gid("User", user) for user in (admin, *ams)]
+    for _ in range(5):
+        body = await client.post(SIBLINGS_STILL_READING, {"ids": ids}, as_user=admin)
+        assert "BAD_USER_INPUT" in codes(body), body
+        assert "INTERNAL" not in codes(body), body
