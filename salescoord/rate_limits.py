@@ -3,7 +3,11 @@ sign-ins per account. The counters live in the database (`rate_counters`), so se
 server processes behind a load balancer count together (R27) and the embedded SQLite
 default needs no extra service such as Redis (R26).
 
-    await rate_limit(info.context, "register", client_ip(info.context), limit=5, window=3600)
+    settings = info.context.settings
+    await rate_limit(
+        info.context, "register", client_ip(info.context),
+        settings.registrations_per_ip, settings.register_window_seconds,
+    )
 
 Over the limit: RATE_LIMITED, with `retryAfter` (seconds) in the error's extensions and a
 `Retry-After` header on the HTTP response. A limit of 0 turns the check off.

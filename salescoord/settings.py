@@ -75,6 +75,8 @@ class Settings:
     login_window_seconds: int = field(default_factory=_int("RATE_LOGIN_WINDOW_SECONDS", 60))
     failed_logins_per_account: int = field(default_factory=_int("RATE_FAILED_LOGINS_PER_ACCOUNT", 5))
     failed_login_window_seconds: int = field(default_factory=_int("RATE_FAILED_LOGIN_WINDOW_SECONDS", 900))
+    registrations_per_ip: int = field(default_factory=_int("RATE_REGISTER_PER_IP", 5))
+    register_window_seconds: int = field(default_factory=_int("RATE_REGISTER_WINDOW_SECONDS", 3600))
     requests_per_user: int = field(default_factory=_int("RATE_REQUESTS_PER_USER", 600))
     user_window_seconds: int = field(default_factory=_int("RATE_USER_WINDOW_SECONDS", 60))
     # -- HTTP -----------------------------------------------------------------------------
