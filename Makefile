@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema schema-check install clean
+.PHONY: run test fuzz lint schema schema-check install clean browser load faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,29 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	@./scripts/graphiql-assets || true
 	$(BIN)/salescoord migrate
 	$(BIN)/salescoord demo --if-empty
 	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) lint schema-check
+test: $(STAMP) lint schema-check browser
 	$(BIN)/pytest
 
 # The long profile of the fuzzed visibility matrix (FUZZ_LONG_QUERIES per viewer, each database).
 fuzz: $(STAMP)
 	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py
+# Headless Chromium and GraphiQL's own files for the browser test (best effort off CI).
+browser:
+	@./scripts/browser-deps
+	@./scripts/graphiql-assets
+
+# Not part of `make test`: a minute of mixed load on PostgreSQL, and the same under faults
+# (the faults run restarts the local PostgreSQL server).
+load: $(STAMP)
+	$(BIN)/python -m bench.mixed_load
+
+faults: $(STAMP)
+	$(BIN)/python -m bench.faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,7 +4,8 @@ At scale 1: a 3-level territory tree (3 regions › 9 territories › 18 distric
 6 account managers, 4 sales coordinators shared between them, 40 companies,
 200 buyers (a third with a direct AM, some of those outside the AM's
 territories, so both halves of R1 show), a content catalogue, personal, global
-and buyer lists, and a few meetings. Every demo login has the password
+and buyer lists, a few meetings, and pending registrations in the approval queue (their
+notices wait in the email outbox). Every demo login has the password
 DEMO_PASSWORD; the README names one login per role.
 """
 
@@ -352,3 +353,34 @@ async def _fill(connection: Any, scale: int) -> None:
                 await _insert(
                     connection, meeting_lists, [{"meeting_id": meeting_id, "list_id": buyer_lists[am_id][0]}]
                 )
+
+    await _pending_registrations(connection, am_ids, territory_ids, district_ids)
+
+
+async def _pending_registrations(
+    connection: Any, am_ids: list[int], territory_ids: list[int], district_ids: list[int]
+) -> None:
+    """Sign-ups waiting in the queue (R6): one asking for am1 by name, some only naming a
+    territory (so the SCs of the AMs above it see them), one naming neither (admins only)."""
+    from db.queries.registrations import create_registration
+
+    requests = [
+        ("Rosa Lind", "Lind Interiors", am_ids[0], district_ids[0], "We met at the trade fair."),
+        ("Sam Okafor", "Okafor & Sons", None, territory_ids[0], None),
+        ("Tara Vega", "Vega Home", None, district_ids[7], "Looking for the new season lookbook."),
+        ("Uma Park", "Park Studio", am_ids[1], None, None),
+        ("Vic Sato", "Sato Goods", None, None, "Not sure who covers us."),
+    ]
+    for name, company, am_id, territory_id, message in requests:
+        await create_registration(
+            connection,
+            {
+                "name": name,
+                "email": f"{name.split()[0].lower()}@applicant.{DOMAIN}",
+                "company_name": company,
+                "requested_am_id": am_id,
+                "territory_id": territory_id,
+                "message": message,
+            },
+            "http://127.0.0.1:8000/registrations",
+        )

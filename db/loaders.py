@@ -75,7 +75,7 @@ class Loaders:
     on first use, one pair per relation."""
 
     def __init__(self, db: RequestDatabase, scope: Scope) -> None:
-        from db.queries import lists, people, places
+        from db.queries import lists, people, places, registrations
 
         self.db, self.scope = db, scope
         self.user_by_id = RowByIdLoader(db, people.users_statement(scope), people.USER.id)
@@ -84,6 +84,9 @@ class Loaders:
         self.list_by_id = RowByIdLoader(db, lists.lists_statement(scope), lists.LIST.id)
         self.list_item_by_id = RowByIdLoader(db, lists.items_statement(scope), lists.ITEM.id)
         self.content_by_id = RowByIdLoader(db, lists.contents_statement(scope), lists.CONTENT.id)
+        self.registration_by_id = RowByIdLoader(
+            db, registrations.registrations_statement(scope), registrations.REGISTRATION.id
+        )
         self._pages: dict[str, PagesByParentLoader] = {}
         self._counts: dict[str, CountsByParentLoader] = {}
 
@@ -108,6 +111,7 @@ class Loaders:
             self.list_by_id,
             self.list_item_by_id,
             self.content_by_id,
+            self.registration_by_id,
             *self._pages.values(),
             *self._counts.values(),
         ):

@@ -59,6 +59,7 @@ class RequestDatabase:
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        self.statement_count = 0
 
     @property
     def dialect(self) -> str:
@@ -69,7 +70,12 @@ class RequestDatabase:
             raise RuntimeError("The request has ended; its database connection is closed.")
         if self._connection is None:
             self._connection = await self.engine.connect()
+            event.listen(self._connection.sync_connection, "before_cursor_execute", self._counted)
         return self._connection
+
+    def _counted(self, *_args: Any) -> None:
+        """Statements of this request, for its log line and the metrics."""
+        self.statement_count += 1
 
     async def fetch(self, statement: sa.Executable) -> Sequence[Row[Any]]:
         async with self._lock:

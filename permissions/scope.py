@@ -37,6 +37,7 @@ from db.tables import (
     lists,
     meeting_lists,
     meetings,
+    registrations,
     territories,
     users,
 )
@@ -76,6 +77,38 @@ def associations(am_ids: sa.Select, name: str = "associations", tree: sa.CTE | N
         .where(buyer.c.role == RoleName.BUYER)
     )
     return sa.union(direct, by_territory).subquery(name)
+
+
+def registration_watchers(requested_am_id: int | None, territory_id: int | None) -> sa.Select:
+    """(id, email) of the active AMs and SCs in whose scope a registration falls (R6, R8): the
+    requested AM, the AMs whose territory subtree holds the registration's territory, and the
+    SCs of those AMs. The same two links as `Scope.registrations()`, read the other way round."""
+    account_manager = users.alias("watching_am")
+    links = []
+    if requested_am_id is not None:
+        links.append(account_manager.c.id == requested_am_id)
+    if territory_id is not None:
+        every_am = sa.select(users.c.id).where(users.c.role == RoleName.ACCOUNT_MANAGER)
+        tree = territory_tree(every_am, "watch_tree")
+        links.append(
+            account_manager.c.id.in_(sa.select(tree.c.am_id).where(tree.c.territory_id == territory_id))
+        )
+    ams = sa.select(account_manager.c.id).where(
+        account_manager.c.role == RoleName.ACCOUNT_MANAGER, sa.or_(NOTHING, *links)
+    )
+    their_scs = sa.select(am_coordinators.c.sc_id).where(am_coordinators.c.am_id.in_(ams))
+    watcher = users.alias("watcher")
+    return (
+        sa.select(watcher.c.id, watcher.c.email)
+        .where(
+            watcher.c.active.is_(True),
+            sa.or_(
+                sa.and_(watcher.c.role == RoleName.ACCOUNT_MANAGER, watcher.c.id.in_(ams)),
+                sa.and_(watcher.c.role == RoleName.SALES_COORDINATOR, watcher.c.id.in_(their_scs)),
+            ),
+        )
+        .order_by(watcher.c.id)
+    )
 
 
 def _nobody() -> sa.Select:
@@ -178,6 +211,32 @@ class Scope:
         return sa.or_(
             territories.c.id.in_(self._territory_ids()),
             territories.c.id.in_(of_seen_companies),
+        )
+
+    def covered_territories(self) -> ColumnElement[bool]:
+        """Territories inside the viewer's AMs' territory subtrees (all, for an admin): where a
+        decider may settle a new company when approving a registration (R7)."""
+        if self.is_everything:
+            return EVERYTHING
+        if self.viewer is None or self.viewer.role is RoleName.BUYER:
+            return NOTHING
+        return territories.c.id.in_(self._territory_ids())
+
+    # -- registrations -----------------------------------------------------------------
+    def registrations(self) -> ColumnElement[bool]:
+        """The approval queue (R6): an SC sees the registrations whose requested AM is one of
+        their AMs or whose territory lies inside one of those AMs' territory subtrees; an AM
+        those linked to themselves or inside their territories; admins all; buyers none."""
+        viewer = self.viewer
+        if viewer is None:
+            return NOTHING
+        if self.is_everything:
+            return EVERYTHING
+        if viewer.role not in (RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR):
+            return NOTHING
+        return sa.or_(
+            registrations.c.requested_am_id.in_(self.account_managers()),
+            registrations.c.territory_id.in_(self._territory_ids()),
         )
 
     # -- meetings, lists, content ------------------------------------------------------

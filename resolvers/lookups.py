@@ -17,6 +17,7 @@ LOADER_BY_TYPE = {
     "List": "list_by_id",
     "ListItem": "list_item_by_id",
     "Content": "content_by_id",
+    "Registration": "registration_by_id",
 }
 
 

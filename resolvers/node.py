@@ -15,6 +15,7 @@ from schema.node import Node
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
 from schema.types.places import Company, Territory
+from schema.types.registrations import Registration
 
 BUILDERS: dict[str, Any] = {
     "User": User.from_row,
@@ -23,6 +24,7 @@ BUILDERS: dict[str, Any] = {
     "List": List.from_row,
     "ListItem": ListItem.from_row,
     "Content": Content.from_row,
+    "Registration": Registration.from_row,
 }
 MAX_NODES = 100
 

@@ -1,7 +1,12 @@
-"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28)."""
+"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), health
+and metrics beside it."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,20 +15,28 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from db.queries.outbox_stats import outbox_backlog
 from db.session import RequestDatabase, create_engine
+from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
+from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
+from salescoord.logs import configure_logging
 from salescoord.settings import Settings
 from schema.root import schema as default_schema
 
+request_log = logging.getLogger("salescoord.request")
+
 
 class GraphQLApp(GraphQL):
-    """Strawberry's ASGI view, with one database connection per HTTP request, closed after it."""
+    """Strawberry's ASGI view, with one database connection per HTTP request, closed after it,
+    and one structured log line and metrics sample per request."""
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(
@@ -35,20 +48,51 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.engine: Any = None
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from this server's own copy of its files when `scripts/graphiql-assets` has
+        fetched them (identical bytes: the page's integrity hashes still hold), else the CDN."""
+        html = super().graphql_ide_html
+        if (self.settings.graphiql_assets / ".complete").exists():
+            html = html.replace("https://unpkg.com/", "/graphiql-assets/")
+        return html
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         db = RequestDatabase(self.engine)
-        scope.setdefault("state", {})["db"] = db
+        state = scope.setdefault("state", {})
+        state["db"] = db
+        started = time.perf_counter()
         try:
             await super().__call__(scope, receive, send)
         finally:
             await db.close()
+            self._record(state, db, time.perf_counter() - started)
+
+    @staticmethod
+    def _record(state: dict[str, Any], db: RequestDatabase, seconds: float) -> None:
+        context: Context | None = state.get("context")
+        if context is None:  # GraphiQL page, or refused before execution
+            return
+        codes = state.get("error_codes", [])
+        metrics.observe_request(context.operation, seconds, db.statement_count, codes)
+        request_log.info(
+            "request",
+            extra={
+                "request_id": context.request_id,
+                "user_id": context.viewer.id if context.viewer else None,
+                "operation": context.operation,
+                "duration_ms": round(seconds * 1000, 2),
+                "sql_statements": db.statement_count,
+                "error_codes": codes,
+            },
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]
-        return await build_context(
+        context = await build_context(
             db,
             self.settings,
             bearer_token(request.headers),
@@ -56,34 +100,74 @@ class GraphQLApp(GraphQL):
             response=response,
             identify=False,  # schema.admission.Admission loads the viewer after the limits
         )
+        request.scope["state"]["context"] = context
+        response.headers["X-Request-ID"] = context.request_id
+        return context
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        request.scope.setdefault("state", {})["error_codes"] = [
+            (error.extensions or {}).get("code", "INTERNAL") for error in result.errors or []
+        ]
+        return await super().process_result(request, result)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    engine = request.app.state.graphql.engine
+    async with engine.connect() as connection:
+        metrics.OUTBOX_BACKLOG.set(await outbox_backlog(connection))
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
+
+
+def _service_log() -> None:
+    """uvicorn configures its own loggers only: without this, the outbox's and the delivery
+    worker's lines (R20: emails readable in the log) would go nowhere under `serve`."""
+    service, root = logging.getLogger("salescoord"), logging.getLogger()
+    if service.handlers or root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    service.addHandler(handler)
+    service.setLevel(os.environ.get("LOG_LEVEL", "info").upper())
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    if os.environ.get("SALESCOORD_JSON_LOGS") == "1":
+        configure_logging(os.environ.get("LOG_LEVEL", "info"))
+    _service_log()
     graphql = GraphQLApp(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if graphql.engine is None:
             graphql.engine = create_engine(settings.database_url, pool_size=settings.pool_size)
+        delivery = start_delivery(graphql.engine, settings)
+        app.state.delivery = delivery
         try:
             yield
         finally:
+            if delivery is not None:
+                await delivery.stop()
             await graphql.engine.dispose()
-
-    async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Mount(
+                "/graphiql-assets",
+                StaticFiles(directory=settings.graphiql_assets, check_dir=False),
+            ),
         ],
         middleware=_middleware(settings),
         lifespan=lifespan,
     )
     app.state.graphql = graphql
     app.state.settings = settings
+    app.state.head_revision = head_revision()
     return app
 
 
@@ -103,6 +187,30 @@ def _middleware(settings: Settings) -> list[Middleware]:
         )
     middleware.append(Middleware(RequestGuard, path="/graphql", max_body_bytes=settings.max_body_bytes))
     return middleware
+class RunningDelivery:
+    """The outbox worker as a task of this process, stopped with it."""
+
+    def __init__(self, task: asyncio.Task[None], stop_event: asyncio.Event) -> None:
+        self.task, self.stop_event = task, stop_event
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        await self.task
+
+
+def start_delivery(engine: Any, settings: Settings) -> RunningDelivery | None:
+    """Deliver the outbox from inside `salescoord serve` when SMTP is configured (R20); without
+    it (the embedded default) emails stay in the outbox, readable by admins."""
+    if settings.smtp is None:
+        logging.getLogger("salescoord.delivery").info(
+            "no SMTP configured (SMTP_URL or SMTP_HOST): emails stay PENDING in the outbox"
+        )
+        return None
+    from salescoord.delivery import DeliveryWorker
+
+    stop_event = asyncio.Event()
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    return RunningDelivery(asyncio.create_task(worker.run(stop_event)), stop_event)
 
 
 def attach_engine(app: Starlette, engine: Any) -> None:

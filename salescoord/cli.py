@@ -4,6 +4,7 @@ salescoord migrate
 salescoord demo --scale 1 --if-empty
 salescoord users create --email admin@example.com --name Admin --role ADMIN
 salescoord serve --host 127.0.0.1 --port 8000 --workers 1
+salescoord worker          # deliver the email outbox over SMTP (SMTP_URL)
 salescoord schema > schema.graphql
 """
 
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate on start")
 
     commands.add_parser("migrate", help="bring the database to the newest schema")
+
+    worker = commands.add_parser("worker", help="deliver the email outbox over SMTP until stopped")
+    worker.add_argument("--once", action="store_true", help="one round of delivery, then exit")
 
     demo = commands.add_parser("demo", help="load the deterministic demo data set")
     demo.add_argument("--scale", type=int, default=1)
@@ -69,8 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "users":
         return asyncio.run(_create_user(settings, args))
+    if args.command == "worker":
+        return asyncio.run(_deliver(settings, once=args.once))
     if args.command == "serve":
         import uvicorn
+
+        from salescoord.logs import configure_logging
+
+        level = os.environ.get("LOG_LEVEL", "info")
+        os.environ["SALESCOORD_JSON_LOGS"] = "1"  # worker processes configure themselves from it
+        configure_logging(level)
 
         if not args.no_migrate:
             from db.migrate import upgrade
@@ -82,10 +94,41 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers if args.workers > 1 else None,
-            log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+            log_level=level.lower(),
+            log_config=None,
         )
         return 0
     return 2
+
+
+async def _deliver(settings: object, *, once: bool) -> int:
+    """The outbox worker as a process of its own; any number may run at once (R20)."""
+    import logging
+    import signal
+
+    from db.session import create_engine
+    from salescoord.delivery import DeliveryWorker
+
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "info").upper(), format="%(asctime)s %(name)s %(message)s"
+    )
+    if settings.smtp is None:
+        print("error: no SMTP configured: set SMTP_URL or SMTP_HOST", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    try:
+        if once:
+            print(f"claimed {await worker.deliver_due()} emails")
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.run(stop)
+        return 0
+    finally:
+        await engine.dispose()
 
 
 async def _create_user(settings: object, args: argparse.Namespace) -> int:

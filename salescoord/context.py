@@ -36,6 +36,7 @@ class Context:
             viewer = await load_viewer(self.db, self.settings, token)
             if viewer is not None:
                 self.become(viewer)
+    operation: str = "unparsed"
 
     def refresh(self) -> None:
         """After a write: later reads of this request see the new rows."""

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 def _data_dir() -> Path:
@@ -42,6 +43,85 @@ def _flag(name: str, default: bool) -> Any:
 def _origins() -> tuple[str, ...]:
     configured = os.environ.get("CORS_ORIGINS", "")
     return tuple(origin.strip() for origin in configured.split(",") if origin.strip())
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where the outbox is delivered (R20). `tls` is "none", "starttls" or "tls" (implicit TLS,
+    usually port 465)."""
+
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    tls: str = "none"
+    sender: str = "salescoord <no-reply@salescoord.invalid>"
+    timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_url(cls, url: str, **extra: object) -> SmtpSettings:
+        """smtp://user:pass@host:587?starttls=1, or smtps://user:pass@host:465 for implicit TLS."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://user:pass@host:port")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        tls = "tls" if parts.scheme == "smtps" or _yes(query.get("tls")) else "none"
+        if _yes(query.get("starttls")):
+            tls = "starttls"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if tls == "tls" else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+            **extra,  # type: ignore[arg-type]
+        )
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+def _smtp_from_env() -> SmtpSettings | None:
+    """`SMTP_URL`, or `SMTP_HOST` with SMTP_PORT/USER/PASSWORD/TLS; None (the embedded default)
+    keeps every email in the outbox, readable by admins (R20)."""
+    env = os.environ
+    extra: dict[str, object] = {}
+    if env.get("SMTP_FROM"):
+        extra["sender"] = env["SMTP_FROM"]
+    if env.get("SMTP_URL"):
+        return SmtpSettings.from_url(env["SMTP_URL"], **extra)
+    if env.get("SMTP_HOST"):
+        tls = env.get("SMTP_TLS", "none").lower()
+        tls = {"1": "starttls", "true": "starttls", "0": "none", "false": "none"}.get(tls, tls)
+        if tls not in ("none", "starttls", "tls"):
+            raise ValueError("SMTP_TLS must be none, starttls or tls")
+        return SmtpSettings(
+            host=env["SMTP_HOST"],
+            port=int(env.get("SMTP_PORT", 465 if tls == "tls" else 25)),
+            username=env.get("SMTP_USER") or None,
+            password=env.get("SMTP_PASSWORD") or None,
+            tls=tls,
+            **extra,  # type: ignore[arg-type]
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How the outbox worker paces itself: poll interval, batch size, and the exponential
+    backoff of temporary failures (RFC 5321: retry for days with growing intervals)."""
+
+    poll_seconds: float = field(default_factory=lambda: float(os.environ.get("OUTBOX_POLL_SECONDS", 2)))
+    batch_size: int = field(default_factory=lambda: int(os.environ.get("OUTBOX_BATCH_SIZE", 20)))
+    retry_base_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", 30))
+    )
+    retry_max_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", 3600))
+    )
+    max_attempts: int = field(default_factory=lambda: int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 60)))
+    lease_seconds: float = field(default_factory=lambda: float(os.environ.get("OUTBOX_LEASE_SECONDS", 300)))
 
 
 @dataclass(frozen=True)
@@ -82,3 +162,16 @@ class Settings:
     # -- HTTP -----------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     max_body_bytes: int = field(default_factory=_int("MAX_BODY_BYTES", 256 * 1024))
+    graphiql_assets: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"
+        ).resolve()
+    )
+    smtp: SmtpSettings | None = field(default_factory=_smtp_from_env)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    public_url: str = field(
+        default_factory=lambda: os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    )
+    set_password_ttl_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("SET_PASSWORD_TTL_SECONDS", 3 * 24 * 3600))
+    )

@@ -15,11 +15,15 @@ from schema.errors import ErrorCodes
 from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.node import Node
+from schema.operation_name import OperationName
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
+from schema.records import RecordsQuery
+from schema.registrations import RegistrationsMutation, RegistrationsQuery
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
 from schema.types.places import Company, Territory
+from schema.types.registrations import Registration
 
 
 @strawberry.type
@@ -37,12 +41,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery):
+class Query(NodeQuery, PeopleQuery, PlacesQuery, ListsQuery, RegistrationsQuery, RecordsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation):
+class Mutation(AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, RegistrationsMutation):
     pass
 
 
@@ -56,7 +60,6 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[User, Company, Territory, List, ListItem, Content],
         # Order matters: errors are formatted outermost; tokens bound the parse; the limits
         # run after validation; the viewer is loaded (and rate-limited) only then.
         extensions=[
@@ -66,8 +69,10 @@ def build_schema() -> strawberry.Schema:
             ParserCache,
             ValidationCache,
             QueryCostLimiter,
+            OperationName,
             Admission,
         ],
+        types=[User, Company, Territory, List, ListItem, Content, Registration],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

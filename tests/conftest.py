@@ -131,7 +131,10 @@ async def engine(backend) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     os.environ.setdefault("SALESCOORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    return Settings(database_url="unused", secret_keys=("test-secret-" + "x" * 40,))
+    # Tests sign up many times from one address; the rate limits have tests of their own.
+    return Settings(
+        database_url="unused", secret_keys=("test-secret-" + "x" * 40,), registrations_per_ip=10_000
+    )
 
 
 @pytest.fixture

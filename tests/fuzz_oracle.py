@@ -24,6 +24,7 @@ QUERIES = {
     "contents": "SELECT id FROM contents",
     "meetings": "SELECT id, host_id FROM meetings",
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
+    "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
 }
 
 
@@ -105,7 +106,17 @@ class Tables:
             contents = {r.content_id for r in self.rows["items"] if r.list_id in shared}
         else:
             contents = {r.id for r in self.rows["contents"]}
+        if everything:
+            registrations = {r.id for r in self.rows["registrations"]}
+        else:  # R6: requested one of the viewer's AMs, or inside one of their territories
+            covered_by_ams = set().union(*(self.am_territories(am) for am in ams)) if ams else set()
+            registrations = {
+                r.id
+                for r in self.rows["registrations"]
+                if r.requested_am_id in ams or r.territory_id in covered_by_ams
+            }
         return {
+            "Registration": registrations,
             "User": users,
             "Company": companies,
             "Territory": territories,

@@ -32,6 +32,8 @@ from hypothesis.control import BuildContext
 from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis_graphql import queries
 
+from db.models.base import utcnow
+from db.tables import registrations
 from permissions.enums import Channel
 from tests.apps import client_with
 from tests.fuzz_oracle import Asker, Tables
@@ -43,7 +45,7 @@ FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 120))
 LONG_QUERIES = int(os.environ.get("FUZZ_LONG_QUERIES", 10_000))
 SEED = int(os.environ.get("FUZZ_SEED", 20261128))
 SCHEMA = Path(__file__).resolve().parent.parent / "schema.graphql"
-NODE_TYPES = ("User", "Company", "Territory", "List", "ListItem", "Content")
+NODE_TYPES = ("User", "Company", "Territory", "List", "ListItem", "Content", "Registration")
 PER_TYPE = 14  # placeholders per type: more than the rows of most types, so some miss
 PLACEHOLDER = re.compile(r'"@(\w+):(\d+)"')
 TAMPERED = base64.b64encode(b"Lsit:1").decode()
@@ -141,6 +143,20 @@ async def realistic_world(make) -> dict[str, Any]:
     await make.attach_list(m1, lists["am1-buyer"])
     await make.attach_list(m2, lists["am2-buyer"])
     await make.attach_list(m3, lists["am3-personal"])
+    for n, (am, territory) in enumerate(
+        [(am1, None), (None, district), (am3, south1), (None, None), (None, north)]
+    ):
+        await make.execute(
+            registrations.insert().values(
+                name=f"Applicant {n}",
+                email=f"applicant{n}@example.test",
+                company_name="Applicant Co",
+                requested_am_id=am,
+                territory_id=territory,
+                status="PENDING",
+                created_at=utcnow(),
+            )
+        )
     return {
         "admin": Asker(admin, "ADMIN", "WEB"),
         "am": Asker(am1, "ACCOUNT_MANAGER", "WEB"),
@@ -194,6 +210,7 @@ async def test_R1_R13_fuzzed_queries_never_reach_an_object_outside_the_viewers_s
         "List": sorted(r.id for r in tables.rows["lists"]),
         "ListItem": sorted(r.id for r in tables.rows["items"]),
         "Content": sorted(r.id for r in tables.rows["contents"]),
+        "Registration": sorted(r.id for r in tables.rows["registrations"]),
     }
     started = time.monotonic()
     pool = generated(profile_size())

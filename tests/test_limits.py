@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from graphql import parse
+from graphql import DocumentNode, OperationDefinitionNode, parse
 
 from salescoord.settings import Settings
 from schema.limits.measure import measure
@@ -134,24 +134,26 @@ async def test_R23_page_sizes_outside_1_to_100_stay_bad_user_input_not_too_compl
     assert codes(body) == ["BAD_USER_INPUT"], body
 
 
-def readme_operations() -> list[tuple[str, str | None]]:
+def readme_operations() -> list[DocumentNode]:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     found = []
     for block in re.findall(r"```graphql\n(.*?)```", readme, re.S):
         document = parse(block)
+        fragments = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)]
         for definition in document.definitions:
-            name = getattr(definition, "name", None)
-            found.append((block, name.value if name else None))
+            if isinstance(definition, OperationDefinitionNode):
+                found.append(DocumentNode(definitions=(definition, *fragments)))
     return found
 
 
 def test_R24_the_readme_tour_fits_every_bound():
     operations = readme_operations()
     assert len(operations) >= 5
-    for block, name in operations:
-        measured = measure(schema._schema, parse(block), name, {"id": "VXNlcjox"})
-        assert measured is not None, name
+    for operation in operations:
+        measured = measure(schema._schema, operation, None, {"id": "VXNlcjox"})
+        assert measured is not None
+        name = operation.definitions[0].name
         for bound in ("depth", "aliases", "directives", "fields", "nodes", "cost"):
             assert getattr(measured, bound) <= getattr(DEFAULTS, f"max_{bound}"), (name, bound, measured)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
@@ -11,7 +12,18 @@ from db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
 
 class Registration(SQLModel, table=True):
     __tablename__ = "registrations"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        # One pending request per email, also when two arrive at once (R7's "decided once"
+        # needs one request to decide): the database refuses the second.
+        sa.Index(
+            "ux_registrations_pending_email",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("status = 'PENDING'"),
+            postgresql_where=sa.text("status = 'PENDING'"),
+        ),
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)

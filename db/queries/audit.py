@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
@@ -43,3 +44,31 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def audit_events_statement(
+    *,
+    action: str | None = None,
+    actor_id: int | None = None,
+    object_type: str | None = None,
+    since: Any = None,
+    until: Any = None,
+) -> sa.Select:
+    """The trail for admins (R25), newest first: `newest` (the negated id) is the sort key,
+    so keyset pages run backwards in time."""
+    event = audit_events.c
+    statement = sa.select(*audit_events.c, (-event.id).label("newest"))
+    if action is not None:
+        statement = statement.where(event.action == action)
+    if actor_id is not None:
+        statement = statement.where(event.actor_id == actor_id)
+    if object_type is not None:
+        statement = statement.where(event.object_type == object_type)
+    if since is not None:
+        statement = statement.where(event.at >= since)
+    if until is not None:
+        statement = statement.where(event.at < until)
+    return statement
+
+
+AUDIT_ORDER = ((-audit_events.c.id).label("newest"),)

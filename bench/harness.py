@@ -1,0 +1,288 @@
+"""A mixed workload against real server processes on PostgreSQL, for `make load` and
+`make faults`: SC dashboards, note and list writes from app tokens, user searches.
+
+Every acknowledged write is remembered and checked against the database afterwards, so a
+run proves that nothing acknowledged was lost. Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+ADMIN_URL = os.environ.get("LOAD_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASE = "salescoord_load"
+PASSWORD = "salescoord-demo"
+DOMAIN = "demo.salescoord.test"
+
+SC_DASHBOARD = """query ScDashboard { viewer { accountManagers(first: 10) { nodes { name
+  associatedBuyers(first: 10) { totalCount nodes { name company { name territory { name } } } } } } } }"""
+MY_ITEMS = """query MyItems { viewer { lists(first: 20) { nodes { kind
+  items(first: 50) { nodes { id version } } } } } }"""
+MY_LISTS = (
+    "query MyLists { lists(kind: PERSONAL, first: 5) { nodes { id } } contents(first: 50) { nodes { id } } }"
+)
+NOTE = """mutation ItemNote($id: ID!, $note: String, $version: Int!) {
+  updateListItemNote(id: $id, note: $note, version: $version) { id version note } }"""
+ADD_ITEM = """mutation AddItem($list: ID!, $content: ID!) {
+  addListItem(listId: $list, contentId: $content) { id } }"""
+LOGIN = """mutation Login($e: String!, $p: String!, $c: Channel!) {
+  login(email: $e, password: $p, client: $c) { token } }"""
+SEARCH = "query UserSearch($s: String) { users(search: $s, first: 20) { totalCount nodes { id name } } }"
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[tuple[float, str, str]] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)  # item id -> last acknowledged note
+    added: list[str] = field(default_factory=list)  # acknowledged new item ids
+    started: float = field(default_factory=time.monotonic)
+
+    def error(self, operation: str, what: str) -> None:
+        self.errors.append((time.monotonic() - self.started, operation, what[:200]))
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SALESCOORD_SECRET": "load-secret-" + "x" * 40,
+        "SALESCOORD_DATA_DIR": str(ROOT / "var" / "load"),
+        "LOG_LEVEL": "warning",
+        "DB_POOL_SIZE": "10",
+    }
+
+
+async def fresh_database(scale: int) -> str:
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        await admin.close()
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}"
+    subprocess.run(
+        [sys.executable, "-m", "salescoord.cli", "demo", "--scale", str(scale)],
+        env=_env(url),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return url
+
+
+def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "salescoord.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-migrate",
+        ],
+        env=_env(database_url),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+async def wait_ready(base: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(f"{base}/readyz", timeout=2)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("server not ready")
+
+
+async def gql(http: httpx.AsyncClient, query: str, token: str | None, **variables: Any) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    response.raise_for_status()
+    return response.json()
+
+
+async def login(http: httpx.AsyncClient, email: str, client: str = "WEB") -> str:
+    body = await gql(
+        http,
+        LOGIN,
+        None,
+        e=email,
+        p=PASSWORD,
+        c=client,
+    )
+    return body["data"]["login"]["token"]
+
+
+@dataclass
+class Actor:
+    """One simulated client: an SC for dashboards, and an AM (app token) whose items it owns
+    alone, so its note writes never race another client's (conflicts would be real errors)."""
+
+    sc_token: str
+    am_token: str
+    admin_token: str
+    items: dict[str, int]  # item id -> version last read
+    personal_list: str | None
+    contents: list[str]
+
+
+async def actors(base: str, clients: int) -> list[Actor]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        admin = await login(http, f"admin@{DOMAIN}")
+        scs = [await login(http, f"sc{i + 1}@{DOMAIN}") for i in range(4)]
+        result = []
+        for n in range(clients):
+            am_email = f"am{n % 6 + 1}@{DOMAIN}"
+            am = await login(http, am_email, "APP")
+            lists = (await gql(http, MY_ITEMS, am))["data"]["viewer"]["lists"]["nodes"]
+            items = [i for lst in lists if lst["kind"] != "GLOBAL" for i in lst["items"]["nodes"]]
+            mine = {i["id"]: i["version"] for i in items[n // 6 :: (clients + 5) // 6]}
+            catalogue = (await gql(http, MY_LISTS, am))["data"]
+            personal = catalogue["lists"]["nodes"][0]["id"] if catalogue["lists"]["nodes"] else None
+            result.append(
+                Actor(
+                    scs[n % 4], am, admin, mine, personal, [c["id"] for c in catalogue["contents"]["nodes"]]
+                )
+            )
+        return result
+
+
+OPERATIONS = [("ScDashboard", 45), ("ItemNote", 25), ("AddItem", 10), ("UserSearch", 20)]
+
+
+async def client_loop(base: str, actor: Actor, stats: Stats, until: float, seed: int) -> None:
+    rng = random.Random(seed)
+    names, weights = zip(*OPERATIONS, strict=True)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        while time.monotonic() < until:
+            operation = rng.choices(names, weights)[0]
+            began = time.perf_counter()
+            try:
+                ok = await _run(http, operation, actor, stats, rng)
+            except (httpx.HTTPError, KeyError, TypeError) as error:
+                stats.error(operation, repr(error))
+                continue
+            if ok:
+                stats.latencies[operation].append(time.perf_counter() - began)
+
+
+async def _run(
+    http: httpx.AsyncClient, operation: str, actor: Actor, stats: Stats, rng: random.Random
+) -> bool:
+    if operation == "ScDashboard":
+        body = await gql(http, SC_DASHBOARD, actor.sc_token)
+    elif operation == "UserSearch":
+        body = await gql(http, SEARCH, actor.admin_token, s=rng.choice(["a", "sc", "buyer1", "Lind"]))
+    elif operation == "ItemNote" and actor.items:
+        item = rng.choice(sorted(actor.items))
+        note = f"note {rng.randrange(10**9)}"
+        body = await gql(http, NOTE, actor.am_token, id=item, note=note, version=actor.items[item])
+        if not body.get("errors"):
+            actor.items[item] = body["data"]["updateListItemNote"]["version"]
+            stats.notes[item] = note
+    elif operation == "AddItem" and actor.personal_list and actor.contents:
+        body = await gql(
+            http, ADD_ITEM, actor.am_token, list=actor.personal_list, content=rng.choice(actor.contents)
+        )
+        if not body.get("errors"):
+            stats.added.append(body["data"]["addListItem"]["id"])
+    else:
+        return False
+    if body.get("errors"):
+        stats.error(operation, json.dumps(body["errors"])[:200])
+        return False
+    return True
+
+
+async def lost_writes(stats: Stats) -> list[str]:
+    """Acknowledged writes that the database does not hold."""
+    import base64
+
+    def pk(global_id: str) -> int:
+        return int(base64.b64decode(global_id).decode().split(":")[1])
+
+    connection = await asyncpg.connect(ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}")
+    try:
+        lost = []
+        for item, note in stats.notes.items():
+            stored = await connection.fetchval("SELECT note FROM list_items WHERE id = $1", pk(item))
+            if stored != note:
+                lost.append(f"note {item}: {stored!r} != {note!r}")
+        for item in stats.added:
+            if await connection.fetchval("SELECT count(*) FROM list_items WHERE id = $1", pk(item)) != 1:
+                lost.append(f"added item {item} missing")
+        return lost
+    finally:
+        await connection.close()
+
+
+def summary(stats: Stats, seconds: float) -> dict[str, Any]:
+    table = {}
+    for operation, samples in sorted(stats.latencies.items()):
+        ordered = sorted(samples)
+        table[operation] = {
+            "requests": len(ordered),
+            "per_second": round(len(ordered) / seconds, 1),
+            "p50_ms": round(statistics.median(ordered) * 1000, 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
+        }
+    return table
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{time.strftime('%Y-%m-%d')}-{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
+def print_table(table: dict[str, Any]) -> None:
+    print(f"{'operation':<14}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for operation, row in table.items():
+        print(
+            f"{operation:<14}{row['requests']:>10}{row['per_second']:>9}{row['p50_ms']:>9}{row['p99_ms']:>9}"
+        )
+
+
+async def gql_status(base: str) -> bool:
+    """Whether the service answers a query right now (after a fault)."""
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        try:
+            token = await login(http, f"admin@{DOMAIN}")
+            body = await gql(http, "query { viewer { id } }", token)
+            return not body.get("errors")
+        except (httpx.HTTPError, KeyError, TypeError):
+            return False

@@ -1,0 +1,300 @@
+"""Registrations: the public sign-up, the approval queue through the scope, and decisions
+(R6-R8). Every write records its audit event and queues its emails in the caller's
+transaction, so a rolled-back decision leaves neither (R20, R25).
+
+A decision is made once: it starts with a conditional UPDATE ... WHERE status = 'PENDING'.
+On PostgreSQL a concurrent decision waits on that row and then finds it decided; SQLite
+runs one write transaction at a time. Either way the loser changes nothing: CONFLICT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models.base import utcnow
+from db.queries.audit import record
+from db.queries.outbox import enqueue_email
+from db.tables import companies, registrations, territories, users
+from permissions.enums import RoleName
+from permissions.scope import Scope, registration_watchers
+from permissions.viewer import Viewer
+from salescoord import notices
+from salescoord.errors import BadUserInput, Conflict
+
+REGISTRATION = registrations.c
+REGISTRATION_ORDER = (REGISTRATION.id,)  # the queue: oldest first
+PENDING, APPROVED, REJECTED = "PENDING", "APPROVED", "REJECTED"
+
+
+def registrations_statement(scope: Scope) -> sa.Select:
+    return sa.select(*registrations.c).where(scope.registrations())
+
+
+def _subtree(territory_id: int) -> sa.Select:
+    tree = (
+        sa.select(territories.c.id).where(territories.c.id == territory_id).cte("filter_tree", recursive=True)
+    )
+    child = territories.alias("filter_child")
+    tree = tree.union(sa.select(child.c.id).join(tree, child.c.parent_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
+def search_registrations(
+    scope: Scope,
+    *,
+    status: str | None = None,
+    territory_id: int | None = None,
+    account_manager_id: int | None = None,
+    search: str | None = None,
+) -> sa.Select:
+    """The queue in scope, filtered: status, a territory and everything below it, the
+    requested AM, and a fragment of the applicant's name, email or company name."""
+    statement = registrations_statement(scope)
+    if status is not None:
+        statement = statement.where(REGISTRATION.status == status)
+    if territory_id is not None:
+        statement = statement.where(REGISTRATION.territory_id.in_(_subtree(territory_id)))
+    if account_manager_id is not None:
+        statement = statement.where(REGISTRATION.requested_am_id == account_manager_id)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            sa.or_(
+                *(
+                    sa.func.lower(column).like(pattern, escape="\\")
+                    for column in (REGISTRATION.name, REGISTRATION.email, REGISTRATION.company_name)
+                )
+            )
+        )
+    return statement
+
+
+# -- sign-up ------------------------------------------------------------------------------
+async def active_account_manager(connection: Any, user_id: int) -> bool:
+    statement = sa.select(users.c.id).where(
+        users.c.id == user_id, users.c.role == RoleName.ACCOUNT_MANAGER, users.c.active.is_(True)
+    )
+    return (await connection.execute(statement)).first() is not None
+
+
+async def territory_exists(connection: Any, territory_id: int) -> bool:
+    statement = sa.select(territories.c.id).where(territories.c.id == territory_id)
+    return (await connection.execute(statement)).first() is not None
+
+
+async def _refuse_duplicates(connection: AsyncConnection, email: str) -> None:
+    if (await connection.execute(sa.select(users.c.id).where(users.c.email == email))).first():
+        raise Conflict("An account with that email exists already: sign in instead.", field="email")
+    pending = sa.select(REGISTRATION.id).where(REGISTRATION.email == email, REGISTRATION.status == PENDING)
+    if (await connection.execute(pending)).first():
+        raise Conflict("A registration for that email is waiting for a decision already.", field="email")
+
+
+async def create_registration(connection: AsyncConnection, values: dict[str, Any], queue_url: str) -> int:
+    """Store a sign-up (R6) and email every SC and AM in whose scope it falls (R8)."""
+    await _refuse_duplicates(connection, values["email"])
+    statement = (
+        registrations.insert()
+        .values(**values, status=PENDING, created_at=utcnow())
+        .returning(*registrations.c)
+    )
+    try:
+        async with connection.begin_nested():
+            row = (await connection.execute(statement)).one()
+    except sa.exc.IntegrityError as error:  # the same email, pending, committed meanwhile
+        raise Conflict(
+            "A registration for that email is waiting for a decision already.", field="email"
+        ) from error
+    await record(
+        connection,
+        None,
+        "registration.create",
+        "Registration",
+        row.id,
+        on_behalf_of=row.requested_am_id,
+        diff={k: v for k, v in values.items() if k != "message"},
+    )
+    notice = notices.new_registration(row, queue_url)
+    watchers = (await connection.execute(registration_watchers(row.requested_am_id, row.territory_id))).all()
+    for watcher in watchers:
+        await enqueue_email(
+            connection,
+            kind=notice.kind,
+            to_address=watcher.email,
+            subject=notice.subject,
+            body_text=notice.text,
+            body_html=notice.html,
+        )
+    return row.id
+
+
+# -- decisions ----------------------------------------------------------------------------
+async def _decide(connection: AsyncConnection, actor: Viewer, registration_id: int, **values: Any) -> Any:
+    """Close a pending registration, or CONFLICT when it was decided already."""
+    row = (
+        await connection.execute(
+            registrations.update()
+            .where(REGISTRATION.id == registration_id, REGISTRATION.status == PENDING)
+            .values(**values, decided_by_id=actor.id, decided_at=utcnow())
+            .returning(*registrations.c)
+        )
+    ).first()
+    if row is None:
+        raise Conflict("This registration was decided already.", field="id")
+    return row
+
+
+async def approve_registration(
+    connection: AsyncConnection,
+    actor: Viewer,
+    registration_id: int,
+    *,
+    company_id: int | None,
+    new_company: tuple[str, int] | None,
+    set_password_url: Callable[[int], str],
+    valid_hours: int,
+) -> int:
+    """Approve (R7): an active buyer in an existing company or a new one, with the requested
+    AM as direct AM, and an email with a set-password link. Returns the buyer's id."""
+    row = await _decide(connection, actor, registration_id, status=APPROVED)
+    created_company = False
+    if new_company is not None:
+        name, territory_id = new_company
+        company_id = (
+            await connection.execute(
+                companies.insert()
+                .values(name=name, territory_id=territory_id, created_at=utcnow())
+                .returning(companies.c.id)
+            )
+        ).scalar_one()
+        created_company = True
+        await record(
+            connection,
+            actor,
+            "company.create",
+            "Company",
+            company_id,
+            on_behalf_of=row.requested_am_id,
+            diff={"name": name, "territory_id": territory_id, "registration_id": row.id},
+        )
+    if company_id is None:
+        raise BadUserInput("Choose a company, or a territory for a new one.", field="companyId")
+    direct_am = (
+        row.requested_am_id
+        if row.requested_am_id is not None and await active_account_manager(connection, row.requested_am_id)
+        else None
+    )
+    buyer_id = await _create_buyer(connection, row, company_id, direct_am)
+    await connection.execute(
+        registrations.update()
+        .where(REGISTRATION.id == row.id)
+        .values(buyer_id=buyer_id, company_id=company_id)
+    )
+    await record(
+        connection,
+        actor,
+        "registration.approve",
+        "Registration",
+        row.id,
+        on_behalf_of=row.requested_am_id,
+        diff={
+            "status": APPROVED,
+            "buyer_id": buyer_id,
+            "company_id": company_id,
+            "new_company": created_company,
+            "direct_am_id": direct_am,
+        },
+    )
+    company_name = (
+        await connection.execute(sa.select(companies.c.name).where(companies.c.id == company_id))
+    ).scalar_one()
+    notice = notices.approved(row.name, company_name, set_password_url(buyer_id), valid_hours)
+    await enqueue_email(
+        connection,
+        kind=notice.kind,
+        to_address=row.email,
+        subject=notice.subject,
+        body_text=notice.text,
+        body_html=notice.html,
+    )
+    return buyer_id
+
+
+async def _create_buyer(connection: AsyncConnection, row: Any, company_id: int, direct_am: int | None) -> int:
+    """The applicant's account, active, without a password until they set one. An account
+    with that email made since the request (by an admin) refuses the approval: CONFLICT."""
+    now = utcnow()
+    statement = (
+        users.insert()
+        .values(
+            email=row.email,
+            name=row.name,
+            role=RoleName.BUYER,
+            active=True,
+            password_hash=None,
+            company_id=company_id,
+            direct_am_id=direct_am,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(users.c.id)
+    )
+    try:
+        async with connection.begin_nested():
+            return (await connection.execute(statement)).scalar_one()
+    except sa.exc.IntegrityError as error:
+        raise Conflict("An account with this registration's email exists already.", field="id") from error
+
+
+async def reject_registration(
+    connection: AsyncConnection, actor: Viewer, registration_id: int, reason: str
+) -> None:
+    """Reject with a reason (R7); the applicant is told why."""
+    row = await _decide(connection, actor, registration_id, status=REJECTED, decision_reason=reason)
+    await record(
+        connection,
+        actor,
+        "registration.reject",
+        "Registration",
+        row.id,
+        on_behalf_of=row.requested_am_id,
+        diff={"status": REJECTED, "reason": reason},
+    )
+    notice = notices.rejected(row.name, reason)
+    await enqueue_email(
+        connection,
+        kind=notice.kind,
+        to_address=row.email,
+        subject=notice.subject,
+        body_text=notice.text,
+        body_html=notice.html,
+    )
+
+
+async def reassign_company(
+    connection: AsyncConnection, actor: Viewer, registration_id: int, company_id: int
+) -> None:
+    """Point a pending registration at an existing company; a decided one is CONFLICT."""
+    row = (
+        await connection.execute(
+            registrations.update()
+            .where(REGISTRATION.id == registration_id, REGISTRATION.status == PENDING)
+            .values(company_id=company_id)
+            .returning(REGISTRATION.id, REGISTRATION.requested_am_id)
+        )
+    ).first()
+    if row is None:
+        raise Conflict("This registration was decided already.", field="id")
+    await record(
+        connection,
+        actor,
+        "registration.reassign_company",
+        "Registration",
+        row.id,
+        on_behalf_of=row.requested_am_id,
+        diff={"company_id": company_id},
+    )

@@ -1,0 +1,45 @@
+"""The admins' views of the outbox (R20) and the audit trail (R25)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from strawberry.types import Info
+
+from db.queries import audit, outbox
+from resolvers.pagination import top_connection
+from salescoord.errors import BadUserInput
+from schema.ids import decode_id
+from schema.pagination import Connection
+from schema.types.records import AuditEvent, OutboxEmail
+
+
+async def outbox_emails(
+    info: Info, status: str | None, first: int, after: str | None
+) -> Connection[OutboxEmail]:
+    statement = outbox.outbox_statement(status)
+    return await top_connection(info, statement, outbox.EMAIL_ORDER, first, after, OutboxEmail.from_row)
+
+
+async def audit_events(
+    info: Info,
+    action: str | None,
+    actor_id: str | None,
+    object_type: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    first: int,
+    after: str | None,
+) -> Connection[AuditEvent]:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise BadUserInput(f"{name} needs a time zone offset.", field=name)
+    actor = None
+    if actor_id is not None:
+        type_name, actor = decode_id(actor_id, field="actorId")
+        if type_name != "User":
+            raise BadUserInput("actorId must name a User.", field="actorId")
+    statement = audit.audit_events_statement(
+        action=action, actor_id=actor, object_type=object_type, since=since, until=until
+    )
+    return await top_connection(info, statement, audit.AUDIT_ORDER, first, after, AuditEvent.from_row)

@@ -1,0 +1,204 @@
+"""Registrations: sign up, the queue, decisions, and the new buyer's set-password link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from strawberry.types import Info
+
+from db.queries import accounts
+from db.queries import registrations as queries
+from db.tables import territories
+from permissions.enums import Channel
+from resolvers import inputs
+from resolvers.lookups import visible_row
+from resolvers.pagination import top_connection
+from salescoord.errors import BadUserInput, Unauthenticated
+from salescoord.password_links import fingerprint, issue_set_password_token, link, read_set_password_token
+from salescoord.passwords import hash_password
+from salescoord.rate_limits import client_ip, rate_limit
+from salescoord.tokens import issue_token
+from schema.ids import decode_id, encode_id
+from schema.pagination import Connection
+from schema.types.registrations import Registration
+
+MESSAGE_LENGTH = 2000
+STATUSES = (queries.PENDING, queries.APPROVED, queries.REJECTED)
+
+
+def _pk(global_id: str, type_name: str, field: str) -> int:
+    """A public caller names an AM or a territory it cannot see: an id of the wrong type or
+    of nothing is bad input (R23), not a lookup through a scope it does not have."""
+    actual, pk = decode_id(global_id, field=field)
+    if actual != type_name:
+        raise BadUserInput(f"{field} must name a {type_name}.", field=field)
+    return pk
+
+
+async def register(
+    info: Info,
+    name: str,
+    email: str,
+    company_name: str,
+    account_manager_id: str | None,
+    territory_id: str | None,
+    message: str | None,
+) -> Any:
+    settings = info.context.settings
+    await rate_limit(
+        info.context,
+        "register",
+        client_ip(info.context),
+        settings.registrations_per_ip,
+        settings.register_window_seconds,
+    )
+    values: dict[str, Any] = {
+        "name": inputs.text(name, "name"),
+        "email": inputs.email(email),
+        "company_name": inputs.text(company_name, "companyName"),
+        "message": inputs.optional_text(message, "message", MESSAGE_LENGTH),
+        "requested_am_id": _pk(account_manager_id, "User", "accountManagerId")
+        if account_manager_id
+        else None,
+        "territory_id": _pk(territory_id, "Territory", "territoryId") if territory_id else None,
+    }
+    db = info.context.db
+    async with db.transaction() as connection:
+        if values["requested_am_id"] is not None and not await queries.active_account_manager(
+            connection, values["requested_am_id"]
+        ):
+            raise BadUserInput("No such account manager.", field="accountManagerId")
+        if values["territory_id"] is not None and not await queries.territory_exists(
+            connection, values["territory_id"]
+        ):
+            raise BadUserInput("No such territory.", field="territoryId")
+        registration_id = await queries.create_registration(
+            connection, values, f"{info.context.settings.public_url}/registrations"
+        )
+    return registration_id, values
+
+
+async def registrations(
+    info: Info,
+    first: int,
+    after: str | None,
+    status: str | None,
+    territory_id: str | None,
+    account_manager_id: str | None,
+    search: str | None,
+) -> Connection[Registration]:
+    if search is not None and len(search) > 200:
+        raise BadUserInput("search is longer than 200 characters.", field="search")
+    statement = queries.search_registrations(
+        info.context.scope,
+        status=status,
+        territory_id=(await visible_row(info, territory_id, "Territory", "territoryId")).id
+        if territory_id
+        else None,
+        account_manager_id=(await visible_row(info, account_manager_id, "User", "accountManagerId")).id
+        if account_manager_id
+        else None,
+        search=search or None,
+    )
+    return await top_connection(
+        info, statement, queries.REGISTRATION_ORDER, first, after, Registration.from_row
+    )
+
+
+async def _reload(info: Info, registration_id: int) -> Registration | None:
+    info.context.refresh()
+    row = await info.context.loaders.registration_by_id.load(registration_id)
+    return Registration.from_row(row) if row else None
+
+
+async def _covered_territory(info: Info, global_id: str | None, fallback: int | None) -> int:
+    """Where a new company goes: a territory inside the decider's scope (R7)."""
+    if global_id is not None:
+        territory_id = (await visible_row(info, global_id, "Territory", "newCompanyTerritoryId")).id
+    elif fallback is not None:
+        territory_id = fallback
+    else:
+        raise BadUserInput("A new company needs a territory.", field="newCompanyTerritoryId")
+    covered = sa.select(territories.c.id).where(
+        territories.c.id == territory_id, info.context.scope.covered_territories()
+    )
+    if await info.context.db.fetch_one(covered) is None:
+        raise BadUserInput("That territory is outside your scope.", field="newCompanyTerritoryId")
+    return territory_id
+
+
+async def approve(
+    info: Info,
+    id: str,
+    company_id: str | None,
+    new_company_name: str | None,
+    new_company_territory_id: str | None,
+) -> Registration | None:
+    """Into `companyId`, or a new company (named `newCompanyName` or as the applicant typed
+    it) in `newCompanyTerritoryId` or the requested territory; without either, into the
+    company a reassignment chose."""
+    row = await visible_row(info, id, "Registration", "id")
+    company, new_company = None, None
+    if company_id is not None:
+        if new_company_name is not None or new_company_territory_id is not None:
+            raise BadUserInput("Either an existing company or a new one.", field="companyId")
+        company = (await visible_row(info, company_id, "Company", "companyId")).id
+    elif new_company_name is not None or new_company_territory_id is not None or row.company_id is None:
+        name = inputs.text(new_company_name, "newCompanyName") if new_company_name else row.company_name
+        new_company = (name, await _covered_territory(info, new_company_territory_id, row.territory_id))
+    else:
+        company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
+    settings = info.context.settings
+
+    def set_password_url(user_id: int) -> str:
+        return link(settings, issue_set_password_token(settings, user_id, None))
+
+    async with info.context.db.transaction() as connection:
+        await queries.approve_registration(
+            connection,
+            info.context.viewer,
+            row.id,
+            company_id=company,
+            new_company=new_company,
+            set_password_url=set_password_url,
+            valid_hours=settings.set_password_ttl_seconds // 3600,
+        )
+    return await _reload(info, row.id)
+
+
+async def reject(info: Info, id: str, reason: str) -> Registration | None:
+    reason = inputs.text(reason, "reason", MESSAGE_LENGTH)
+    row = await visible_row(info, id, "Registration", "id")
+    async with info.context.db.transaction() as connection:
+        await queries.reject_registration(connection, info.context.viewer, row.id, reason)
+    return await _reload(info, row.id)
+
+
+async def reassign_company(info: Info, id: str, company_id: str) -> Registration | None:
+    row = await visible_row(info, id, "Registration", "id")
+    company = await visible_row(info, company_id, "Company", "companyId")
+    async with info.context.db.transaction() as connection:
+        await queries.reassign_company(connection, info.context.viewer, row.id, company.id)
+    return await _reload(info, row.id)
+
+
+async def set_password(info: Info, token: str, password: str, client: Channel) -> tuple[str, int, int]:
+    """Choose a password with a set-password link, and be signed in (R4: this is a sign-in)."""
+    settings = info.context.settings
+    claims = read_set_password_token(settings, token) if len(token) < 2000 else None
+    if claims is None:  # first: a caller without a valid link learns nothing more (R4)
+        raise Unauthenticated("This link is invalid or has expired.")
+    password = inputs.password(password)
+
+    def link_matches(current_hash: str | None) -> bool:
+        return fingerprint(settings, current_hash) == claims.fingerprint
+
+    new_hash = hash_password(password)
+    async with info.context.db.transaction() as connection:
+        viewer = await accounts.set_password_once(connection, claims.user_id, link_matches, new_hash, client)
+    if viewer is None:
+        raise Unauthenticated("This link was used already or has expired.")
+    signed, expires_at = issue_token(settings, viewer.id, client)
+    info.context.become(viewer)
+    return signed, expires_at, viewer.id

@@ -1,0 +1,178 @@
+"""The outbox's delivery worker (R20): claims due emails, sends them over SMTP, marks them.
+
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    await worker.deliver_due()   # one round: claim, send, mark; returns how many were claimed
+    await worker.run(stop)       # rounds until `stop` is set (`salescoord serve` and `worker`)
+
+A temporary failure (SMTP down, a 4xx answer, a timeout) puts the email back as PENDING
+with exponential backoff; a permanent one (a 5xx answer about the message or its
+recipient) marks it FAILED with the server's answer, as RFC 5321 senders do. A refused
+login is the server's answer about *our* configuration, not the email, so it is retried.
+Each sent email records its Message-ID: a crash between sending and marking is the one
+case that can send twice, and the id makes such a duplicate visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.queries import outbox
+from db.session import WRITE_INTENT
+from salescoord.settings import DeliverySettings, SmtpSettings
+
+log = logging.getLogger("salescoord.delivery")
+
+
+class PermanentFailure(Exception):
+    """The server refused this email for good (5xx)."""
+
+
+def backoff_seconds(attempt: int, settings: DeliverySettings) -> float:
+    """base × 2^(attempt−1), capped: 30 s, 1 min, 2 min, … 1 h with the defaults."""
+    return min(settings.retry_base_seconds * 2 ** max(attempt - 1, 0), settings.retry_max_seconds)
+
+
+def build_message(row: Any, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=_domain(sender))
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+def _domain(sender: str) -> str:
+    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    return address.rsplit("@", 1)[-1] or "salescoord.invalid"
+
+
+def _is_permanent(error: Exception) -> bool:
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(500 <= refusal.code < 600 for refusal in error.recipients)
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return 500 <= error.code < 600
+    return False
+
+
+class DeliveryWorker:
+    """Sends the outbox. Any number of workers may run at once, in one process or many:
+    each claim is exclusive (see `db.queries.outbox.claim_due`)."""
+
+    def __init__(self, engine: AsyncEngine, smtp: SmtpSettings, settings: DeliverySettings) -> None:
+        self.engine, self.smtp, self.settings = engine, smtp, settings
+
+    async def _write(self, work: Any) -> Any:
+        async with self.engine.connect() as connection:
+            connection.info[WRITE_INTENT] = True  # SQLite: take the write lock at BEGIN
+            async with connection.begin():
+                return await work(connection)
+
+    async def deliver_due(self) -> int:
+        """One round. Returns the number of emails claimed (0: nothing was due)."""
+        rows = await self._write(
+            lambda c: outbox.claim_due(
+                c, limit=self.settings.batch_size, lease_seconds=self.settings.lease_seconds
+            )
+        )
+        if not rows:
+            return 0
+        client = None
+        try:
+            client = await self._connect()
+        except Exception as error:  # SMTP down: every claimed email waits for the next try
+            for row in rows:
+                await self._retry(row, f"connect: {error}")
+            return len(rows)
+        try:
+            for row in rows:
+                await self._send_one(client, row)
+        finally:
+            try:
+                await client.quit()
+            except Exception:  # the server may be gone already; the marks are written
+                client.close()
+        return len(rows)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        smtp = self.smtp
+        client = aiosmtplib.SMTP(
+            hostname=smtp.host,
+            port=smtp.port,
+            use_tls=smtp.tls == "tls",
+            start_tls=smtp.tls == "starttls",
+            timeout=smtp.timeout_seconds,
+        )
+        await client.connect()
+        if smtp.username:
+            await client.login(smtp.username, smtp.password or "")
+        return client
+
+    async def _send_one(self, client: aiosmtplib.SMTP, row: Any) -> None:
+        message = build_message(row, self.smtp.sender)
+        try:
+            await client.send_message(message)
+        except Exception as error:
+            reason, permanent = str(error), _is_permanent(error)
+        else:
+            await self._write(lambda c: outbox.mark_sent(c, row.id, row.attempts, message["Message-ID"]))
+            log.info(
+                "email %s (%s) to %s SENT, attempt %s, Message-ID %s",
+                row.id,
+                row.kind,
+                row.to_address,
+                row.attempts,
+                message["Message-ID"],
+            )
+            return
+        if permanent:
+            await self._write(lambda c: outbox.mark_failed(c, row.id, row.attempts, reason))
+            log.warning("email %s to %s FAILED for good: %s", row.id, row.to_address, reason)
+        else:
+            await self._retry(row, reason)
+
+    async def _retry(self, row: Any, error: str) -> None:
+        if row.attempts >= self.settings.max_attempts:
+            await self._write(lambda c: outbox.mark_failed(c, row.id, row.attempts, f"gave up: {error}"))
+            log.warning(
+                "email %s to %s FAILED after %s attempts: %s", row.id, row.to_address, row.attempts, error
+            )
+            return
+        delay = backoff_seconds(row.attempts, self.settings)
+        await self._write(lambda c: outbox.mark_retry(c, row.id, row.attempts, error, delay))
+        log.info(
+            "email %s to %s: attempt %s failed (%s); next try in %.2f s",
+            row.id,
+            row.to_address,
+            row.attempts,
+            error,
+            delay,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set: at once while there is work, else every poll interval."""
+        log.info("outbox delivery to %s:%s started", self.smtp.host, self.smtp.port)
+        while not stop.is_set():
+            try:
+                claimed = await self.deliver_due()
+            except Exception:
+                log.exception("outbox delivery round failed; trying again")
+                claimed = 0
+            if claimed:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_seconds)
+        log.info("outbox delivery stopped")

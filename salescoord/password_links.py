@@ -1,0 +1,80 @@
+"""Set-password links for new buyers (R7): a signed, expiring, single-use token.
+
+An approved applicant gets a link by email instead of a password: a password in an email
+stays readable in every mailbox and log it passes through, while a link expires and works
+once, and the password is chosen by its owner and never leaves their hands.
+
+The token (JWT, HS256, the service's signing keys) names the user and carries a fingerprint
+of their current password hash; setting a password changes the hash, so the same link can
+never be used again, without a table of spent tokens.
+
+    token = issue_set_password_token(settings, user_id, password_hash=None)
+    claims = read_set_password_token(settings, token)   # None: forged, expired or malformed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from salescoord.settings import Settings
+
+ALGORITHM = "HS256"
+ISSUER = "salescoord"
+PURPOSE = "set-password"
+
+
+@dataclass(frozen=True)
+class SetPasswordClaims:
+    user_id: int
+    fingerprint: str
+
+
+def fingerprint(settings: Settings, password_hash: str | None) -> str:
+    """A short keyed digest of the current password hash ("" before any password)."""
+    key = settings.secret_keys[0].encode()
+    return hmac.new(key, (password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue_set_password_token(settings: Settings, user_id: int, password_hash: str | None) -> str:
+    now = int(time.time())
+    payload = {
+        "sub": str(user_id),
+        "pur": PURPOSE,
+        "fp": fingerprint(settings, password_hash),
+        "iat": now,
+        "exp": now + settings.set_password_ttl_seconds,
+        "iss": ISSUER,
+    }
+    return jwt.encode(payload, settings.secret_keys[0], algorithm=ALGORITHM)
+
+
+def read_set_password_token(settings: Settings, token: str) -> SetPasswordClaims | None:
+    for key in settings.secret_keys:
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["sub", "exp", "pur", "fp"]},
+            )
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError:
+            return None
+        if payload.get("pur") != PURPOSE:
+            return None  # a sign-in token is no set-password link
+        try:
+            return SetPasswordClaims(int(payload["sub"]), str(payload["fp"]))
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def link(settings: Settings, token: str) -> str:
+    return f"{settings.public_url}/set-password?token={token}"

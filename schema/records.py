@@ -1,0 +1,45 @@
+"""Root fields for admins: the email outbox (R20) and the audit trail (R25)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from permissions.enums import Permission
+from permissions.guards import HasPermission, guard
+from resolvers import records as resolve
+from schema.pagination import Connection
+from schema.types.people import PAGE
+from schema.types.records import AuditEvent, EmailStatus, OutboxEmail
+
+
+@strawberry.type
+class RecordsQuery:
+    @strawberry.field(
+        extensions=[guard(HasPermission(Permission.MANAGE_USERS))],
+        description="Every outgoing email, oldest first. With no SMTP configured they stay PENDING "
+        "here (R20).",
+    )
+    async def outbox(
+        self, info: Info, status: EmailStatus | None = None, first: int = PAGE, after: str | None = None
+    ) -> Connection[OutboxEmail]:
+        return await resolve.outbox_emails(info, status.value if status else None, first, after)
+
+    @strawberry.field(
+        extensions=[guard(HasPermission(Permission.MANAGE_USERS))],
+        description="The audit trail, newest first (R25); `since` inclusive, `until` exclusive.",
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        action: str | None = None,
+        actor_id: strawberry.ID | None = None,
+        object_type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = PAGE,
+        after: str | None = None,
+    ) -> Connection[AuditEvent]:
+        return await resolve.audit_events(info, action, actor_id, object_type, since, until, first, after)

@@ -1,0 +1,99 @@
+"""What the service keeps of itself, for admins: the email outbox (R20) and the audit trail (R25)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from permissions.guards import scoped
+from schema.types.people import User
+
+
+@strawberry.enum
+class EmailStatus(StrEnum):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="An outgoing email in the outbox (R20).")
+class OutboxEmail:
+    id: int
+    kind: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    status: EmailStatus
+    attempts: int
+    next_attempt_at: datetime | None = strawberry.field(
+        description="PENDING: the next try; SENDING: when the worker's claim runs out."
+    )
+    last_error: str | None
+    message_id: str | None = strawberry.field(description="The Message-ID it was sent with.")
+    sent_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> OutboxEmail:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            to_address=row.to_address,
+            subject=row.subject,
+            body_text=row.body_text,
+            body_html=row.body_html,
+            status=EmailStatus(row.status),
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            last_error=row.last_error,
+            message_id=row.message_id,
+            sent_at=row.sent_at,
+            created_at=row.created_at,
+        )
+
+
+async def _user(info: Info, pk: int | None) -> User | None:
+    if pk is None:
+        return None
+    row = await info.context.loaders.user_by_id.load(pk)
+    return User.from_row(row) if row else None
+
+
+@strawberry.type(description="Who did what to which object, when, on whose behalf (R25).")
+class AuditEvent:
+    id: int
+    action: str
+    object_type: str
+    object_id: int | None
+    at: datetime
+    diff: JSON | None
+    actor_id: strawberry.Private[int | None]
+    on_behalf_of_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> AuditEvent:
+        return cls(
+            id=row.id,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            at=row.at,
+            diff=row.diff,
+            actor_id=row.actor_id,
+            on_behalf_of_id=row.on_behalf_of_id,
+        )
+
+    @strawberry.field(extensions=[scoped()], description="Null for an anonymous sign-up.")
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)
+
+    @strawberry.field(extensions=[scoped()], description="The AM on whose behalf it was done.")
+    async def on_behalf_of(self, info: Info) -> User | None:
+        return await _user(info, self.on_behalf_of_id)
