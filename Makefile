@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema schema-check install clean browser load faults bench
+.PHONY: run test fuzz lint schema schema-check install clean browser load faults bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ run: $(STAMP)
 test: $(STAMP) lint schema-check browser
 	$(BIN)/pytest
 
+# The long profile of the fuzzed visibility matrix (FUZZ_LONG_QUERIES per viewer, each database).
+fuzz: $(STAMP)
+	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py
 # Headless Chromium and GraphiQL's own files for the browser test (best effort off CI).
 browser:
 	@./scripts/browser-deps

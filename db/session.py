@@ -66,6 +66,7 @@ class RequestDatabase:
         self.engine = engine
         self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self._closed = False
         self.statement_count = 0
 
     @property
@@ -73,6 +74,8 @@ class RequestDatabase:
         return self.engine.dialect.name
 
     async def _connect(self) -> AsyncConnection:
+        if self._closed:
+            raise RuntimeError("The request has ended; its database connection is closed.")
         if self._connection is None:
             self._connection = await self.engine.connect()
             event.listen(self._connection.sync_connection, "before_cursor_execute", self._counted)
@@ -112,6 +115,12 @@ class RequestDatabase:
                 raise
 
     async def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.close()
+        """Waits for a statement still running: graphql-core can return a response (a field
+        error nulled the parent) while a sibling resolver is still reading, and closing the
+        connection under it broke the next statement on PostgreSQL ("another operation is
+        in progress"). A resolver that asks after this gets an error nobody reads."""
+        async with self._lock:
+            self._closed = True
+            if self._connection is not None:
+                connection, self._connection = self._connection, None
+                await connection.close()

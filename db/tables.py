@@ -16,6 +16,7 @@ from db.models import (
     MeetingList,
     MutationOutcome,
     Note,
+    RateCounter,
     Registration,
     Role,
     Territory,
@@ -41,3 +42,4 @@ audit_events = AuditEvent.__table__
 activities = Activity.__table__
 mutation_outcomes = MutationOutcome.__table__
 change_log = ChangeLogEntry.__table__
+rate_counters = RateCounter.__table__

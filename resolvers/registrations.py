@@ -17,6 +17,7 @@ from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Unauthenticated
 from salescoord.password_links import fingerprint, issue_set_password_token, link, read_set_password_token
 from salescoord.passwords import hash_password
+from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
 from schema.ids import decode_id, encode_id
 from schema.pagination import Connection
@@ -44,6 +45,14 @@ async def register(
     territory_id: str | None,
     message: str | None,
 ) -> Any:
+    settings = info.context.settings
+    await rate_limit(
+        info.context,
+        "register",
+        client_ip(info.context),
+        settings.registrations_per_ip,
+        settings.register_window_seconds,
+    )
     values: dict[str, Any] = {
         "name": inputs.text(name, "name"),
         "email": inputs.email(email),

@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -26,6 +28,7 @@ from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context, load_viewer
 from salescoord.health import head_revision, healthz, readyz
+from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
 from salescoord.settings import Settings
 from schema.root import build_schema
@@ -92,7 +95,8 @@ class GraphQLApp(GraphQL):
 
     async def on_ws_connect(self, context: Context) -> Any:
         """A subscription signs in with `{"authorization": "Bearer <token>"}` in its
-        connection_init payload (browsers cannot set headers on a websocket)."""
+        connection_init payload (browsers cannot set headers on a websocket), or a header."""
+        await context.identify()
         if context.viewer is None:
             params = context.connection_params or {}
             token = bearer_token({"authorization": str(params.get("authorization") or "")})
@@ -106,7 +110,12 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]
         context = await build_context(
-            db, self.settings, bearer_token(request.headers), request=request, response=response
+            db,
+            self.settings,
+            bearer_token(request.headers),
+            request=request,
+            response=response,
+            identify=False,  # schema.admission.Admission loads the viewer after the limits
         )
         request.scope["state"]["context"] = context
         if request.scope["type"] == "http":
@@ -172,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 StaticFiles(directory=settings.graphiql_assets, check_dir=False),
             ),
         ],
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )
     app.state.graphql = graphql
@@ -180,6 +190,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
+def _middleware(settings: Settings) -> list[Middleware]:
+    """CORS for the allow-listed origins only (none by default: same origin), then the
+    CSRF and body-size rules of `http_guards`."""
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
+    middleware.append(Middleware(RequestGuard, path="/graphql", max_body_bytes=settings.max_body_bytes))
+    return middleware
 class RunningDelivery:
     """The outbox worker as a task of this process, stopped with it."""
 

@@ -26,8 +26,19 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    token: str | None = None
+
     operation: str = "unparsed"
     connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
+
+    async def identify(self) -> None:
+        """Load the viewer the token names. The HTTP app defers this until the query has
+        passed its limits, so a refused query costs no SQL (R24)."""
+        if self.token is not None and self.viewer is None:
+            token, self.token = self.token, None
+            viewer = await load_viewer(self.db, self.settings, token)
+            if viewer is not None:
+                self.become(viewer)
 
     def refresh(self) -> None:
         """After a write: later reads of this request see the new rows."""
@@ -64,8 +75,11 @@ async def build_context(
     token: str | None,
     request: Any = None,
     response: Any = None,
+    *,
+    identify: bool = True,
 ) -> Context:
-    viewer = await load_viewer(db, settings, token)
+    """With `identify=False` the viewer is loaded later, by `Context.identify()`."""
+    viewer = await load_viewer(db, settings, token) if identify else None
     scope = Scope(viewer)
     return Context(
         db=db,
@@ -75,4 +89,5 @@ async def build_context(
         loaders=Loaders(db, scope, batching=not settings.naive),
         request=request,
         response=response,
+        token=None if identify else token,
     )

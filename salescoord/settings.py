@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -29,6 +30,19 @@ def _secret_keys() -> tuple[str, ...]:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return (path.read_text().strip(),)
+
+
+def _int(name: str, default: int) -> Any:
+    return lambda: int(os.environ.get(name, default))
+
+
+def _flag(name: str, default: bool) -> Any:
+    return lambda: os.environ.get(name, "1" if default else "0") == "1"
+
+
+def _origins() -> tuple[str, ...]:
+    configured = os.environ.get("CORS_ORIGINS", "")
+    return tuple(origin.strip() for origin in configured.split(",") if origin.strip())
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,30 @@ class Settings:
     )
     graphiql: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_GRAPHIQL", "1") == "1")
     pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", 10)))
+
+    # -- limits of one query, checked before it runs (R24); see docs/security.md ----------
+    max_depth: int = field(default_factory=_int("QUERY_MAX_DEPTH", 15))
+    max_aliases: int = field(default_factory=_int("QUERY_MAX_ALIASES", 30))
+    max_tokens: int = field(default_factory=_int("QUERY_MAX_TOKENS", 2000))
+    max_directives: int = field(default_factory=_int("QUERY_MAX_DIRECTIVES", 20))
+    max_fields: int = field(default_factory=_int("QUERY_MAX_FIELDS", 1000))
+    max_nodes: int = field(default_factory=_int("QUERY_MAX_NODES", 50_000))
+    max_cost: int = field(default_factory=_int("QUERY_MAX_COST", 100_000))
+    # -- what a production deployment turns off (R22) -------------------------------------
+    introspection: bool = field(default_factory=_flag("GRAPHQL_INTROSPECTION", True))
+    field_suggestions: bool = field(default_factory=_flag("GRAPHQL_FIELD_SUGGESTIONS", True))
+    # -- abuse controls: counters in the database, shared by every process ----------------
+    login_attempts_per_ip: int = field(default_factory=_int("RATE_LOGIN_PER_IP", 20))
+    login_window_seconds: int = field(default_factory=_int("RATE_LOGIN_WINDOW_SECONDS", 60))
+    failed_logins_per_account: int = field(default_factory=_int("RATE_FAILED_LOGINS_PER_ACCOUNT", 5))
+    failed_login_window_seconds: int = field(default_factory=_int("RATE_FAILED_LOGIN_WINDOW_SECONDS", 900))
+    registrations_per_ip: int = field(default_factory=_int("RATE_REGISTER_PER_IP", 5))
+    register_window_seconds: int = field(default_factory=_int("RATE_REGISTER_WINDOW_SECONDS", 3600))
+    requests_per_user: int = field(default_factory=_int("RATE_REQUESTS_PER_USER", 600))
+    user_window_seconds: int = field(default_factory=_int("RATE_USER_WINDOW_SECONDS", 60))
+    # -- HTTP -----------------------------------------------------------------------------
+    cors_origins: tuple[str, ...] = field(default_factory=_origins)
+    max_body_bytes: int = field(default_factory=_int("MAX_BODY_BYTES", 256 * 1024))
     graphiql_assets: Path = field(
         default_factory=lambda: Path(
             os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from salescoord.errors import ServiceError
+from schema.limits.settings import settings_of
 
 log = logging.getLogger("salescoord.errors")
 
@@ -74,8 +76,9 @@ class ErrorCodes(SchemaExtension):
         )
         return self._rebuild(error, "Internal error.", {"code": "INTERNAL", "requestId": request_id})
 
-    @staticmethod
-    def _rebuild(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    def _rebuild(self, error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+        if not settings_of(self.execution_context).field_suggestions:
+            message = without_suggestions(message)
         return GraphQLError(
             message,
             nodes=error.nodes,
@@ -84,6 +87,15 @@ class ErrorCodes(SchemaExtension):
             path=error.path,
             extensions=extensions,
         )
+
+
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestions(message: str) -> str:
+    """graphql-core's "Did you mean 'email'?" tells a prober the schema it may not read
+    when introspection is off: with `field_suggestions` off, it goes."""
+    return SUGGESTION.sub("", message)
 
 
 def _coercion_error(error: GraphQLError) -> bool:

@@ -9,9 +9,11 @@ from strawberry.types import Info
 
 from permissions.guards import scoped
 from resolvers import node as resolve_node
+from schema.admission import Admission
 from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
+from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.live import MeetingsSubscription
 from schema.meetings import MeetingsMutation, MeetingsQuery
@@ -82,10 +84,19 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        # Order matters: errors are formatted outermost; tokens bound the parse; the limits
+        # run after validation; the viewer is loaded (and rate-limited) only then. The naive
+        # benchmark baseline drops the parser and validation caches.
+        extensions=[
+            ErrorCodes,
+            TokenLimiter,
+            IntrospectionSwitch,
+            *([ParserCache, ValidationCache] if caches else []),
+            QueryCostLimiter,
+            OperationName,
+            Admission,
+        ],
         types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note],
-        extensions=[ErrorCodes, OperationName, ParserCache, ValidationCache]
-        if caches
-        else [ErrorCodes, OperationName],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

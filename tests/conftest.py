@@ -47,6 +47,7 @@ TABLES_IN_DELETE_ORDER = [
     "users",
     "companies",
     "territories",
+    "rate_counters",
     "change_log",  # last: the triggers of the deletes above write to it
 ]
 
@@ -132,7 +133,10 @@ async def engine(backend) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     os.environ.setdefault("SALESCOORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    return Settings(database_url="unused", secret_keys=("test-secret-" + "x" * 40,))
+    # Tests sign up many times from one address; the rate limits have tests of their own.
+    return Settings(
+        database_url="unused", secret_keys=("test-secret-" + "x" * 40,), registrations_per_ip=10_000
+    )
 
 
 @pytest.fixture
@@ -168,3 +172,12 @@ def make(engine: AsyncEngine):
     from tests.helpers import Factory
 
     return Factory(engine)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fuzzed matrix's counts per viewer, also in a quiet run (`make test`)."""
+    import sys
+
+    module = sys.modules.get("tests.test_fuzz_scope")
+    for line in getattr(module, "FUZZ_REPORT", []):
+        terminalreporter.write_line(line)

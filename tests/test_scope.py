@@ -12,8 +12,8 @@ from db.tables import am_coordinators, companies, territories, users
 from tests.helpers import gid
 
 USERS = "query { users(first: 100) { totalCount nodes { id } } }"
-NESTED = """query { viewer { accountManagers(first: 100) { nodes { id
-  associatedBuyers(first: 100) { totalCount nodes { id company { id buyers(first: 100) { nodes { id } } } } }
+NESTED = """query { viewer { accountManagers(first: 20) { nodes { id
+  associatedBuyers(first: 20) { totalCount nodes { id company { id buyers(first: 20) { nodes { id } } } } }
 } } } }"""
 NODE = "query($id: ID!) { node(id: $id) { id ... on User { name } } }"
 ALIASED = "query($id: ID!) { a: node(id: $id) { id } b: node(id: $id) { id } }"

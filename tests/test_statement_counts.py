@@ -56,7 +56,9 @@ async def test_statement_count_is_the_same_for_10_and_200_buyers(client, make, e
         await _empty(engine)
     print(f"statements per request: {counts}")
     assert counts[10] == counts[200]
-    assert counts[10] <= 14, counts
+    # 14 for the query itself, +3 for the per-user rate-limit counter (R27: an upsert in
+    # its own write transaction, then the read transaction begun again on SQLite).
+    assert counts[10] <= 17, counts
 
 
 async def test_nested_pages_return_the_right_rows_per_parent(client, make):

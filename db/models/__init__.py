@@ -1,6 +1,7 @@
 """Every table, importable from one place so that `SQLModel.metadata` is complete."""
 
 from db.models.content import Content, List, ListItem
+from db.models.limits import RateCounter
 from db.models.meetings import Meeting, MeetingAttendee, MeetingList, Note
 from db.models.people import AccountManagerCoordinator, AccountManagerTerritory, Role, User
 from db.models.places import Company, Territory
@@ -24,6 +25,7 @@ __all__ = [
     "MeetingList",
     "MutationOutcome",
     "Note",
+    "RateCounter",
     "Registration",
     "Role",
     "Territory",

@@ -1,0 +1,16 @@
+"""Bounds on one query, checked before it runs (R24); the values are settings (README).
+
+- `TokenLimiter` (tokens.py): tokens in the document, counted while parsing;
+- `QueryCostLimiter` (cost.py): depth, aliases, directives and fields after fragment
+  expansion, connection nodes and the computed cost, from `measure.py`;
+- `IntrospectionSwitch` (introspection.py): `__schema`/`__type` refused when turned off.
+
+Each refusal is QUERY_TOO_COMPLEX (introspection: BAD_USER_INPUT) naming the bound, and
+comes before the viewer is loaded, so a refused query runs no SQL at all.
+"""
+
+from schema.limits.cost import QueryCostLimiter
+from schema.limits.introspection import IntrospectionSwitch
+from schema.limits.tokens import TokenLimiter
+
+__all__ = ["IntrospectionSwitch", "QueryCostLimiter", "TokenLimiter"]

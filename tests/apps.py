@@ -1,0 +1,26 @@
+"""Clients of an app with settings other than the suite's (limits, switches), on the test's
+database: each is a separate app, as a separate server process would be."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from salescoord.app import attach_engine, create_app
+from salescoord.settings import Settings
+from tests.helpers import Client
+
+
+@asynccontextmanager
+async def client_with(engine: AsyncEngine, settings: Settings, **overrides: Any) -> AsyncIterator[Client]:
+    changed = dataclasses.replace(settings, **overrides)
+    app = create_app(changed)
+    attach_engine(app, engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        yield Client(http, changed)

@@ -1,0 +1,146 @@
+"""Who may see what, computed from the tables in plain Python: the oracle of the fuzzed
+matrix, written from the SPEC (R1, R2, R10, R11, R13) and never through
+`permissions.scope`, so a mistake in the scope cannot hide itself.
+
+Each Node type of the schema needs a rule here; the fuzz test fails on a type without one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+QUERIES = {
+    "users": "SELECT id, role, company_id, direct_am_id FROM users",
+    "territories": "SELECT id, parent_id FROM territories",
+    "companies": "SELECT id, territory_id FROM companies",
+    "am_territories": "SELECT am_id, territory_id FROM account_manager_territories",
+    "am_coordinators": "SELECT am_id, sc_id FROM account_manager_coordinators",
+    "lists": "SELECT id, owner_id, kind, buyer_id FROM lists",
+    "items": "SELECT id, list_id, content_id FROM list_items",
+    "contents": "SELECT id FROM contents",
+    "meetings": "SELECT id, host_id FROM meetings",
+    "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
+    "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
+}
+
+
+@dataclass(frozen=True)
+class Asker:
+    user_id: int
+    role: str
+    channel: str  # WEB or APP
+
+
+class Tables:
+    def __init__(self, rows: dict[str, list]) -> None:
+        self.rows = rows
+        self.users = {r.id: r for r in rows["users"]}
+        self.company_territory = {r.id: r.territory_id for r in rows["companies"]}
+        self.children = defaultdict(set)
+        for r in rows["territories"]:
+            if r.parent_id is not None:
+                self.children[r.parent_id].add(r.id)
+
+    @classmethod
+    async def read(cls, engine: AsyncEngine) -> Tables:
+        async with engine.connect() as connection:
+            return cls({name: list(await connection.execute(sa.text(q))) for name, q in QUERIES.items()})
+
+    def below(self, roots: set[int]) -> set[int]:
+        seen, todo = set(), list(roots)
+        while todo:
+            territory = todo.pop()
+            if territory not in seen:
+                seen.add(territory)
+                todo.extend(self.children[territory])
+        return seen
+
+    def am_territories(self, am: int) -> set[int]:
+        return self.below({r.territory_id for r in self.rows["am_territories"] if r.am_id == am})
+
+    def associated_buyers(self, am: int) -> set[int]:
+        """R1: direct, or by a company in or below one of the AM's territories."""
+        covered = self.am_territories(am)
+        return {
+            u.id
+            for u in self.users.values()
+            if u.role == "BUYER"
+            and (u.direct_am_id == am or self.company_territory.get(u.company_id) in covered)
+        }
+
+    def ams_of(self, asker: Asker) -> set[int]:
+        if asker.role == "ACCOUNT_MANAGER":
+            return {asker.user_id}
+        if asker.role == "SALES_COORDINATOR":
+            return {r.am_id for r in self.rows["am_coordinators"] if r.sc_id == asker.user_id}
+        return set()
+
+    def visible(self, asker: Asker) -> dict[str, set[int]]:
+        everything = asker.role == "ADMIN"
+        me = self.users[asker.user_id]
+        ams = self.ams_of(asker)
+        if everything:
+            users = set(self.users)
+            companies = set(self.company_territory)
+            territories = {r.id for r in self.rows["territories"]}
+        elif asker.role == "BUYER":
+            users = {me.id} | ({me.direct_am_id} if me.direct_am_id else set())
+            companies = {me.company_id} if me.company_id else set()
+            territories = {self.company_territory[c] for c in companies}
+        else:
+            buyers = set().union(*(self.associated_buyers(am) for am in ams)) if ams else set()
+            coordinators = {r.sc_id for r in self.rows["am_coordinators"] if r.am_id == me.id}
+            users = {me.id} | buyers | (ams if asker.role == "SALES_COORDINATOR" else coordinators)
+            covered = set().union(*(self.am_territories(am) for am in ams)) if ams else set()
+            companies = {c for c, t in self.company_territory.items() if t in covered}
+            companies |= {self.users[b].company_id for b in buyers if self.users[b].company_id}
+            territories = covered | {self.company_territory[c] for c in companies}
+        lists = self._lists(asker, ams, everything)
+        items = {r.id for r in self.rows["items"] if r.list_id in lists}
+        if asker.role == "BUYER":
+            shared = self._lists_section(asker)
+            contents = {r.content_id for r in self.rows["items"] if r.list_id in shared}
+        else:
+            contents = {r.id for r in self.rows["contents"]}
+        if everything:
+            registrations = {r.id for r in self.rows["registrations"]}
+        else:  # R6: requested one of the viewer's AMs, or inside one of their territories
+            covered_by_ams = set().union(*(self.am_territories(am) for am in ams)) if ams else set()
+            registrations = {
+                r.id
+                for r in self.rows["registrations"]
+                if r.requested_am_id in ams or r.territory_id in covered_by_ams
+            }
+        return {
+            "Registration": registrations,
+            "User": users,
+            "Company": companies,
+            "Territory": territories,
+            "List": lists,
+            "ListItem": items,
+            "Content": contents,
+        }
+
+    def _lists_section(self, asker: Asker) -> set[int]:
+        """R11: own lists and every GLOBAL list; a buyer, the BUYER lists made for them."""
+        if asker.role == "BUYER":
+            return {r.id for r in self.rows["lists"] if r.kind == "BUYER" and r.buyer_id == asker.user_id}
+        return {r.id for r in self.rows["lists"] if r.owner_id == asker.user_id or r.kind == "GLOBAL"}
+
+    def _lists(self, asker: Asker, ams: set[int], everything: bool) -> set[int]:
+        """R9-R11: plus the lists attached to a meeting the viewer may manage: through the
+        app only meetings they host; on the web their own and their AMs' (admins: all)."""
+        if asker.channel == "APP":
+            managed = {m.id for m in self.rows["meetings"] if m.host_id == asker.user_id}
+        elif everything:
+            managed = {m.id for m in self.rows["meetings"]}
+        elif asker.role in ("ACCOUNT_MANAGER", "SALES_COORDINATOR"):
+            managed = {m.id for m in self.rows["meetings"] if m.host_id == asker.user_id or m.host_id in ams}
+        else:
+            managed = set()
+        attached = {r.list_id for r in self.rows["meeting_lists"] if r.meeting_id in managed}
+        return self._lists_section(asker) | attached

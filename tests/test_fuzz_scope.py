@@ -1,0 +1,262 @@
+"""The fuzzed matrix (R1-R13): queries generated from schema.graphql by hypothesis-graphql
+run through the HTTP app for every kind of viewer; every object in every response must be
+one the viewer may see, as computed by `tests/fuzz_oracle.py` straight from the tables.
+
+Every generated query gets `_oid: id` on each object that has an id, so no object passes
+unseen, and its id arguments are drawn from the data set's real ids (in and out of scope,
+of every type, and tampered ones). A leak fails with the query that leaked; so does any
+INTERNAL error.
+
+Profiles: `make test` runs FAST_QUERIES generated queries per viewer on each database;
+`make fuzz` (SALESCOORD_FUZZ=long) runs LONG_QUERIES. Generating a query costs ~30 ms
+(hypothesis-graphql walks the whole schema), so the queries are generated once per
+session and run by every viewer on both databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import random
+import re
+import time
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import graphql
+from hypothesis import strategies as st
+from hypothesis.control import BuildContext
+from hypothesis.internal.conjecture.data import ConjectureData
+from hypothesis_graphql import queries
+
+from db.models.base import utcnow
+from db.tables import registrations
+from permissions.enums import Channel
+from tests.apps import client_with
+from tests.fuzz_oracle import Asker, Tables
+from tests.helpers import gid
+
+FUZZ_REPORT: list[str] = []  # printed at the end of the run by tests/conftest.py
+
+FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 120))
+LONG_QUERIES = int(os.environ.get("FUZZ_LONG_QUERIES", 10_000))
+SEED = int(os.environ.get("FUZZ_SEED", 20261128))
+SCHEMA = Path(__file__).resolve().parent.parent / "schema.graphql"
+NODE_TYPES = ("User", "Company", "Territory", "List", "ListItem", "Content", "Registration")
+PER_TYPE = 14  # placeholders per type: more than the rows of most types, so some miss
+PLACEHOLDER = re.compile(r'"@(\w+):(\d+)"')
+TAMPERED = base64.b64encode(b"Lsit:1").decode()
+
+
+def profile_size() -> int:
+    return LONG_QUERIES if os.environ.get("SALESCOORD_FUZZ") == "long" else FAST_QUERIES
+
+
+def _placeholders() -> st.SearchStrategy[graphql.ValueNode]:
+    names = [f"@{t}:{n}" for t in NODE_TYPES for n in range(PER_TYPE)] + ["@Tampered:0"]
+    return st.sampled_from(names).map(lambda value: graphql.StringValueNode(value=value))
+
+
+def _page_sizes() -> st.SearchStrategy[graphql.ValueNode]:
+    """Mostly small pages (the data set is small), sometimes out of range (R23)."""
+    numbers = st.integers(1, 4) | st.sampled_from([0, 20, 101])
+    return numbers.map(lambda value: graphql.IntValueNode(value=str(value)))
+
+
+def with_object_ids(schema: graphql.GraphQLSchema, query: str) -> str:
+    """`_oid: id` in every selection on a type with an id: nothing comes back unidentified."""
+    document = graphql.parse(query)
+    type_info = graphql.TypeInfo(schema)
+    oid = graphql.FieldNode(alias=graphql.NameNode(value="_oid"), name=graphql.NameNode(value="id"))
+
+    class AddIds(graphql.Visitor):
+        def enter_selection_set(self, node: graphql.SelectionSetNode, *_: Any) -> Any:
+            parent = type_info.get_parent_type()
+            if parent is not None and "id" in getattr(parent, "fields", {}):
+                return graphql.SelectionSetNode(selections=(*node.selections, oid))
+            return None
+
+    return graphql.print_ast(graphql.visit(document, graphql.TypeInfoVisitor(type_info, AddIds())))
+
+
+@cache
+def generated(count: int) -> tuple[str, ...]:
+    """`count` valid queries drawn from the schema with a fixed seed (so a failure repeats).
+    Drawn directly, without the test engine: no shrinking is needed, as the leak report
+    prints the query, and the engine would double the cost of each draw."""
+    schema = graphql.build_schema(SCHEMA.read_text())
+    strategy = queries(
+        schema,
+        custom_scalars={"ID": _placeholders(), "Int": _page_sizes()},
+        allow_x00=False,
+    )
+    rng = random.Random(SEED)
+    drawn = []
+    for _ in range(count):
+        data = ConjectureData(random=rng)
+        with BuildContext(data, wrapped_test=None, is_final=True):
+            drawn.append(with_object_ids(schema, data.draw(strategy)))
+    return tuple(drawn)
+
+
+async def realistic_world(make) -> dict[str, Any]:
+    """Two regions, a district below a territory, AMs by territory and by direct link, an SC
+    with two AMs and one with none, buyers reached each way and one reached by nobody,
+    lists of every kind with items, meetings with lists attached."""
+    north, south = await make.territory("North"), await make.territory("South")
+    north1, north2 = await make.territory("North 1", north), await make.territory("North 2", north)
+    district = await make.territory("North 1 district", north1)
+    south1 = await make.territory("South 1", south)
+    am1 = await make.am("AM one", territories=[north1])
+    am2 = await make.am("AM two", territories=[south1])
+    am3 = await make.am("AM three")
+    sc_two = await make.sc("SC two AMs", ams=[am1, am2])
+    sc_none = await make.sc("SC no AM")
+    await make.sc("SC of AM three", ams=[am3])
+    admin = await make.admin("Admin")
+    in_district, in_north2 = await make.company(district), await make.company(north2)
+    in_south1, in_north = await make.company(south1), await make.company(north)
+    b_district = await make.buyer(in_district, "Buyer district")
+    await make.buyer(in_district, "Buyer district direct am2", direct_am=am2)
+    b_direct3 = await make.buyer(in_north2, "Buyer direct am3", direct_am=am3)
+    b_south = await make.buyer(in_south1, "Buyer south")
+    await make.buyer(in_north, "Buyer of nobody")
+    contents = [await make.content(f"Content {n}") for n in range(6)]
+    lists = {
+        "am1-personal": await make.list(am1),
+        "am1-buyer": await make.list(am1, "BUYER", buyer=b_district),
+        "am2-buyer": await make.list(am2, "BUYER", buyer=b_south),
+        "am3-buyer": await make.list(am3, "BUYER", buyer=b_direct3),
+        "global": await make.list(admin, "GLOBAL"),
+        "sc-personal": await make.list(sc_two),
+        "am3-personal": await make.list(am3),
+    }
+    for n, list_id in enumerate(lists.values()):
+        for position in range(3):
+            await make.item(list_id, contents[(n + position) % len(contents)], position + 1)
+    m1 = await make.meeting(am1, created_by=sc_two)
+    m2 = await make.meeting(am2)
+    m3 = await make.meeting(am3)
+    await make.attach_list(m1, lists["am1-buyer"])
+    await make.attach_list(m2, lists["am2-buyer"])
+    await make.attach_list(m3, lists["am3-personal"])
+    for n, (am, territory) in enumerate(
+        [(am1, None), (None, district), (am3, south1), (None, None), (None, north)]
+    ):
+        await make.execute(
+            registrations.insert().values(
+                name=f"Applicant {n}",
+                email=f"applicant{n}@example.test",
+                company_name="Applicant Co",
+                requested_am_id=am,
+                territory_id=territory,
+                status="PENDING",
+                created_at=utcnow(),
+            )
+        )
+    return {
+        "admin": Asker(admin, "ADMIN", "WEB"),
+        "am": Asker(am1, "ACCOUNT_MANAGER", "WEB"),
+        "sc-two-ams": Asker(sc_two, "SALES_COORDINATOR", "WEB"),
+        "sc-no-am": Asker(sc_none, "SALES_COORDINATOR", "WEB"),
+        "buyer": Asker(b_district, "BUYER", "WEB"),
+        "app-host": Asker(am1, "ACCOUNT_MANAGER", "APP"),
+        "app-non-host": Asker(sc_two, "SALES_COORDINATOR", "APP"),
+    }
+
+
+def object_ids(value: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "_oid" and isinstance(inner, str):
+                found.append(inner)
+            else:
+                found.extend(object_ids(inner))
+    elif isinstance(value, list):
+        for inner in value:
+            found.extend(object_ids(inner))
+    return found
+
+
+def decode(global_id: str) -> tuple[str, int]:
+    type_name, _, pk = base64.b64decode(global_id).decode().partition(":")
+    return type_name, int(pk)
+
+
+def substitute(query: str, pks: dict[str, list[int]]) -> str:
+    def real(match: re.Match) -> str:
+        type_name, n = match.group(1), int(match.group(2))
+        if type_name == "Tampered":
+            return f'"{TAMPERED}"'
+        rows = pks[type_name]
+        return f'"{gid(type_name, rows[n])}"' if n < len(rows) else f'"{gid(type_name, 10**9 + n)}"'
+
+    return PLACEHOLDER.sub(real, query)
+
+
+async def test_R1_R13_fuzzed_queries_never_reach_an_object_outside_the_viewers_scope(
+    engine, settings, make, backend
+):
+    askers = await realistic_world(make)
+    tables = await Tables.read(engine)
+    pks = {
+        "User": sorted(tables.users),
+        "Company": sorted(tables.company_territory),
+        "Territory": sorted(r.id for r in tables.rows["territories"]),
+        "List": sorted(r.id for r in tables.rows["lists"]),
+        "ListItem": sorted(r.id for r in tables.rows["items"]),
+        "Content": sorted(r.id for r in tables.rows["contents"]),
+        "Registration": sorted(r.id for r in tables.rows["registrations"]),
+    }
+    started = time.monotonic()
+    pool = generated(profile_size())
+    generated_in = time.monotonic() - started
+    leaks: list[str] = []
+    internal: list[str] = []
+    report: dict[str, Counter] = {}
+
+    async def run_as(client, role: str, asker: Asker) -> None:
+        visible = tables.visible(asker)
+        token = client.token(asker.user_id, Channel(asker.channel))
+        tally = report[role] = Counter()
+        for template in pool:
+            query = substitute(template, pks)
+            try:
+                body = await client.post(query, token=token)
+            except Exception as error:  # the app crashed: no answer at all
+                internal.append(f"{role}: {error!r} for\n{query}")
+                continue
+            tally["queries"] += 1
+            error_codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
+            tally["with errors"] += bool(error_codes)
+            tally["refused as too complex"] += "QUERY_TOO_COMPLEX" in error_codes
+            if "INTERNAL" in error_codes:
+                internal.append(f"{role}: {query}")
+            for global_id in object_ids(body.get("data")):
+                type_name, pk = decode(global_id)
+                tally["objects checked"] += 1
+                if type_name not in visible:
+                    leaks.append(f"no visibility rule for type {type_name}: extend tests/fuzz_oracle.py")
+                elif pk not in visible[type_name]:
+                    leaks.append(f"{role} reached {type_name} {pk} with:\n{query}")
+
+    async with client_with(engine, settings, requests_per_user=0) as client:
+        # the viewers run side by side, as real clients do; each one's queries in order
+        await asyncio.gather(*(run_as(client, role, asker) for role, asker in askers.items()))
+    elapsed = time.monotonic() - started
+    lines = [
+        f"fuzzed matrix on {backend[0]}: {len(pool)} generated queries per viewer "
+        f"(generation {generated_in:.1f} s, total {elapsed:.1f} s)",
+        *(f"  {role:13} {dict(report[role])}" for role in askers),
+    ]
+    print("\n" + "\n".join(lines))
+    FUZZ_REPORT.extend(lines)
+    assert not leaks, "\n\n".join(leaks[:5])
+    assert not internal, "\n\n".join(internal[:5])
+    for role in askers:
+        assert report[role]["queries"] == len(pool)
+        assert report[role]["objects checked"] > 0, role  # the proof is not vacuous

@@ -1,0 +1,110 @@
+"""Abuse controls (issue: rate limiting): sign-ins per IP, failed sign-ins per account and
+requests per signed-in user are counted in the database, so separate server processes
+count together; over a limit the answer is RATE_LIMITED with a retry-after hint, and the
+next window lets the caller in again. No test waits for a window: it moves the window."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.session import create_engine
+from permissions.enums import Channel
+from tests.apps import client_with
+from tests.helpers import PASSWORD, codes
+
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password, client: WEB) { token }
+}"""
+VIEWER = "query { viewer { id } }"
+
+
+async def email_of(engine: AsyncEngine, user_id: int) -> str:
+    async with engine.connect() as connection:
+        return (
+            await connection.execute(sa.text(f"SELECT email FROM users WHERE id = {user_id}"))
+        ).scalar_one()
+
+
+async def next_window(engine: AsyncEngine) -> None:
+    """As if every counter's window had ended."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.text(
+                "UPDATE rate_counters"
+                " SET window_start = window_start - 100000, expires_at = expires_at - 100000"
+            )
+        )
+
+
+async def login(client, email: str, password: str = PASSWORD) -> dict:
+    return await client.post(LOGIN, {"email": email, "password": password})
+
+
+def assert_rate_limited(body: dict, bucket: str) -> None:
+    assert codes(body) == ["RATE_LIMITED"], body
+    extensions = body["errors"][0]["extensions"]
+    assert extensions["bucket"] == bucket
+    assert extensions["retryAfter"] >= 1
+
+
+async def test_login_attempts_per_ip_are_limited_then_recover(engine, settings, make):
+    user = await make.am()
+    email = await email_of(engine, user)
+    async with client_with(engine, settings, login_attempts_per_ip=3) as client:
+        for _ in range(3):
+            assert codes(await login(client, email, "wrong password!")) == ["UNAUTHENTICATED"]
+        response = await client.http.post(
+            "/graphql", json={"query": LOGIN, "variables": {"email": email, "password": PASSWORD}}
+        )
+        assert_rate_limited(response.json(), "login")
+        assert int(response.headers["retry-after"]) >= 1
+        await next_window(engine)
+        assert codes(await login(client, email)) == []
+
+
+async def test_failed_logins_slow_down_per_account_not_for_others(engine, settings, make):
+    victim, other = await make.am(), await make.am()
+    victim_email, other_email = await email_of(engine, victim), await email_of(engine, other)
+    async with client_with(engine, settings, failed_logins_per_account=3) as client:
+        for _ in range(3):
+            assert codes(await login(client, victim_email, "wrong password!")) == ["UNAUTHENTICATED"]
+        # the right password no longer helps within the window: guessing stops here
+        assert_rate_limited(await login(client, victim_email), "failed-login")
+        assert_rate_limited(await login(client, victim_email.upper()), "failed-login")
+        assert codes(await login(client, other_email)) == []
+        await next_window(engine)
+        assert codes(await login(client, victim_email)) == []
+
+
+async def test_requests_per_user_are_limited_per_user_then_recover(engine, settings, make):
+    am, other = await make.am(), await make.am()
+    async with client_with(engine, settings, requests_per_user=3) as client:
+        for _ in range(3):
+            assert codes(await client.post(VIEWER, as_user=am)) == []
+        assert_rate_limited(await client.post(VIEWER, as_user=am), "user")
+        assert codes(await client.post(VIEWER, as_user=other)) == []
+        await next_window(engine)
+        assert codes(await client.post(VIEWER, as_user=am, channel=Channel.APP)) == []
+
+
+async def test_two_server_processes_share_the_counters_also_under_concurrency(
+    engine, settings, make, backend
+):
+    """Two apps with their own engines (as two processes have): 12 concurrent calls against a
+    limit of 6 let exactly 6 through, whichever process took them."""
+    _, url, _ = backend
+    am = await make.am()
+    second_engine = create_engine(url)
+    try:
+        async with (
+            client_with(engine, settings, requests_per_user=6) as one,
+            client_with(second_engine, settings, requests_per_user=6) as two,
+        ):
+            bodies = await asyncio.gather(*(client.post(VIEWER, as_user=am) for client in (one, two) * 6))
+    finally:
+        await second_engine.dispose()
+    outcomes = sorted(tuple(codes(body)) for body in bodies)
+    assert outcomes == [()] * 6 + [("RATE_LIMITED",)] * 6
