@@ -114,6 +114,14 @@ class RequestDatabase:
                 await connection.rollback()
                 raise
 
+    async def release(self) -> None:
+        """Give the connection back to the pool between statements: a websocket lives for
+        hours and must not hold one; the next statement takes a connection again."""
+        async with self._lock:
+            if self._connection is not None:
+                connection, self._connection = self._connection, None
+                await connection.close()
+
     async def close(self) -> None:
         """Waits for a statement still running: graphql-core can return a response (a field
         error nulled the parent) while a sibling resolver is still reading, and closing the

@@ -104,7 +104,7 @@ class GraphQLApp(GraphQL):
             if viewer is None:
                 raise ConnectionRejectionError()
             context.become(viewer)
-        await context.db.close()  # the subscription reads through connections of its own
+        await context.db.release()  # the subscription reads through connections of its own
         return UNSET
 
     async def get_context(self, request: Any, response: Any) -> Context:

@@ -23,6 +23,8 @@ QUERIES = {
     "items": "SELECT id, list_id, content_id FROM list_items",
     "contents": "SELECT id FROM contents",
     "meetings": "SELECT id, host_id FROM meetings",
+    "attendees": "SELECT meeting_id, buyer_id FROM meeting_attendees",
+    "notes": "SELECT id, meeting_id, host_only FROM notes",
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
     "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
 }
@@ -115,7 +117,17 @@ class Tables:
                 for r in self.rows["registrations"]
                 if r.requested_am_id in ams or r.territory_id in covered_by_ams
             }
+        meetings = self._managed(asker, ams, everything)
+        if asker.role == "BUYER" and asker.channel == "WEB":  # R13: meetings they attend
+            meetings |= {r.meeting_id for r in self.rows["attendees"] if r.buyer_id == asker.user_id}
+        notes = {
+            r.id
+            for r in self.rows["notes"]
+            if r.meeting_id in meetings and not (r.host_only and asker.role == "BUYER")
+        }
         return {
+            "Meeting": meetings,
+            "Note": notes,
             "Registration": registrations,
             "User": users,
             "Company": companies,
@@ -132,8 +144,14 @@ class Tables:
         return {r.id for r in self.rows["lists"] if r.owner_id == asker.user_id or r.kind == "GLOBAL"}
 
     def _lists(self, asker: Asker, ams: set[int], everything: bool) -> set[int]:
-        """R9-R11: plus the lists attached to a meeting the viewer may manage: through the
-        app only meetings they host; on the web their own and their AMs' (admins: all)."""
+        """R11: plus the lists attached to a meeting the viewer may manage."""
+        managed = self._managed(asker, ams, everything)
+        attached = {r.list_id for r in self.rows["meeting_lists"] if r.meeting_id in managed}
+        return self._lists_section(asker) | attached
+
+    def _managed(self, asker: Asker, ams: set[int], everything: bool) -> set[int]:
+        """R9, R10: through the app only meetings they host; on the web their own and their
+        AMs' (admins: all)."""
         if asker.channel == "APP":
             managed = {m.id for m in self.rows["meetings"] if m.host_id == asker.user_id}
         elif everything:
@@ -142,5 +160,4 @@ class Tables:
             managed = {m.id for m in self.rows["meetings"] if m.host_id == asker.user_id or m.host_id in ams}
         else:
             managed = set()
-        attached = {r.list_id for r in self.rows["meeting_lists"] if r.meeting_id in managed}
-        return self._lists_section(asker) | attached
+        return managed

@@ -25,13 +25,13 @@ FIELDS = """id __typename ... on Node {
 CHANGES = f"""query($since: String) {{ changes(since: $since, first: 7) {{
   cursor hasMore caughtUp entries {{ kind typeName id node {{ {FIELDS} }} }} }} }}"""
 CHILDREN = f"""query($id: ID!) {{ node(id: $id) {{
-  ... on Meeting {{ notes(first: 100) {{ nodes {{ {FIELDS} }} }}
-    lists(first: 100) {{ nodes {{ {FIELDS} items(first: 100) {{ nodes {{ {FIELDS} }} }} }} }} }}
-  ... on List {{ items(first: 100) {{ nodes {{ {FIELDS} }} }} }} }} }}"""
+  ... on Meeting {{ notes(first: 30) {{ nodes {{ {FIELDS} }} }}
+    lists(first: 30) {{ nodes {{ {FIELDS} items(first: 30) {{ nodes {{ {FIELDS} }} }} }} }} }}
+  ... on List {{ items(first: 30) {{ nodes {{ {FIELDS} }} }} }} }} }}"""
 SERVER = f"""query {{
-  meetings(first: 100) {{ nodes {{ {FIELDS} notes(first: 100) {{ nodes {{ {FIELDS} }} }}
-    lists(first: 100) {{ nodes {{ {FIELDS} items(first: 100) {{ nodes {{ {FIELDS} }} }} }} }} }} }}
-  lists(first: 100) {{ nodes {{ {FIELDS} items(first: 100) {{ nodes {{ {FIELDS} }} }} }} }} }}"""
+  meetings(first: 30) {{ nodes {{ {FIELDS} notes(first: 30) {{ nodes {{ {FIELDS} }} }}
+    lists(first: 30) {{ nodes {{ {FIELDS} items(first: 30) {{ nodes {{ {FIELDS} }} }} }} }} }} }}
+  lists(first: 30) {{ nodes {{ {FIELDS} items(first: 30) {{ nodes {{ {FIELDS} }} }} }} }} }}"""
 ADD_NOTE = """mutation($meeting: ID!, $key: String, $hostOnly: Boolean!) {
   createNote(meetingId: $meeting, text: "n", hostOnly: $hostOnly, clientMutationId: $key) { id } }"""
 EDIT_NOTE = """mutation($id: ID!, $version: Int!, $text: String, $hostOnly: Boolean, $key: String) {

@@ -55,6 +55,15 @@ def profile_size() -> int:
     return LONG_QUERIES if os.environ.get("SALESCOORD_FUZZ") == "long" else FAST_QUERIES
 
 
+def _moments():
+    """DateTime arguments (meeting filters) as GraphQL string literals around now."""
+    from graphql import StringValueNode
+
+    return st.sampled_from(
+        ["2020-01-01T00:00:00+00:00", "2026-11-28T12:00:00+00:00", "2030-01-01T00:00:00+00:00"]
+    ).map(lambda text: StringValueNode(value=text))
+
+
 def _placeholders() -> st.SearchStrategy[graphql.ValueNode]:
     names = [f"@{t}:{n}" for t in NODE_TYPES for n in range(PER_TYPE)] + ["@Tampered:0"]
     return st.sampled_from(names).map(lambda value: graphql.StringValueNode(value=value))
@@ -90,7 +99,7 @@ def generated(count: int) -> tuple[str, ...]:
     schema = graphql.build_schema(SCHEMA.read_text())
     strategy = queries(
         schema,
-        custom_scalars={"ID": _placeholders(), "Int": _page_sizes()},
+        custom_scalars={"ID": _placeholders(), "Int": _page_sizes(), "DateTime": _moments()},
         allow_x00=False,
     )
     rng = random.Random(SEED)
