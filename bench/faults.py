@@ -60,7 +60,7 @@ async def run(name: str, seconds: float, clients: int, port: int, fault_at: floa
         "errors_outside_window": outside[:10],
         "lost_writes": lost,
         "served_after": still_serving,
-        "acknowledged_writes": len(stats.notes) + len(stats.added),
+        "acknowledged_writes": harness.acknowledged(stats),
         "operations": harness.summary(stats, seconds),
     }
     ok = not outside and not lost and still_serving

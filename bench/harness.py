@@ -44,6 +44,15 @@ ADD_ITEM = """mutation AddItem($list: ID!, $content: ID!) {
   addListItem(listId: $list, contentId: $content) { id } }"""
 LOGIN = """mutation Login($e: String!, $p: String!, $c: Channel!) {
   login(email: $e, password: $p, client: $c) { token } }"""
+MY_MEETINGS = "query MyMeetings { meetings(first: 5) { nodes { id } } }"
+MEETING_NOTE = """mutation MeetingNote($meeting: ID!, $text: String!, $key: String!) {
+  createNote(meetingId: $meeting, text: $text, clientMutationId: $key) { id text } }"""
+REGISTER = """mutation Register($email: String!) {
+  register(input: {name: "Load Test", email: $email, companyName: "Load Co"}) { email status } }"""
+REPORTING = """query Reporting {
+  reporting(start: "2026-07-01T00:00:00+00:00", end: "2026-10-01T00:00:00+00:00") {
+    totals { total meetingsHeld notesWritten }
+    byAccountManager(first: 10) { nodes { label } } } }"""
 SEARCH = "query UserSearch($s: String) { users(search: $s, first: 20) { totalCount nodes { id name } } }"
 
 
@@ -53,6 +62,8 @@ class Stats:
     errors: list[tuple[float, str, str]] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)  # item id -> last acknowledged note
     added: list[str] = field(default_factory=list)  # acknowledged new item ids
+    meeting_notes: dict[str, str] = field(default_factory=dict)  # note id -> text
+    registered: list[str] = field(default_factory=list)  # acknowledged sign-up emails
     started: float = field(default_factory=time.monotonic)
 
     def error(self, operation: str, what: str) -> None:
@@ -67,6 +78,10 @@ def _env(database_url: str) -> dict[str, str]:
         "SALESCOORD_DATA_DIR": str(ROOT / "var" / "load"),
         "LOG_LEVEL": "warning",
         "DB_POOL_SIZE": "10",
+        # one loopback address plays every client: per-IP and per-user budgets are for people
+        "RATE_LOGIN_PER_IP": "0",
+        "RATE_REGISTER_PER_IP": "0",
+        "RATE_REQUESTS_PER_USER": "0",
     }
 
 
@@ -157,6 +172,7 @@ class Actor:
     items: dict[str, int]  # item id -> version last read
     personal_list: str | None
     contents: list[str]
+    meetings: list[str]
 
 
 async def actors(base: str, clients: int) -> list[Actor]:
@@ -180,7 +196,15 @@ async def actors(base: str, clients: int) -> list[Actor]:
         return result
 
 
-OPERATIONS = [("ScDashboard", 45), ("ItemNote", 25), ("AddItem", 10), ("UserSearch", 20)]
+OPERATIONS = [
+    ("ScDashboard", 35),
+    ("ItemNote", 15),
+    ("MeetingNote", 15),
+    ("AddItem", 5),
+    ("UserSearch", 10),
+    ("Reporting", 10),
+    ("Register", 10),
+]
 
 
 async def client_loop(base: str, actor: Actor, stats: Stats, until: float, seed: int) -> None:
@@ -204,6 +228,21 @@ async def _run(
 ) -> bool:
     if operation == "ScDashboard":
         body = await gql(http, SC_DASHBOARD, actor.sc_token)
+    elif operation == "Reporting":
+        body = await gql(http, REPORTING, actor.sc_token)
+    elif operation == "Register":
+        email = f"load-{rng.randrange(10**12)}@applicant.example"
+        body = await gql(http, REGISTER, None, email=email)
+        if not body.get("errors"):
+            stats.registered.append(email)
+    elif operation == "MeetingNote" and actor.meetings:
+        text = f"in meeting {rng.randrange(10**9)}"
+        key = f"load-{rng.randrange(10**15)}"
+        body = await gql(
+            http, MEETING_NOTE, actor.am_token, meeting=rng.choice(actor.meetings), text=text, key=key
+        )
+        if not body.get("errors"):
+            stats.meeting_notes[body["data"]["createNote"]["id"]] = text
     elif operation == "UserSearch":
         body = await gql(http, SEARCH, actor.admin_token, s=rng.choice(["a", "sc", "buyer1", "Lind"]))
     elif operation == "ItemNote" and actor.items:
@@ -244,6 +283,12 @@ async def lost_writes(stats: Stats) -> list[str]:
         for item in stats.added:
             if await connection.fetchval("SELECT count(*) FROM list_items WHERE id = $1", pk(item)) != 1:
                 lost.append(f"added item {item} missing")
+        for note, text in stats.meeting_notes.items():
+            if await connection.fetchval("SELECT text FROM notes WHERE id = $1", pk(note)) != text:
+                lost.append(f"meeting note {note} missing")
+        for email in stats.registered:
+            if await connection.fetchval("SELECT count(*) FROM registrations WHERE email = $1", email) != 1:
+                lost.append(f"registration {email} missing")
         return lost
     finally:
         await connection.close()
@@ -286,3 +331,7 @@ async def gql_status(base: str) -> bool:
             return not body.get("errors")
         except (httpx.HTTPError, KeyError, TypeError):
             return False
+
+
+def acknowledged(stats: Stats) -> int:
+    return len(stats.notes) + len(stats.added) + len(stats.meeting_notes) + len(stats.registered)

@@ -35,13 +35,13 @@ async def main(seconds: float, clients: int, workers: int, port: int) -> int:
             "operations": table,
             "errors": len(stats.errors),
             "first_errors": stats.errors[:10],
-            "acknowledged_writes": len(stats.notes) + len(stats.added),
+            "acknowledged_writes": harness.acknowledged(stats),
             "lost_writes": lost,
         },
     )
     harness.print_table(table)
     print(
-        f"errors: {len(stats.errors)}  acknowledged writes: {len(stats.notes) + len(stats.added)}"
+        f"errors: {len(stats.errors)}  acknowledged writes: {harness.acknowledged(stats)}"
         f"  lost: {len(lost)}  -> {path}"
     )
     for error in stats.errors[:5]:
