@@ -188,11 +188,9 @@ async def actors(base: str, clients: int) -> list[Actor]:
             mine = {i["id"]: i["version"] for i in items[n // 6 :: (clients + 5) // 6]}
             catalogue = (await gql(http, MY_LISTS, am))["data"]
             personal = catalogue["lists"]["nodes"][0]["id"] if catalogue["lists"]["nodes"] else None
-            result.append(
-                Actor(
-                    scs[n % 4], am, admin, mine, personal, [c["id"] for c in catalogue["contents"]["nodes"]]
-                )
-            )
+            hosted = [m["id"] for m in (await gql(http, MY_MEETINGS, am))["data"]["meetings"]["nodes"]]
+            contents = [c["id"] for c in catalogue["contents"]["nodes"]]
+            result.append(Actor(scs[n % 4], am, admin, mine, personal, contents, hosted))
         return result
 
 
