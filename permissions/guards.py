@@ -1,6 +1,6 @@
 """Permission classes for fields. Each prints its directive in schema.graphql (R15).
 
-Attach them as an extension, never with `permission_classes=` (that prints nothing):
+Attach them as an extension, never through the permission-classes argument of a field (that prints nothing):
 
     @strawberry.field(extensions=[guard(HasPermission(Permission.MANAGE_USERS))])
     def users(...): ...

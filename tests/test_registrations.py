@@ -549,3 +549,17 @@ async def test_R6_the_queue_costs_the_same_statements_for_2_and_12_registrations
         assert data["registrations"]["totalCount"] == total
         counts.append(statements["count"])
     assert counts[0] == counts[1]
+
+
+async def test_R12_a_decision_counts_as_activity_of_the_decider(client, engine, world, sign_up):
+    """Reporting counts registrations decided (R12), written in the decision's transaction."""
+    from db.tables import activities
+
+    registration = await sign_up("counted@example.test", territory=world.district)
+    await client.data(REJECT, {"id": registration, "reason": "Not a retailer"}, as_user=world.am_territory)
+    second = await client.post(REJECT, {"id": registration, "reason": "Again"}, as_user=world.am_territory)
+    assert codes(second) == ["CONFLICT"]
+    decided = await rows(
+        engine, sa.select(activities.c.user_id).where(activities.c.kind == "REGISTRATION_DECIDED")
+    )
+    assert [row.user_id for row in decided] == [world.am_territory]

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.lists import LIST_ORDER
 from db.queries.pages import Relation
 from db.queries.people import USER_COLUMNS, USER_ORDER
 from db.tables import (
-    activities,
     am_coordinators,
     lists,
     meeting_attendees,
@@ -308,10 +308,8 @@ async def move_status(
     if result.rowcount != 1:
         return False
     if target == "ENDED":
-        await connection.execute(
-            activities.insert().values(
-                user_id=actor.id, kind="MEETING_HELD", meeting_id=meeting_id, at=utcnow()
-            )
+        await record_activity(
+            connection, user_id=actor.id, kind=ActivityKind.MEETING_HELD, meeting_id=meeting_id
         )
     await record(connection, actor, f"meeting.{target.lower()}", "Meeting", meeting_id)
     return True
@@ -345,8 +343,8 @@ async def create_note(
             .returning(NOTE.id)
         )
     ).scalar_one()
-    await connection.execute(
-        activities.insert().values(user_id=actor.id, kind="NOTE_WRITTEN", meeting_id=meeting.id, at=now)
+    await record_activity(
+        connection, user_id=actor.id, kind=ActivityKind.NOTE_WRITTEN, meeting_id=meeting.id, at=now
     )
     await record(
         connection,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.outbox import enqueue_email
 from db.tables import companies, registrations, territories, users
@@ -145,6 +146,7 @@ async def _decide(connection: AsyncConnection, actor: Viewer, registration_id: i
     ).first()
     if row is None:
         raise Conflict("This registration was decided already.", field="id")
+    await record_activity(connection, user_id=actor.id, kind=ActivityKind.REGISTRATION_DECIDED)
     return row
 
 

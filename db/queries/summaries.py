@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
+from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.outbox import enqueue_email
-from db.tables import activities, contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
+from db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
 from permissions.viewer import Viewer
 
 
@@ -86,8 +86,8 @@ async def send_summary(
         )
         for recipient in recipients
     ]
-    await connection.execute(
-        activities.insert().values(user_id=actor.id, kind="SUMMARY_SENT", meeting_id=meeting.id, at=utcnow())
+    await record_activity(
+        connection, user_id=actor.id, kind=ActivityKind.SUMMARY_SENT, meeting_id=meeting.id
     )
     await record(
         connection,
