@@ -23,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
-from db.queries.outbox_stats import outbox_backlog
+from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context, load_viewer
@@ -206,6 +206,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
         )
     middleware.append(Middleware(RequestGuard, path="/graphql", max_body_bytes=settings.max_body_bytes))
     return middleware
+
+
 class RunningDelivery:
     """The outbox worker as a task of this process, stopped with it."""
 

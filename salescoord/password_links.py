@@ -19,12 +19,9 @@ import hmac
 import time
 from dataclasses import dataclass
 
-import jwt
-
 from salescoord.settings import Settings
+from salescoord.tokens import sign, verify
 
-ALGORITHM = "HS256"
-ISSUER = "salescoord"
 PURPOSE = "set-password"
 
 
@@ -48,32 +45,18 @@ def issue_set_password_token(settings: Settings, user_id: int, password_hash: st
         "fp": fingerprint(settings, password_hash),
         "iat": now,
         "exp": now + settings.set_password_ttl_seconds,
-        "iss": ISSUER,
     }
-    return jwt.encode(payload, settings.secret_keys[0], algorithm=ALGORITHM)
+    return sign(settings, payload)
 
 
 def read_set_password_token(settings: Settings, token: str) -> SetPasswordClaims | None:
-    for key in settings.secret_keys:
-        try:
-            payload = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                issuer=ISSUER,
-                options={"require": ["sub", "exp", "pur", "fp"]},
-            )
-        except jwt.InvalidSignatureError:
-            continue
-        except jwt.PyJWTError:
-            return None
-        if payload.get("pur") != PURPOSE:
-            return None  # a sign-in token is no set-password link
-        try:
-            return SetPasswordClaims(int(payload["sub"]), str(payload["fp"]))
-        except (TypeError, ValueError):
-            return None
-    return None
+    payload = verify(settings, token, ["sub", "exp", "pur", "fp"])
+    if payload is None or payload.get("pur") != PURPOSE:
+        return None  # a sign-in token is no set-password link
+    try:
+        return SetPasswordClaims(int(payload["sub"]), str(payload["fp"]))
+    except (TypeError, ValueError):
+        return None
 
 
 def link(settings: Settings, token: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
@@ -34,28 +35,36 @@ def issue_token(settings: Settings, user_id: int, channel: Channel) -> tuple[str
         "ch": channel.value,
         "iat": now,
         "exp": expires_at,
-        "iss": ISSUER,
     }
-    return jwt.encode(payload, settings.secret_keys[0], algorithm=ALGORITHM), expires_at
+    return sign(settings, payload), expires_at
 
 
-def read_token(settings: Settings, token: str) -> TokenClaims | None:
-    """The claims of a valid, unexpired token signed by any configured key; else None."""
+def sign(settings: Settings, payload: dict[str, Any]) -> str:
+    """A token over `payload`, signed with the newest key."""
+    return jwt.encode({**payload, "iss": ISSUER}, settings.secret_keys[0], algorithm=ALGORITHM)
+
+
+def verify(settings: Settings, token: str, required: list[str]) -> dict[str, Any] | None:
+    """The payload of a valid, unexpired token signed by any configured key (so tokens
+    outlive a key rotation) that carries every claim in `required`; else None."""
     for key in settings.secret_keys:
         try:
-            payload = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                issuer=ISSUER,
-                options={"require": ["sub", "exp", "ch"]},
+            return jwt.decode(
+                token, key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": required}
             )
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError:
             return None
-        try:
-            return TokenClaims(int(payload["sub"]), Channel(payload["ch"]), int(payload["exp"]))
-        except (ValueError, KeyError):
-            return None
     return None
+
+
+def read_token(settings: Settings, token: str) -> TokenClaims | None:
+    """The claims of a sign-in token; None for anything else."""
+    payload = verify(settings, token, ["sub", "exp", "ch"])
+    if payload is None:
+        return None
+    try:
+        return TokenClaims(int(payload["sub"]), Channel(payload["ch"]), int(payload["exp"]))
+    except (ValueError, KeyError):
+        return None

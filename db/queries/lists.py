@@ -16,6 +16,7 @@ from db.models.base import utcnow
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.pages import Relation
+from db.queries.search import contains
 from db.tables import contents, list_items, lists
 from permissions.scope import Scope
 from permissions.viewer import Viewer
@@ -49,8 +50,7 @@ def contents_statement(scope: Scope) -> sa.Select:
 def search_contents(scope: Scope, *, search: str | None = None) -> sa.Select:
     statement = contents_statement(scope)
     if search:
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(sa.func.lower(CONTENT.title).like(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains(search, CONTENT.title))
     return statement
 
 

@@ -21,6 +21,7 @@ from db.queries.audit import record
 from db.queries.lists import LIST_ORDER
 from db.queries.pages import Relation
 from db.queries.people import USER_COLUMNS, USER_ORDER
+from db.queries.search import contains
 from db.tables import (
     am_coordinators,
     lists,
@@ -103,11 +104,7 @@ def offered_buyers(scope: Scope, host_id: int, *, search: str | None = None) -> 
         .where(USER.role == RoleName.BUYER)
     )
     if search:
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        statement = statement.where(
-            sa.or_(sa.func.lower(USER.name).like(pattern, escape="\\"), USER.email.like(pattern, escape="\\"))
-        )
+        statement = statement.where(contains(search, USER.name, USER.email))
     return statement
 
 

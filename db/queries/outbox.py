@@ -146,3 +146,9 @@ def outbox_statement(status: str | None = None) -> sa.Select:
     """Every email (admins only, R20), optionally of one status."""
     statement = sa.select(*emails.c)
     return statement.where(EMAIL.status == status) if status else statement
+
+
+async def backlog(connection: AsyncConnection) -> int:
+    """Emails not delivered yet (waiting or being sent): how far delivery is behind (/metrics)."""
+    statement = sa.select(sa.func.count()).select_from(emails).where(EMAIL.status.in_((PENDING, SENDING)))
+    return (await connection.execute(statement)).scalar_one()

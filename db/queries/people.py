@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.models.base import utcnow
 from db.queries.audit import record
 from db.queries.pages import Relation
+from db.queries.search import contains
 from db.tables import am_coordinators, am_territories, roles, users
 from permissions.enums import Permission, RoleName
 from permissions.scope import Scope, associations
@@ -40,18 +41,8 @@ def search_users(scope: Scope, *, role: RoleName | None = None, search: str | No
     if role is not None:
         statement = statement.where(USER.role == role)
     if search:
-        pattern = f"%{_escape_like(search.lower())}%"
-        statement = statement.where(
-            sa.or_(
-                sa.func.lower(USER.name).like(pattern, escape="\\"),
-                USER.email.like(pattern, escape="\\"),
-            )
-        )
+        statement = statement.where(contains(search, USER.name, USER.email))
     return statement
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # -- relations for nested connections -----------------------------------------------------

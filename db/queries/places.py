@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.models.base import utcnow
 from db.queries.audit import record
 from db.queries.pages import Relation
+from db.queries.search import contains
 from db.tables import am_territories, companies, territories
 from permissions.scope import Scope
 from permissions.viewer import Viewer
@@ -39,8 +40,7 @@ def search_territories(scope: Scope, *, roots_only: bool = False) -> sa.Select:
 def search_companies(scope: Scope, *, search: str | None = None) -> sa.Select:
     statement = companies_statement(scope)
     if search:
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(sa.func.lower(COMPANY.name).like(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains(search, COMPANY.name))
     return statement
 
 
@@ -126,7 +126,17 @@ async def _one_move_at_a_time(connection: AsyncConnection) -> None:
         await connection.execute(sa.text("LOCK TABLE territories IN SHARE ROW EXCLUSIVE MODE"))
 
 
-async def create_company(connection: AsyncConnection, actor: Viewer, name: str, territory_id: int) -> int:
+async def create_company(
+    connection: AsyncConnection,
+    actor: Viewer | None,
+    name: str,
+    territory_id: int,
+    *,
+    on_behalf_of: int | None = None,
+    cause: dict[str, Any] | None = None,
+) -> int:
+    """A new company in a territory; `cause` adds to the audit diff why it was made (an
+    approved registration, say)."""
     if not await _exists(connection, territories, territory_id):
         raise BadUserInput("No such territory.", field="territoryId")
     company_id = (
@@ -142,7 +152,8 @@ async def create_company(connection: AsyncConnection, actor: Viewer, name: str, 
         "company.create",
         "Company",
         company_id,
-        diff={"name": name, "territory_id": territory_id},
+        on_behalf_of=on_behalf_of,
+        diff={"name": name, "territory_id": territory_id, **(cause or {})},
     )
     return company_id
 

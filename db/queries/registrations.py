@@ -19,6 +19,8 @@ from db.models.base import utcnow
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.outbox import enqueue_email
+from db.queries.places import create_company
+from db.queries.search import contains
 from db.tables import companies, registrations, territories, users
 from permissions.enums import RoleName
 from permissions.scope import Scope, registration_watchers
@@ -62,14 +64,8 @@ def search_registrations(
     if account_manager_id is not None:
         statement = statement.where(REGISTRATION.requested_am_id == account_manager_id)
     if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
-            sa.or_(
-                *(
-                    sa.func.lower(column).like(pattern, escape="\\")
-                    for column in (REGISTRATION.name, REGISTRATION.email, REGISTRATION.company_name)
-                )
-            )
+            contains(search, REGISTRATION.name, REGISTRATION.email, REGISTRATION.company_name)
         )
     return statement
 
@@ -166,23 +162,15 @@ async def approve_registration(
     created_company = False
     if new_company is not None:
         name, territory_id = new_company
-        company_id = (
-            await connection.execute(
-                companies.insert()
-                .values(name=name, territory_id=territory_id, created_at=utcnow())
-                .returning(companies.c.id)
-            )
-        ).scalar_one()
-        created_company = True
-        await record(
+        company_id = await create_company(
             connection,
             actor,
-            "company.create",
-            "Company",
-            company_id,
+            name,
+            territory_id,
             on_behalf_of=row.requested_am_id,
-            diff={"name": name, "territory_id": territory_id, "registration_id": row.id},
+            cause={"registration_id": row.id},
         )
+        created_company = True
     if company_id is None:
         raise BadUserInput("Choose a company, or a territory for a new one.", field="companyId")
     direct_am = (

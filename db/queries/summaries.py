@@ -86,9 +86,7 @@ async def send_summary(
         )
         for recipient in recipients
     ]
-    await record_activity(
-        connection, user_id=actor.id, kind=ActivityKind.SUMMARY_SENT, meeting_id=meeting.id
-    )
+    await record_activity(connection, user_id=actor.id, kind=ActivityKind.SUMMARY_SENT, meeting_id=meeting.id)
     await record(
         connection,
         actor,
