@@ -41,6 +41,14 @@ class RowByIdLoader(DataLoader):
         by_key = {getattr(row, self.key.key): row for row in rows}
         return [by_key.get(key) for key in keys]
 
+    def loaded(self, key: Any) -> tuple[bool, Any]:
+        """(True, row) when this request has loaded `key` already (the row, or None), so a
+        field can answer without awaiting; (False, None) otherwise."""
+        future = self._cache.get(key) if self.cache else None
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return False, None
+        return True, future.result()
+
 
 class PagesByParentLoader(DataLoader):
     """Pages of a relation for many parents: one statement per distinct page request."""
@@ -80,6 +88,7 @@ class Loaders:
 
     def __init__(self, db: RequestDatabase, scope: Scope, *, batching: bool = True) -> None:
         self.db, self.scope = db, scope
+        self.caching = batching
         self.options: dict[str, Any] = {} if batching else {"batch": False, "cache": False}
         self._pages: dict[str, PagesByParentLoader] = {}
         self._counts: dict[str, CountsByParentLoader] = {}

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from strawberry.types import Info
 
 from db.queries.pages import PageRequest, Relation, count, fetch_page
+from resolvers.related import load_ahead
 from schema.pagination import Connection, connection
 
 NodeT = TypeVar("NodeT")
@@ -25,6 +26,7 @@ async def top_connection(
     request = PageRequest.parse(first, after)
     db = info.context.db
     page = await fetch_page(db, statement, order, request)
+    await load_ahead(info, page.rows)
     return connection(page, build, lambda: count(db, statement))
 
 
@@ -40,4 +42,5 @@ async def child_connection(
     request = PageRequest.parse(first, after)
     loaders = info.context.loaders
     page = await loaders.pages(relation).load((parent_id, request))
+    await load_ahead(info, page.rows)
     return connection(page, build, lambda: loaders.counts(relation).load(parent_id))

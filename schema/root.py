@@ -13,6 +13,7 @@ from schema.admission import Admission
 from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
+from schema.execution import DirectLeaves
 from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.live import MeetingsSubscription
@@ -98,6 +99,7 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         ],
         types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=DirectLeaves,
     )
 
 

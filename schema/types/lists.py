@@ -11,12 +11,17 @@ from strawberry.types import Info
 from db.queries import lists as queries
 from permissions.guards import scoped
 from resolvers.pagination import child_connection
+from resolvers.related import ToOne, one
 from schema.enums import ContentKind, ListKind, ScopeBasis
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection
 from schema.types.people import PAGE, User
 
+OWNER = ToOne("user_by_id", "owner_id", "User")
+BUYER = ToOne("user_by_id", "buyer_id", "User")
+LIST = ToOne("list_by_id", "list_id", "List")
+CONTENT = ToOne("content_by_id", "content_id", "Content")
 
 @strawberry.type(description="Something a buyer can be shown: a product, lookbook, video or document.")
 class Content(Node):
@@ -61,17 +66,13 @@ class List(Node):
             buyer_id=row.buyer_id,
         )
 
-    @strawberry.field(extensions=[scoped()])
-    async def owner(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.owner_id)
-        return User.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), OWNER])
+    def owner(self, info: Info) -> User | None:
+        return one(info, OWNER, self, User.from_row)
 
-    @strawberry.field(extensions=[scoped()], description="The buyer a BUYER list is for.")
-    async def buyer(self, info: Info) -> User | None:
-        if self.buyer_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.buyer_id)
-        return User.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), BUYER], description="The buyer a BUYER list is for.")
+    def buyer(self, info: Info) -> User | None:
+        return one(info, BUYER, self, User.from_row)
 
     @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS)])
     async def items(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
@@ -102,12 +103,10 @@ class ListItem(Node):
             content_id=row.content_id,
         )
 
-    @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS)])
-    async def list(self, info: Info) -> List | None:
-        row = await info.context.loaders.list_by_id.load(self.list_id)
-        return List.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS), LIST])
+    def list(self, info: Info) -> List | None:
+        return one(info, LIST, self, List.from_row)
 
-    @strawberry.field(extensions=[scoped(ScopeBasis.CATALOGUE)])
-    async def content(self, info: Info) -> Content | None:
-        row = await info.context.loaders.content_by_id.load(self.content_id)
-        return Content.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(ScopeBasis.CATALOGUE), CONTENT])
+    def content(self, info: Info) -> Content | None:
+        return one(info, CONTENT, self, Content.from_row)

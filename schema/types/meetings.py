@@ -11,6 +11,7 @@ from strawberry.types import Info
 from db.queries import meetings as queries
 from permissions.guards import scoped
 from resolvers.pagination import child_connection
+from resolvers.related import ToOne, one
 from schema.enums import MeetingStatus, NotePhase, ScopeBasis
 from schema.ids import encode_id
 from schema.node import Node
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from schema.types.lists import List
 
 ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
+HOST = ToOne("user_by_id", "host_id", "User")
+CREATED_BY = ToOne("user_by_id", "created_by_id", "User")
+MEETING = ToOne("meeting_by_id", "meeting_id", "Meeting")
+AUTHOR = ToOne("user_by_id", "author_id", "User")
 
 
 @strawberry.type(description="A meeting of a host (an AM, or an SC hosting it) with buyers.")
@@ -53,17 +58,15 @@ class Meeting(Node):
             created_by_id=row.created_by_id,
         )
 
-    @strawberry.field(extensions=[scoped()], description="The AM (or SC) who holds the meeting.")
-    async def host(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.host_id)
-        return User.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), HOST], description="The AM (or SC) who holds the meeting.")
+    def host(self, info: Info) -> User | None:
+        return one(info, HOST, self, User.from_row)
 
     @strawberry.field(
-        extensions=[scoped()], description="Who set the meeting up (an SC, on the host's behalf)."
+        extensions=[scoped(), CREATED_BY], description="Who set the meeting up (an SC, on the host's behalf)."
     )
-    async def created_by(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.created_by_id)
-        return User.from_row(row) if row else None
+    def created_by(self, info: Info) -> User | None:
+        return one(info, CREATED_BY, self, User.from_row)
 
     @strawberry.field(extensions=[scoped()], description="The buyers attending, as far as you may see them.")
     async def attendees(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
@@ -122,12 +125,10 @@ class Note(Node):
         """The note as a CONFLICT carries it (R17)."""
         return {"id": self.id, "version": self.version, "text": self.text, "hostOnly": self.host_only}
 
-    @strawberry.field(extensions=[scoped(ScopeBasis.MEETING)])
-    async def meeting(self, info: Info) -> Meeting | None:
-        row = await info.context.loaders.meeting_by_id.load(self.meeting_id)
-        return Meeting.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(ScopeBasis.MEETING), MEETING])
+    def meeting(self, info: Info) -> Meeting | None:
+        return one(info, MEETING, self, Meeting.from_row)
 
-    @strawberry.field(extensions=[scoped()])
-    async def author(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.author_id)
-        return User.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), AUTHOR])
+    def author(self, info: Info) -> User | None:
+        return one(info, AUTHOR, self, User.from_row)

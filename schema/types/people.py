@@ -14,6 +14,7 @@ from db.queries import places as place_queries
 from permissions.enums import RoleName as Roles
 from permissions.guards import scoped
 from resolvers.pagination import child_connection
+from resolvers.related import ToOne, one
 from schema.enums import Permission, RoleName, ScopeBasis
 from schema.ids import encode_id
 from schema.node import Node
@@ -30,6 +31,8 @@ ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
 MeetingType = Annotated["Meeting", strawberry.lazy("schema.types.meetings")]
 
 PAGE = 20
+COMPANY = ToOne("company_by_id", "company_id", "Company")
+DIRECT_AM = ToOne("user_by_id", "direct_am_id", "User")
 
 
 @strawberry.type(description="A person: admin, account manager, sales coordinator or buyer.")
@@ -58,21 +61,15 @@ class User(Node):
             direct_am_id=row.direct_am_id,
         )
 
-    @strawberry.field(extensions=[scoped()], description="A buyer's company.")
-    async def company(self, info: Info) -> CompanyType | None:
+    @strawberry.field(extensions=[scoped(), COMPANY], description="A buyer's company.")
+    def company(self, info: Info) -> CompanyType | None:
         from schema.types.places import Company
 
-        if self.company_id is None:
-            return None
-        row = await info.context.loaders.company_by_id.load(self.company_id)
-        return Company.from_row(row) if row else None
+        return one(info, COMPANY, self, Company.from_row)
 
-    @strawberry.field(extensions=[scoped()], description="A buyer's direct account manager.")
-    async def direct_account_manager(self, info: Info) -> User | None:
-        if self.direct_am_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.direct_am_id)
-        return User.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), DIRECT_AM], description="A buyer's direct account manager.")
+    def direct_account_manager(self, info: Info) -> User | None:
+        return one(info, DIRECT_AM, self, User.from_row)
 
     @strawberry.field(extensions=[scoped()], description="An AM's sales coordinators (R5).")
     async def coordinators(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:

@@ -11,10 +11,14 @@ from db.queries import people as people_queries
 from db.queries import places as queries
 from permissions.guards import scoped
 from resolvers.pagination import child_connection
+from resolvers.related import ToOne, one
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection
 from schema.types.people import PAGE, User
+
+PARENT = ToOne("territory_by_id", "parent_id", "Territory")
+TERRITORY = ToOne("territory_by_id", "territory_id", "Territory")
 
 
 @strawberry.type(description="A sales territory; territories form a tree.")
@@ -28,12 +32,9 @@ class Territory(Node):
     def from_row(cls, row: Any) -> Territory:
         return cls(id=encode_id("Territory", row.id), name=row.name, pk=row.id, parent_id=row.parent_id)
 
-    @strawberry.field(extensions=[scoped()])
-    async def parent(self, info: Info) -> Territory | None:
-        if self.parent_id is None:
-            return None
-        row = await info.context.loaders.territory_by_id.load(self.parent_id)
-        return Territory.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), PARENT])
+    def parent(self, info: Info) -> Territory | None:
+        return one(info, PARENT, self, Territory.from_row)
 
     @strawberry.field(extensions=[scoped()])
     async def children(
@@ -66,10 +67,9 @@ class Company(Node):
             territory_id=row.territory_id,
         )
 
-    @strawberry.field(extensions=[scoped()])
-    async def territory(self, info: Info) -> Territory | None:
-        row = await info.context.loaders.territory_by_id.load(self.territory_id)
-        return Territory.from_row(row) if row else None
+    @strawberry.field(extensions=[scoped(), TERRITORY])
+    def territory(self, info: Info) -> Territory | None:
+        return one(info, TERRITORY, self, Territory.from_row)
 
     @strawberry.field(extensions=[scoped()], description="The company's buyers you may see.")
     async def buyers(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
