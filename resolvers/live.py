@@ -47,11 +47,11 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
                     raise NotFound("No Meeting with that id.", field="meetingId")
                 return  # the meeting left the viewer's sight: the subscription ends (R19)
             if position is None:
-                head = await db.fetch_one(changes.head(db.dialect))
-                position = (head.xid, head.id) if head is not None else (0, 0)
+                position = await changes.start(db)
             else:
-                entries, position, _ = await changes.read(db, scope, position, 100, meeting_id=pk)
-                for entry in entries:
+                feed = await changes.read(db, scope, position, 100, meeting_id=pk)
+                position = feed.position
+                for entry in feed.entries:
                     found = None
                     if entry.kind == "UPSERT":
                         row = await getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk)
