@@ -13,6 +13,7 @@ from permissions.enums import Channel, Permission
 from permissions.guards import HasPermission, OnChannel, ScopedBy, guard, scoped
 from resolvers import meetings as resolve
 from schema.enums import MeetingStatus, ScopeBasis
+from schema.keys import Key
 from schema.pagination import Connection
 from schema.types.meetings import Meeting, Note
 from schema.types.people import PAGE, User
@@ -20,13 +21,6 @@ from schema.types.people import PAGE, User
 MANAGES = [guard(HasPermission(Permission.MANAGE_MEETINGS), ScopedBy(ScopeBasis.MEETING))]
 HOST_IN_APP = [guard(OnChannel(Channel.APP, host_only=True), ScopedBy(ScopeBasis.MEETING))]
 WRITES_NOTES = MANAGES
-Key = Annotated[
-    str | None,
-    strawberry.argument(
-        description="A client-generated id: replays have one effect and the same answer (R16). "
-        "Required with an app token."
-    ),
-]
 
 
 @strawberry.type

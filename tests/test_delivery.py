@@ -259,7 +259,7 @@ async def test_R20_the_server_delivers_the_outbox_from_its_lifespan(engine, sett
 
 
 # -- R21: a meeting summary as the attendees receive it -----------------------------------
-START = "mutation($id: ID!) { startMeeting(id: $id, clientMutationId: \"start\") { status } }"
+START = 'mutation($id: ID!) { startMeeting(id: $id, clientMutationId: "start") { status } }'
 IN_MEETING_NOTE = """mutation($id: ID!, $text: String!) {
   createNote(meetingId: $id, text: $text, clientMutationId: "in-meeting") { phase } }"""
 SUMMARY = """mutation($id: ID!) {
