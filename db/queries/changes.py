@@ -91,27 +91,31 @@ async def start(db: RequestDatabase) -> tuple[int, int]:
     return (row.xid, row.id) if row is not None else (0, 0)
 
 
-def held_back(below: int | None, after: tuple[int, int]) -> sa.Select:
+def _about(meeting_id: int | None) -> sa.ColumnElement[bool]:
+    """Rows of one meeting, its notes and lists (a subscription), or every row."""
+    if meeting_id is None:
+        return sa.true()
+    itself = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
+    return sa.or_(CHANGE.meeting_id == meeting_id, itself)
+
+
+def held_back(below: int | None, after: tuple[int, int], meeting_id: int | None = None) -> sa.Select:
     """A committed row after the cursor that waits behind a transaction still running (on
     PostgreSQL the horizon is the whole server's): the app should ask again shortly."""
     return (
         sa.select(CHANGE.id)
-        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(below))
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(below), _about(meeting_id))
         .limit(1)
     )
 
 
 def page(below: int | None, after: tuple[int, int], first: int, meeting_id: int | None = None) -> sa.Select:
-    statement = (
+    return (
         sa.select(*change_log.c)
-        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), _safe(below))
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), _safe(below), _about(meeting_id))
         .order_by(CHANGE.xid, CHANGE.id)
         .limit(first + 1)
     )
-    if meeting_id is None:
-        return statement
-    about = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
-    return statement.where(sa.or_(CHANGE.meeting_id == meeting_id, about))
 
 
 def _ids(table: sa.Table, where: Any = None, join: Any = None) -> sa.Select:
@@ -233,7 +237,7 @@ async def read(
     more = len(rows) > first
     rows = rows[:first]
     position = (rows[-1].xid, rows[-1].id) if rows else after
-    caught_up = more or await db.fetch_one(held_back(below, position)) is None
+    caught_up = more or await db.fetch_one(held_back(below, position, meeting_id)) is None
     if not rows:
         return FeedPage([], after, False, caught_up)
     verdicts = {r.id: r for r in await db.fetch(classify(scope, [r.id for r in rows]))}
