@@ -186,8 +186,9 @@ class MeetingsMutation:
 
     @strawberry.mutation(
         extensions=MANAGES,
-        description="Email the summary (attendees, notes, list items with notes; never host-only notes) "
-        "to the chosen attendees, all by default. Through the app: the host (R10); on the web: whoever "
+        description="Email the summary (attendees, notes, list items with notes) to the chosen "
+        "attendees, all by default, each as they may see the meeting: never host-only notes, only the "
+        "lists shared with them (R13). Through the app: the host (R10); on the web: whoever "
         "manages the meeting, also again (R9). Each send is a new outbox entry and audit event (R21).",
     )
     async def send_meeting_summary(

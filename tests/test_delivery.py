@@ -284,6 +284,12 @@ async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_it
     await make.attach_list(meeting, shown)
     await make.item(shown, await make.content("Blue jacket"), 0, note="Size M <in stock>")
     await make.item(shown, await make.content("Red scarf"), 1)
+    for_bob = await make.list(am, "BUYER", "For Bob", buyer=bob)
+    await make.attach_list(meeting, for_bob)
+    await make.item(for_bob, await make.content("Green hat"), 0, note="Bob's size")
+    am_only = await make.list(am, "PERSONAL", "AM's own picks")
+    await make.attach_list(meeting, am_only)
+    await make.item(am_only, await make.content("Grey coat"), 0, note="Low margin")
     meeting_id = gid("Meeting", meeting)
     await client.data(START, {"id": meeting_id}, as_user=am, channel=Channel.APP)
     in_meeting = "Wants 40 units & a <b>volume</b> price"
@@ -296,30 +302,34 @@ async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_it
 
     await deliver_all(engine, worker(engine, smtp))
 
-    addresses = await emails_of(make, ann, bob)
-    assert smtp.recipients() == addresses  # one message to each attendee
+    (ann_email,), (bob_email,) = await emails_of(make, ann), await emails_of(make, bob)
+    assert smtp.recipients() == sorted([ann_email, bob_email])  # one message to each attendee
     assert await statuses(engine) == {"SENT": 2}
-    for address in addresses:
+    # R13: each attendee's summary carries the lists shared with them, nobody else's
+    shared_with = {
+        ann_email: ("[For Ann] Blue jacket", "Size M <in stock>", "[For Ann] Red scarf"),
+        bob_email: ("[For Bob] Green hat", "Bob's size"),
+    }
+    for address, mine in shared_with.items():
         (message,) = smtp.to(address)
         assert message["Subject"] == "Summary: Spring line"
         assert message["To"] == address
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
+        others = [item for other, items in shared_with.items() if other != address for item in items]
         for part, encode in ((text, str), (html, escape)):
-            for address_shown in addresses:
-                assert encode(f"<{address_shown}>") in part
-            for expected in (
-                "Ann Buyer",
-                "Bob Buyer",
-                "Bring the spring samples",
-                in_meeting,
-                "[For Ann] Blue jacket",
-                "Size M <in stock>",
-                "Red scarf",
-            ):
+            for attendee in (ann_email, bob_email):
+                assert encode(f"<{attendee}>") in part
+            for expected in ("Ann Buyer", "Bob Buyer", "Bring the spring samples", in_meeting, *mine):
                 assert encode(expected) in part, (expected, part)
-            # R13: a host-only note never reaches a buyer, in neither part
-            assert "Margin is thin" not in part
+            # not theirs (another buyer's list, the AM's own), or host-only
+            for hidden in (*others, "Grey coat", "Low margin", "Margin is thin"):
+                assert encode(hidden) not in part, (hidden, part)
         assert "<b>volume</b>" not in html  # a note's markup is text, not HTML
-        # the item without a note stands alone; the one with a note carries it
-        assert text.index("Blue jacket") < text.index("Size M") < text.index("Red scarf")
+    # the item with a note carries it; the one without stands alone
+    (ann_message,) = smtp.to(ann_email)
+    lines = ann_message.get_body(("plain",)).get_content().splitlines()
+    assert [line.split(")", 1)[1] for line in lines if line.startswith("- [For Ann]")] == [
+        ": Size M <in stock>",
+        "",
+    ]
