@@ -49,6 +49,7 @@ class ChangeListener:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()  # the current connection's: LISTEN is in place, or it failed
         self.notifications = 0  # received since the process started (metrics, tests)
+        self.connected = False  # LISTEN is in place now
 
     @contextlib.asynccontextmanager
     async def follow(self, meeting_id: int) -> AsyncIterator[asyncio.Event]:
@@ -133,6 +134,10 @@ class ChangeListener:
         lost = asyncio.get_running_loop().create_future()
         connection.add_termination_listener(lambda _c: lost.done() or lost.set_result(None))
         await connection.add_listener(CHANNEL, self._notified)
+        self.connected = True
         ready.set()
         self._wake_all()  # whatever was sent while nobody listened
-        await lost
+        try:
+            await lost
+        finally:
+            self.connected = False

@@ -212,3 +212,56 @@ async def test_R19_a_change_the_notifications_missed_arrives_by_the_safety_poll(
             await socket.close()
         assert change["id"] == written["createNote"]["id"]
         assert listener.notifications == heard  # nothing was notified: the poll found it
+
+
+LISTENING = sa.text(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+)
+
+
+async def listening_backends(engine) -> list[int]:
+    async with engine.connect() as connection:
+        return list((await connection.execute(LISTENING)).scalars())
+
+
+async def test_R19_the_listening_connection_comes_back_after_it_is_cut(
+    backend, engine, settings, meeting_world
+):
+    """One LISTEN connection per process, whatever the number of subscriptions; cut by the
+    server, it is made again and notifications flow as before."""
+    if backend[0] != "postgresql":
+        pytest.skip("SQLite serves from one host: subscriptions poll the log")
+    am, sc, meeting = meeting_world
+    listening = create_app(settings)
+    attach_engine(listening, engine)
+    async with client_with(engine, settings) as writer:
+        sockets = [await subscribed(listening, writer.token(sc), meeting) for _ in range(3)]
+        try:
+            (cut,) = await listening_backends(engine)  # three subscriptions, one connection
+            async with engine.connect() as connection:
+                await connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": cut})
+            listener = listening.state.graphql.listener
+            for _ in range(100):
+                back = await listening_backends(engine)
+                if listener.connected and back and back != [cut]:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(back) == 1 and back != [cut], back
+            heard = listener.notifications
+            written = await writer.data(
+                ADD_NOTE, {"m": gid("Meeting", meeting)}, as_user=am, channel=Channel.APP
+            )
+            committed = time.perf_counter()
+            changes = [await next_note(socket) for socket in sockets]
+            latency = time.perf_counter() - committed
+        finally:
+            for socket in sockets:
+                await socket.close()
+    assert {change["id"] for change in changes} == {written["createNote"]["id"]}
+    assert listener.notifications > heard
+    assert latency < settings.live_safety_poll_seconds / 10, latency
+    for _ in range(100):  # the last subscription gives the connection back (as the task ends)
+        if not await listening_backends(engine):
+            break
+        await asyncio.sleep(0.05)
+    assert await listening_backends(engine) == []
