@@ -1,7 +1,7 @@
 """Wake-ups for live updates on PostgreSQL (R19): one LISTEN connection per server process.
 
 The change log's trigger sends `NOTIFY salescoord_changes, '<meeting id>'` for every row about
-a meeting (migration 0005), and `'*'` for a change of an SC's AMs, which may take any meeting
+a meeting (migration 0006), and `'*'` for a change of an SC's AMs, which may take any meeting
 out of sight. PostgreSQL delivers a notification when the writing transaction commits, to
 every listening process, so a subscription served by one process hears of a note written
 through another at once.

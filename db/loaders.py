@@ -91,55 +91,56 @@ class Loaders:
     def user_by_id(self) -> RowByIdLoader:
         from db.queries import people
 
-        return self._by_id(people.users_statement(self.scope), people.USER.id)
+        return self._by_id(self.scope.cached(people.users_statement), people.USER.id)
 
     @cached_property
     def company_by_id(self) -> RowByIdLoader:
         from db.queries import places
 
-        return self._by_id(places.companies_statement(self.scope), places.COMPANY.id)
+        return self._by_id(self.scope.cached(places.companies_statement), places.COMPANY.id)
 
     @cached_property
     def territory_by_id(self) -> RowByIdLoader:
         from db.queries import places
 
-        return self._by_id(places.territories_statement(self.scope), places.TERRITORY.id)
+        return self._by_id(self.scope.cached(places.territories_statement), places.TERRITORY.id)
 
     @cached_property
     def list_by_id(self) -> RowByIdLoader:
         from db.queries import lists
 
-        return self._by_id(lists.lists_statement(self.scope), lists.LIST.id)
+        return self._by_id(self.scope.cached(lists.lists_statement), lists.LIST.id)
 
     @cached_property
     def list_item_by_id(self) -> RowByIdLoader:
         from db.queries import lists
 
-        return self._by_id(lists.items_statement(self.scope), lists.ITEM.id)
+        return self._by_id(self.scope.cached(lists.items_statement), lists.ITEM.id)
 
     @cached_property
     def content_by_id(self) -> RowByIdLoader:
         from db.queries import lists
 
-        return self._by_id(lists.contents_statement(self.scope), lists.CONTENT.id)
+        return self._by_id(self.scope.cached(lists.contents_statement), lists.CONTENT.id)
 
     @cached_property
     def registration_by_id(self) -> RowByIdLoader:
         from db.queries import registrations
 
-        return self._by_id(registrations.registrations_statement(self.scope), registrations.REGISTRATION.id)
+        statement = self.scope.cached(registrations.registrations_statement)
+        return self._by_id(statement, registrations.REGISTRATION.id)
 
     @cached_property
     def meeting_by_id(self) -> RowByIdLoader:
         from db.queries import meetings
 
-        return self._by_id(meetings.meetings_statement(self.scope), meetings.MEETING.id)
+        return self._by_id(self.scope.cached(meetings.meetings_statement), meetings.MEETING.id)
 
     @cached_property
     def note_by_id(self) -> RowByIdLoader:
         from db.queries import meetings
 
-        return self._by_id(meetings.notes_statement(self.scope), meetings.NOTE.id)
+        return self._by_id(self.scope.cached(meetings.notes_statement), meetings.NOTE.id)
 
     def _by_id(self, statement: sa.Select, key: sa.ColumnElement[Any]) -> RowByIdLoader:
         return RowByIdLoader(self.db, statement, key, **self.options)

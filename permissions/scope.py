@@ -25,6 +25,10 @@ and those of every buyer the viewer sees.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -81,6 +85,24 @@ def associations(am_ids: sa.Select, name: str = "associations", tree: sa.CTE | N
     return sa.union(direct, by_territory).subquery(name)
 
 
+def is_associated(buyer: sa.FromClause, am_ids: sa.Select, tree: sa.CTE) -> ColumnElement[bool]:
+    """Whether the row `buyer` (the users table or an alias of it) is a buyer associated with
+    an AM of `am_ids` (R1): its direct AM is one of them, or its company lies in their
+    territory trees (`tree` is `territory_tree(am_ids)`). A test of one row against two
+    small id sets: a page of buyers ordered by name stops after its rows, where joining
+    the union of `associations()` would first build every pair."""
+    company = companies.alias("associated_company")
+    in_trees = (
+        sa.select(company.c.id)
+        .where(company.c.territory_id.in_(sa.select(tree.c.territory_id)))
+        .correlate(None)
+    )
+    return sa.and_(
+        buyer.c.role == RoleName.BUYER,
+        sa.or_(buyer.c.direct_am_id.in_(am_ids), buyer.c.company_id.in_(in_trees)),
+    )
+
+
 def registration_watchers(requested_am_id: int | None, territory_id: int | None) -> sa.Select:
     """(id, email) of the active AMs and SCs in whose scope a registration falls (R6, R8): the
     requested AM, the AMs whose territory subtree holds the registration's territory, and the
@@ -117,18 +139,58 @@ def _nobody() -> sa.Select:
     return sa.select(users.c.id).where(NOTHING).correlate(None)
 
 
+T = TypeVar("T")
+
+
+def _memoized(method: Callable[[Scope], T]) -> Callable[[Scope], T]:
+    """A predicate is built once per Scope: it holds no data, only SQL to evaluate."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def memoized(self: Scope) -> T:
+        try:
+            return self._memo[name]
+        except KeyError:
+            value = self._memo[name] = method(self)
+            return value
+
+    return memoized
+
+
 class Scope:
-    """The rows one viewer may see. Built once per request; every method returns SQL."""
+    """The rows one viewer may see; every method returns SQL.
+
+    `Scope.of(viewer)` keeps the scopes of recently seen viewers, so the statements a
+    request needs are built once per viewer, not once per request (building them is most
+    of the Python a small request costs). They hold no data: the links they read (AM ↔ SC,
+    territories, companies, direct AMs) are read by the database at every execution (R3),
+    and the viewer's role and permissions, read fresh at every request, are part of the
+    key, so a changed role or permission takes a scope of its own (R14).
+    """
 
     def __init__(self, viewer: Viewer | None) -> None:
         self.viewer = viewer
-        self._tree: sa.CTE | None = None
-        self._associations: sa.Subquery | None = None
+        self._memo: dict[Any, Any] = {}
+
+    @classmethod
+    def of(cls, viewer: Viewer | None) -> Scope:
+        if viewer is None:
+            return _scope_of(None)
+        return _scope_of((viewer.id, viewer.role, viewer.channel, viewer.permissions))
+
+    def cached(self, build: Callable[[Scope], T]) -> T:
+        """`build(self)`, built once per scope: a scoped statement of `db.queries`."""
+        try:
+            return self._memo[build]
+        except KeyError:
+            value = self._memo[build] = build(self)
+            return value
 
     @property
     def is_everything(self) -> bool:
         return self.viewer is not None and self.viewer.role is RoleName.ADMIN
 
+    @_memoized
     def account_managers(self) -> sa.Select:
         """Ids of the AMs whose scope the viewer works in (the viewer, or an SC's AMs)."""
         viewer = self.viewer
@@ -142,22 +204,21 @@ class Scope:
             )
         return _nobody()
 
+    @_memoized
     def _scope_tree(self) -> sa.CTE:
-        if self._tree is None:
-            self._tree = territory_tree(self.account_managers(), "scope_tree")
-        return self._tree
+        return territory_tree(self.account_managers(), "scope_tree")
 
+    @_memoized
     def _territory_ids(self) -> sa.Select:
         return sa.select(self._scope_tree().c.territory_id)
 
+    @_memoized
     def _buyer_ids(self) -> sa.Select:
-        if self._associations is None:
-            self._associations = associations(
-                self.account_managers(), "scope_buyers", tree=self._scope_tree()
-            )
-        return sa.select(self._associations.c.buyer_id)
+        pairs = associations(self.account_managers(), "scope_buyers", tree=self._scope_tree())
+        return sa.select(pairs.c.buyer_id)
 
     # -- people and places -------------------------------------------------------------
+    @_memoized
     def users(self) -> ColumnElement[bool]:
         viewer = self.viewer
         if viewer is None:
@@ -174,34 +235,35 @@ class Scope:
             return sa.or_(
                 me,
                 users.c.id.in_(my_coordinators.correlate(None)),
-                users.c.id.in_(self._buyer_ids()),
+                is_associated(users, self.account_managers(), self._scope_tree()),
             )
         if viewer.role is RoleName.SALES_COORDINATOR:
-            return sa.or_(me, users.c.id.in_(self.account_managers()), users.c.id.in_(self._buyer_ids()))
+            return sa.or_(
+                me,
+                users.c.id.in_(self.account_managers()),
+                is_associated(users, self.account_managers(), self._scope_tree()),
+            )
         return NOTHING
 
+    @_memoized
     def companies(self) -> ColumnElement[bool]:
         viewer = self.viewer
         if viewer is None:
             return NOTHING
         if self.is_everything:
             return EVERYTHING
-        seen = users.alias("seen_buyer")
         if viewer.role is RoleName.BUYER:
-            return companies.c.id.in_(sa.select(seen.c.company_id).where(seen.c.id == viewer.id))
+            return companies.c.id.in_(self._own_company())
         # A buyer associated by territory has a company inside the territory tree already, so
         # beyond the tree only the companies of direct buyers (R1 a) remain: the same rows as
         # "companies of every associated buyer", without the association query in each lookup.
-        of_direct_buyers = sa.select(seen.c.company_id).where(
-            seen.c.role == RoleName.BUYER,
-            seen.c.company_id.is_not(None),
-            seen.c.direct_am_id.in_(self.account_managers()),
-        )
+        buyer = users.alias("direct_buyer")
         return sa.or_(
             companies.c.territory_id.in_(self._territory_ids()),
-            companies.c.id.in_(of_direct_buyers),
+            companies.c.id.in_(sa.select(buyer.c.company_id).where(self._direct_buyers(buyer))),
         )
 
+    @_memoized
     def territories(self) -> ColumnElement[bool]:
         viewer = self.viewer
         if viewer is None:
@@ -209,16 +271,28 @@ class Scope:
         if self.is_everything:
             return EVERYTHING
         seen = companies.alias("seen_company")
-        of_seen_companies = sa.select(seen.c.territory_id).where(
-            seen.c.id.in_(sa.select(companies.c.id).where(self.companies()).correlate(None))
-        )
+        of_companies = sa.select(seen.c.territory_id).correlate(None)
         if viewer.role is RoleName.BUYER:
-            return territories.c.id.in_(of_seen_companies)
-        return sa.or_(
-            territories.c.id.in_(self._territory_ids()),
-            territories.c.id.in_(of_seen_companies),
+            return territories.c.id.in_(of_companies.where(seen.c.id.in_(self._own_company())))
+        # The territories of the companies in sight (above): the tree, and where the companies
+        # of direct buyers lie.
+        buyer = users.alias("direct_buyer")
+        of_direct_buyers = of_companies.join(buyer, buyer.c.company_id == seen.c.id).where(
+            self._direct_buyers(buyer)
         )
+        return sa.or_(territories.c.id.in_(self._territory_ids()), territories.c.id.in_(of_direct_buyers))
 
+    @_memoized
+    def _own_company(self) -> sa.Select:
+        mine = users.alias("own_account")
+        return sa.select(mine.c.company_id).where(mine.c.id == self.viewer.id).correlate(None)
+
+    def _direct_buyers(self, buyer: sa.FromClause) -> ColumnElement[bool]:
+        """`buyer` is a buyer whose direct AM is one of the viewer's AMs: found through the
+        (direct_am_id, role) index, a few hundred rows of the whole users table."""
+        return sa.and_(buyer.c.direct_am_id.in_(self.account_managers()), buyer.c.role == RoleName.BUYER)
+
+    @_memoized
     def covered_territories(self) -> ColumnElement[bool]:
         """Territories inside the viewer's AMs' territory subtrees (all, for an admin): where a
         decider may settle a new company when approving a registration (R7)."""
@@ -229,6 +303,7 @@ class Scope:
         return territories.c.id.in_(self._territory_ids())
 
     # -- registrations -----------------------------------------------------------------
+    @_memoized
     def registrations(self) -> ColumnElement[bool]:
         """The approval queue (R6): an SC sees the registrations whose requested AM is one of
         their AMs or whose territory lies inside one of those AMs' territory subtrees; an AM
@@ -246,6 +321,7 @@ class Scope:
         )
 
     # -- meetings, lists, content ------------------------------------------------------
+    @_memoized
     def managed_meetings(self) -> ColumnElement[bool]:
         """Meetings the viewer may manage: on the web their own and their AMs' (R9);
         through the app only those they host (R10)."""
@@ -263,6 +339,7 @@ class Scope:
             )
         return NOTHING
 
+    @_memoized
     def meetings(self) -> ColumnElement[bool]:
         """Meetings the viewer may see: those they may manage (R9, R10), and on the web, for a
         buyer, the meetings they attend (R13). Through the app only the host sees a meeting."""
@@ -278,6 +355,7 @@ class Scope:
             return meetings.c.id.in_(attended)
         return self.managed_meetings()
 
+    @_memoized
     def notes(self) -> ColumnElement[bool]:
         """Notes of the meetings the viewer may see; a buyer never sees host-only notes (R13)."""
         viewer = self.viewer
@@ -302,6 +380,7 @@ class Scope:
             return EVERYTHING
         return sa.or_(host == viewer.id, host.in_(self.account_managers()))
 
+    @_memoized
     def lists_section(self) -> ColumnElement[bool]:
         """The Lists section (R11): own lists and every GLOBAL list; for a buyer, the lists
         shared with them. An SC therefore never meets an AM's BUYER list here."""
@@ -312,6 +391,7 @@ class Scope:
             return sa.and_(lists.c.kind == "BUYER", lists.c.buyer_id == viewer.id)
         return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL")
 
+    @_memoized
     def _lists_of_managed_meetings(self) -> sa.Select:
         return (
             sa.select(meeting_lists.c.list_id)
@@ -320,12 +400,14 @@ class Scope:
             .correlate(None)
         )
 
+    @_memoized
     def lists(self) -> ColumnElement[bool]:
         """Every list the viewer may open (`node(id:)`, its items): the Lists section, plus
         the lists attached to a meeting the viewer may manage, while attached (R11)."""
         return sa.or_(self.lists_section(), lists.c.id.in_(self._lists_of_managed_meetings()))
 
     # -- changing lists: each of these is a part of `lists()` -----------------------------
+    @_memoized
     def owned_lists(self) -> ColumnElement[bool]:
         """Lists the viewer edits as theirs (rename, delete, items, notes), on either channel:
         their own PERSONAL and BUYER lists, and GLOBAL lists with MANAGE_GLOBAL_LISTS (R11).
@@ -338,11 +420,13 @@ class Scope:
             return sa.or_(mine, lists.c.kind == "GLOBAL")
         return mine
 
+    @_memoized
     def _meeting_lists(self) -> ColumnElement[bool]:
         """A PERSONAL or BUYER list attached to a meeting the viewer manages: through the app
         one they host (R10). A GLOBAL list stays with MANAGE_GLOBAL_LISTS wherever it is used."""
         return sa.and_(lists.c.kind != "GLOBAL", lists.c.id.in_(self._lists_of_managed_meetings()))
 
+    @_memoized
     def item_lists(self) -> ColumnElement[bool]:
         """Lists whose items the viewer adds, moves and removes: their own (`owned_lists`), and
         through the app a list of a meeting they host, since only the host adds content to
@@ -354,6 +438,7 @@ class Scope:
             return sa.or_(self.owned_lists(), self._meeting_lists())
         return self.owned_lists()
 
+    @_memoized
     def annotated_lists(self) -> ColumnElement[bool]:
         """Lists whose item notes the viewer writes: their own, and a list of a meeting they
         manage (R9, R11: an SC annotates the AM's list attached to the meeting); through the
@@ -362,6 +447,7 @@ class Scope:
             return NOTHING
         return sa.or_(self.owned_lists(), self._meeting_lists())
 
+    @_memoized
     def contents(self) -> ColumnElement[bool]:
         """Staff see the whole catalogue; a buyer only what is on a list shared with them."""
         viewer = self.viewer
@@ -382,6 +468,7 @@ class Scope:
     def reports_on_everyone(self) -> bool:
         return self.viewer is not None and self.viewer.can(Permission.VIEW_REPORTING_ALL_USERS)
 
+    @_memoized
     def reporting_users(self) -> ColumnElement[bool]:
         """Whose activity the viewer may count (R12), as a predicate on `users`: a role with
         VIEW_REPORTING_ALL_USERS everyone; an AM themselves and their associated buyers
@@ -391,6 +478,7 @@ class Scope:
         ids = self.reporting_user_ids()
         return EVERYTHING if ids is None else users.c.id.in_(ids)
 
+    @_memoized
     def reporting_user_ids(self) -> sa.CompoundSelect | sa.Select | None:
         """The ids behind `reporting_users()` as one union, None for everyone: what an
         aggregate filters its events by (`activities.c.user_id.in_(ids)`)."""
@@ -406,6 +494,7 @@ class Scope:
             return sa.union(me, self.account_managers(), self._buyer_ids())
         return me
 
+    @_memoized
     def reporting_account_managers(self) -> sa.Select:
         """The AMs whose groups a report shows: an SC's AMs, an AM themselves, every AM for
         VIEW_REPORTING_ALL_USERS, nobody for a buyer."""
@@ -416,3 +505,15 @@ class Scope:
             every = users.alias("reporting_am")
             return sa.select(every.c.id).where(every.c.role == RoleName.ACCOUNT_MANAGER).correlate(None)
         return self.account_managers()
+
+
+SCOPES_KEPT = 1024
+
+
+@functools.lru_cache(maxsize=SCOPES_KEPT)
+def _scope_of(identity: tuple[int, RoleName, Channel, frozenset[Permission]] | None) -> Scope:
+    if identity is None:
+        return Scope(None)
+    user_id, role, channel, permissions = identity
+    # the scope needs who, not their profile: name and email stay out of the key
+    return Scope(Viewer(id=user_id, email="", name="", role=role, permissions=permissions, channel=channel))

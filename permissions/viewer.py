@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from permissions.enums import Channel, Permission, RoleName
 
@@ -15,6 +16,8 @@ class Viewer:
     role: RoleName
     permissions: frozenset[Permission]
     channel: Channel = Channel.WEB
+    # the user's row as read at the start of the request (None once the request wrote)
+    row: Any = field(default=None, compare=False, repr=False)
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -53,7 +53,7 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
             try:
                 row = await db.fetch_one(viewer_by_id(signed_in.id))
                 viewer = viewer_from_row(row, signed_in.channel) if row is not None else None
-                scope = Scope(viewer)
+                scope = Scope.of(viewer)
                 loaders = Loaders(db, scope)
                 if viewer is None or await loaders.meeting_by_id.load(pk) is None:
                     if position is None:

@@ -20,7 +20,11 @@ from schema.types.people import Role, User
 
 
 async def viewer(info: Info) -> User:
-    return User.from_row(await info.context.db.fetch_one(queries.own_row(info.context.viewer.id)))
+    """The row read with the viewer at the start of the request, unless the request wrote."""
+    row = info.context.viewer.row
+    if row is None:
+        row = await info.context.db.fetch_one(queries.own_row(info.context.viewer.id))
+    return User.from_row(row)
 
 
 async def users(

@@ -3,6 +3,7 @@ Built fresh for every request, so nothing about one caller outlives their reques
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from db.queries.people import viewer_by_id, viewer_from_row
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from permissions.viewer import Viewer
+from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from salescoord.tokens import read_token
 
@@ -30,6 +32,7 @@ class Context:
 
     operation: str = "unparsed"
     connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
+    budget: UserBudget | None = None  # the server process's per-user request budget
     listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
 
     async def identify(self) -> None:
@@ -44,12 +47,20 @@ class Context:
     def refresh(self) -> None:
         """After a write: later reads of this request see the new rows."""
         self.loaders.clear()
+        if self.viewer is not None and self.viewer.row is not None:
+            self.viewer = dataclasses.replace(self.viewer, row=None)
 
     def become(self, viewer: Viewer) -> None:
         """After signing in: the rest of the request (the payload) reads as that user."""
         self.viewer = viewer
-        self.scope = Scope(viewer)
+        self.scope = scope_for(viewer, self.settings)
         self.loaders = Loaders(self.db, self.scope, batching=not self.settings.naive)
+
+
+def scope_for(viewer: Viewer | None, settings: Settings) -> Scope:
+    """The viewer's scope, its statements built once per viewer; built afresh for every
+    request in naive mode (the benchmark's baseline without caches)."""
+    return Scope(viewer) if settings.naive else Scope.of(viewer)
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -78,10 +89,11 @@ async def build_context(
     response: Any = None,
     *,
     identify: bool = True,
+    budget: UserBudget | None = None,
 ) -> Context:
     """With `identify=False` the viewer is loaded later, by `Context.identify()`."""
     viewer = await load_viewer(db, settings, token) if identify else None
-    scope = Scope(viewer)
+    scope = scope_for(viewer, settings)
     return Context(
         db=db,
         settings=settings,
@@ -91,4 +103,5 @@ async def build_context(
         request=request,
         response=response,
         token=None if identify else token,
+        budget=budget,
     )

@@ -32,7 +32,7 @@ def client_ip(context: Any) -> str:
     return client.host if client is not None and client.host else "unknown"
 
 
-def _refuse(context: Any, bucket: str, retry_after: int) -> RateLimited:
+def refusal(context: Any, bucket: str, retry_after: int) -> RateLimited:
     response = getattr(context, "response", None)
     if response is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -53,7 +53,7 @@ async def rate_limit(context: Any, bucket: str, key: str, limit: int, window: in
         if random.randrange(PURGE_ONE_CALL_IN) == 0:
             await counters.purge_expired(conn, now)
     if hits > limit:
-        raise _refuse(context, bucket, max(window_end - now, 1))
+        raise refusal(context, bucket, max(window_end - now, 1))
 
 
 FAILED_LOGINS = "failed-login"
@@ -69,7 +69,7 @@ async def refuse_locked_account(context: Any, email: str) -> int:
     now = int(time.time())
     failures = await context.db.scalar(counters.hits(FAILED_LOGINS, email, window, now)) or 0
     if failures >= limit:
-        raise _refuse(context, FAILED_LOGINS, max(counters.window_start(now, window) + window - now, 1))
+        raise refusal(context, FAILED_LOGINS, max(counters.window_start(now, window) + window - now, 1))
     return failures
 
 

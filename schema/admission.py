@@ -3,7 +3,7 @@ has passed validation and its limits, just before it executes.
 
 Loading the viewer here rather than when the request arrives means a query refused by
 a limit costs no SQL (R24). A signed-in caller then spends one hit of their per-user
-budget (`requests_per_user` per `user_window_seconds`); past it: RATE_LIMITED.
+budget (`salescoord.request_budget`); past it: RATE_LIMITED.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 
 from strawberry.extensions import SchemaExtension
 
-from salescoord.rate_limits import rate_limit
-
 
 class Admission(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
@@ -21,13 +19,7 @@ class Admission(SchemaExtension):
         identify = getattr(context, "identify", None)
         if identify is not None:
             await identify()
-            if context.viewer is not None:
-                settings = context.settings
-                await rate_limit(
-                    context,
-                    "user",
-                    str(context.viewer.id),
-                    settings.requests_per_user,
-                    settings.user_window_seconds,
-                )
+            budget = getattr(context, "budget", None)
+            if context.viewer is not None and budget is not None:
+                await budget.spend(context, str(context.viewer.id))
         yield

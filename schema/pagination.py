@@ -1,4 +1,8 @@
-"""Cursor connections (Relay): `first` 1..100 and `after` on every list, `totalCount` on demand."""
+"""Cursor connections (Relay): `first` 1..100 and `after` on every list, `totalCount` on demand.
+
+Nodes are built when the page is read; edges and cursors only when a query asks for them
+(most ask for `nodes`), so a page of 100 rows does not encode 100 unread cursors.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +16,40 @@ from db.queries.pages import Page
 NodeT = TypeVar("NodeT")
 
 
+def _end_cursor(root: PageInfo) -> str | None:
+    return root.page.cursor(root.page.rows[-1]) if root.page.rows else None
+
+
+def _cursor(root: Edge) -> str:
+    return root.page.cursor(root.row)
+
+
+def _edges(root: Connection) -> list[Edge]:
+    rows = root.page.rows
+    return [Edge(node=node, page=root.page, row=row) for row, node in zip(rows, root.nodes, strict=True)]
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None
+    end_cursor: str | None = strawberry.field(resolver=_end_cursor)
+    page: strawberry.Private[Page]
 
 
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
+    cursor: str = strawberry.field(resolver=_cursor)
     node: NodeT
+    page: strawberry.Private[Page]
+    row: strawberry.Private[Any]
 
 
 @strawberry.type
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
+    edges: list[Edge[NodeT]] = strawberry.field(resolver=_edges)
     nodes: list[NodeT]
     page_info: PageInfo
+    page: strawberry.Private[Page]
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Rows in the whole list (viewer's scope applied), not the page.")
@@ -39,11 +60,9 @@ class Connection(Generic[NodeT]):
 def connection(
     page: Page, build: Callable[[Any], NodeT], count: Callable[[], Awaitable[int]]
 ) -> Connection[NodeT]:
-    nodes = [build(row) for row in page.rows]
-    edges = [Edge(cursor=page.cursor(row), node=node) for row, node in zip(page.rows, nodes, strict=True)]
     return Connection(
-        edges=edges,
-        nodes=nodes,
-        page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+        nodes=[build(row) for row in page.rows],
+        page_info=PageInfo(has_next_page=page.has_next, page=page),
+        page=page,
         count=count,
     )

@@ -6,8 +6,10 @@ next window lets the caller in again. No test waits for a window: it moves the w
 from __future__ import annotations
 
 import asyncio
+import time
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import create_engine
@@ -108,3 +110,60 @@ async def test_two_server_processes_share_the_counters_also_under_concurrency(
         await second_engine.dispose()
     outcomes = sorted(tuple(codes(body)) for body in bodies)
     assert outcomes == [()] * 6 + [("RATE_LIMITED",)] * 6
+
+
+async def shared_hits(engine: AsyncEngine, user_id: int) -> int:
+    async with engine.connect() as connection:
+        statement = sa.text("SELECT hits FROM rate_counters WHERE bucket = 'user' AND key = :key")
+        return (await connection.execute(statement, {"key": str(user_id)})).scalar() or 0
+
+
+async def test_a_busy_users_requests_reach_the_shared_counter_in_batches(engine, settings, make):
+    """At 600 a minute a process adds a user's hits in batches of 12 (or once a second): 30
+    quick requests cost at most a few writes, and at most one batch is not yet counted."""
+    am = await make.am()
+    writes = []
+
+    def count_writes(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO rate_counters"):
+            writes.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count_writes)
+    try:
+        async with client_with(engine, settings, requests_per_user=600) as client:
+            token = client.token(am)
+            started = time.monotonic()
+            for _ in range(30):
+                assert codes(await client.post(VIEWER, token=token)) == []
+            seconds = time.monotonic() - started
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count_writes)
+    hits = await shared_hits(engine, am)
+    assert 30 - 12 < hits <= 30
+    # the first request, two full batches, and one a second: far from a write per request
+    assert 1 <= len(writes) <= 3 + int(seconds), (len(writes), seconds)
+
+
+async def test_a_process_that_never_saw_the_user_checks_the_shared_counter_first(
+    engine, settings, make, backend
+):
+    """The budget is shared: a user who spent it through one process is refused by another
+    at their first request there, and the window's end lets them in again."""
+    _, url, _ = backend
+    am = await make.am()
+    second_engine = create_engine(url)
+    try:
+        async with (
+            client_with(engine, settings, requests_per_user=100) as one,
+            client_with(second_engine, settings, requests_per_user=100) as two,
+        ):
+            token = one.token(am)
+            for _ in range(100):
+                assert codes(await one.post(VIEWER, token=token)) == []
+            assert_rate_limited(await one.post(VIEWER, token=token), "user")
+            assert_rate_limited(await two.post(VIEWER, token=token), "user")
+            await next_window(engine)
+            assert codes(await two.post(VIEWER, token=token)) == []
+            assert codes(await one.post(VIEWER, token=token)) == []
+    finally:
+        await second_engine.dispose()

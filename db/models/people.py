@@ -26,7 +26,12 @@ class User(SQLModel, table=True):
     """
 
     __tablename__ = "users"
-    __table_args__ = (sa.Index("ix_users_role_name", "role", "name"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        sa.Index("ix_users_role_name", "role", "name"),
+        # the direct-buyer half of every scope (R1 a): a few rows of the table, by index
+        sa.Index("ix_users_direct_am_id_role", "direct_am_id", "role"),
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)  # stored lower-cased
@@ -35,7 +40,7 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     password_hash: str | None = Field(default=None, max_length=200)
     company_id: int | None = Field(default=None, foreign_key="companies.id", index=True)
-    direct_am_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    direct_am_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

@@ -24,7 +24,7 @@ async def set_password_once(
     """Replace the password of an active user whose current hash the link was made for.
     The UPDATE is conditional on that hash, so of two uses of one link (also concurrent)
     exactly one succeeds. Returns the user as a Viewer, or None when the link is spent."""
-    account = (await connection.execute(viewer_by_id(user_id))).first()
+    account = (await connection.execute(viewer_by_id(user_id).add_columns(users.c.password_hash))).first()
     if account is None or not link_matches(account.password_hash):
         return None
     same_hash = (

@@ -75,9 +75,8 @@ BUYERS_BY_COMPANY = Relation("buyers_by_company", _buyers_of_company, USER_ORDER
 
 
 # -- sign-in ------------------------------------------------------------------------------
-VIEWER_STATEMENT = sa.select(
-    USER.id, USER.email, USER.name, USER.role, USER.active, USER.password_hash, roles.c.permissions
-).join(roles, roles.c.name == USER.role)
+# The viewer's whole row with their role's permissions: it also answers `viewer { … }`.
+VIEWER_STATEMENT = sa.select(*USER_COLUMNS, roles.c.permissions).join(roles, roles.c.name == USER.role)
 
 
 def viewer_from_row(row: Any, channel: Any) -> Viewer:
@@ -89,6 +88,7 @@ def viewer_from_row(row: Any, channel: Any) -> Viewer:
         role=RoleName(row.role),
         permissions=frozenset(Permission(p) for p in row.permissions if p in known),
         channel=channel,
+        row=row,
     )
 
 
@@ -97,7 +97,8 @@ def viewer_by_id(user_id: int) -> sa.Select:
 
 
 def account_by_email(email: str) -> sa.Select:
-    return VIEWER_STATEMENT.where(USER.email == email.strip().lower())
+    """The account signing in, with the password hash to check (only sign-in reads it)."""
+    return VIEWER_STATEMENT.add_columns(USER.password_hash).where(USER.email == email.strip().lower())
 
 
 # -- writes -------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ and items alone concern no meeting's subscription and send nothing. PostgreSQL d
 notification at commit, once per distinct payload of a transaction, to every listening process
 (`db.listen.ChangeListener`). SQLite has one host and keeps polling: nothing to do there.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
