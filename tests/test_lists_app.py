@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -148,7 +149,7 @@ async def check_list_changes(client, world, engine, label, viewer, channel, list
         key = f"{label}-{next(keys)}"
         before = await snapshot(engine)
         body = await client.post(query, {**variables, "key": key}, as_user=viewer, channel=channel)
-        step = (label, query.split("(")[1], body)
+        step = (label, re.search(r"\{\s*(\w+)\(", query).group(1), body)  # the mutation's name
         if expected is None:
             assert not body.get("errors"), step
             return next(iter(body["data"].values()))
