@@ -41,7 +41,7 @@ async def contents(info: Info, first: int, after: str | None, search: str | None
     return await top_connection(info, statement, queries.CONTENT_ORDER, first, after, Content.from_row)
 
 
-# -- helpers ------------------------------------------------------------------------------
+# -- who may change what, and the payloads ---------------------------------------------
 async def _changeable(info: Info, list_id: int, allowed: ColumnElement[bool], field: str) -> None:
     """FORBIDDEN unless the scope's `allowed` predicate admits the (visible) list."""
     if await info.context.db.fetch_one(queries.list_where(allowed, list_id)) is None:

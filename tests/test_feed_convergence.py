@@ -71,8 +71,8 @@ class Device:
         self.held = await server_state(self)
 
     async def sync(self) -> None:
-        """Until caught up: on PostgreSQL a transaction of any database on the server (other
-        test runs share it) can briefly hold the feed's horizon back."""
+        """Until caught up: on PostgreSQL a transaction of this database still running can
+        briefly hold the feed's horizon back."""
         for _ in range(200):
             feed = (await self.ask(CHANGES, {"since": self.cursor}))["changes"]
             for entry in feed["entries"]:

@@ -150,7 +150,7 @@ async def feed(
     client, viewer: int, since: str | None, channel: Channel = WEB, *, wait: bool = True
 ) -> tuple[list, str]:
     """Every entry after `since`, page by page (small pages, to cross page boundaries); with
-    `wait`, until caught up (on PostgreSQL any transaction on the server may hold it back)."""
+    `wait`, until caught up (on PostgreSQL a transaction of the database still running holds it back)."""
     entries: list = []
     for _ in range(200):
         data = await client.data(CHANGES, {"since": since, "first": 3}, as_user=viewer, channel=channel)
@@ -324,3 +324,29 @@ async def test_R18_the_feed_never_claims_to_be_caught_up_past_a_change_it_held_b
         assert feed_page["caughtUp"] is False
     entries, _ = await feed(client, world.sc, feed_page["cursor"])
     assert note in entries or note in [(e["kind"], e["id"]) for e in feed_page["entries"]]
+
+
+async def test_R18_a_long_transaction_in_another_database_of_the_server_holds_nothing_back(
+    client, world, backend
+):
+    """Only this database's transactions can write its change log: one running in another
+    database of the same server (a bulk load, another service) must not stall the feed."""
+    if backend[0] != "postgresql":
+        pytest.skip("SQLite has no other databases on a server")
+    from tests.conftest import PG_URL
+
+    cursor = await start(client, world.sc)
+    elsewhere = HeldTransaction(PG_URL)  # the server's own database, beside the test's
+    elsewhere.start()
+    assert elsewhere.started.wait(10)
+    try:
+        written = await client.data(
+            ADD_NOTE, {"meeting": gid("Meeting", world.meeting), "text": "Not held"}, as_user=world.sc
+        )
+        data = await client.data(CHANGES, {"since": cursor, "first": 100}, as_user=world.sc)
+    finally:
+        elsewhere.end()
+    assert ("UPSERT", written["createNote"]["id"]) in [
+        (e["kind"], e["id"]) for e in data["changes"]["entries"]
+    ]
+    assert data["changes"]["caughtUp"] is True

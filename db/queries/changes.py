@@ -18,8 +18,10 @@ Ordering without gaps: on SQLite writers are serialised, so ids grow in commit o
 PostgreSQL a transaction may take id 5 and commit after the one that took id 6; a reader
 that handed out 6 and moved its cursor past it would skip 5 forever. So every row carries
 its transaction id (xid), the feed orders by (xid, id) and hands out only rows whose xid is
-older than the oldest transaction still running (`pg_snapshot_xmin`): every such
-transaction has finished, so no row can later appear before the cursor.
+older than the oldest transaction still running (the snapshot's xmin): every such
+transaction has finished, so no row can later appear before the cursor. Transactions that
+pg_stat_activity places in another database of the server are passed over: they cannot
+write this log, and a long one (a bulk load elsewhere) would otherwise stall the feed.
 
 One read takes that horizon once, as a number, and both the page and the `caughtUp` answer
 use it. Evaluated in each statement, it could move between them: a row held back from the
@@ -58,13 +60,31 @@ class Entry:
     pk: int
 
 
-def horizon(dialect: str) -> sa.Select | None:
-    """The oldest transaction id still running on the server (None on SQLite): every row of
-    an older transaction is final. See the module's docstring."""
-    if dialect != "postgresql":
-        return None
-    xmin = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot())
-    return sa.select(sa.cast(sa.cast(xmin, sa.Text), sa.BigInteger))
+# The snapshot's oldest running transaction, passing over those that other databases of the
+# server run (they cannot write this change log), else the next transaction id. A running
+# transaction of this database, or one whose database is unknown (pg_stat_activity may hide
+# it, or lag), still holds the horizon; one that pg_stat_activity places elsewhere cannot
+# have written here. An xid8 is compared by its low 32 bits, which is what backend_xid shows.
+HORIZON = sa.text(
+    """
+    WITH snapshot AS (SELECT pg_current_snapshot() AS taken),
+    elsewhere AS (
+      SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+      WHERE backend_xid IS NOT NULL AND datname IS NOT NULL AND datname <> current_database()
+    )
+    SELECT LEAST(
+      (SELECT pg_snapshot_xmax(taken)::text::bigint FROM snapshot),
+      (SELECT min(running::text::bigint) FROM snapshot, pg_snapshot_xip(taken) AS running
+       WHERE running::text::bigint % 4294967296 NOT IN (SELECT xid FROM elsewhere))
+    )
+    """
+)
+
+
+def horizon(dialect: str) -> sa.TextClause | None:
+    """The oldest transaction id still running in this database (None on SQLite): every row
+    of an older transaction is final. See the module's docstring."""
+    return HORIZON if dialect == "postgresql" else None
 
 
 async def current_horizon(db: RequestDatabase) -> int | None:
@@ -100,8 +120,8 @@ def _about(meeting_id: int | None) -> sa.ColumnElement[bool]:
 
 
 def held_back(below: int | None, after: tuple[int, int], meeting_id: int | None = None) -> sa.Select:
-    """A committed row after the cursor that waits behind a transaction still running (on
-    PostgreSQL the horizon is the whole server's): the app should ask again shortly."""
+    """A committed row after the cursor that waits behind a transaction of this database still
+    running: the app should ask again shortly."""
     return (
         sa.select(CHANGE.id)
         .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(below), _about(meeting_id))
