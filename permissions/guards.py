@@ -15,6 +15,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
+from strawberry.types.unset import UNSET
 
 from permissions.enums import Channel, Permission, RoleName
 from salescoord.errors import Forbidden, Unauthenticated
@@ -119,10 +120,25 @@ class OnChannel(BasePermission):
     def __init__(self, channel: Channel, *, host_only: bool = False) -> None:
         self.channel = channel
         self.host_only = host_only
-        self._schema_directive = directives.OnChannel(is_=channel, host_only=host_only)
+        # unset, not false, prints `@onChannel(is: WEB)`: the directive's default says the rest
+        self._schema_directive = directives.OnChannel(is_=channel, host_only=host_only or UNSET)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return _signed_in(info).channel is self.channel
 
     def on_unauthorized(self) -> None:
         raise Forbidden(f"Only through the {self.channel.value.lower()} channel (R10).")
+
+
+def back_office(
+    permission: Permission, basis: ScopeBasis | None = ScopeBasis.ACCOUNT_MANAGER
+) -> PermissionExtension:
+    """Administration and decisions: a permission of the role, on the web only. The app sends
+    the host's meeting, note and list work, each with a key (R16); an app token lives 30 days
+    on a device carried to buyers, so it never changes users, roles, places or registrations.
+
+    >>> back_office(Permission.MANAGE_USERS)
+    ... # @requires(permission: MANAGE_USERS) @onChannel(is: WEB) @scoped(by: ACCOUNT_MANAGER)
+    """
+    permissions: list[BasePermission] = [HasPermission(permission), OnChannel(Channel.WEB)]
+    return guard(*permissions, *([ScopedBy(basis)] if basis is not None else []))

@@ -392,16 +392,60 @@ class Scope:
         return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL")
 
     @_memoized
-    def lists(self) -> ColumnElement[bool]:
-        """Every list the viewer may open (`node(id:)`, its items): the Lists section, plus
-        the lists attached to a meeting the viewer may manage, while attached (R11)."""
-        through_meetings = (
+    def _lists_of_managed_meetings(self) -> sa.Select:
+        return (
             sa.select(meeting_lists.c.list_id)
             .join(meetings, meetings.c.id == meeting_lists.c.meeting_id)
             .where(self.managed_meetings())
             .correlate(None)
         )
-        return sa.or_(self.lists_section(), lists.c.id.in_(through_meetings))
+
+    @_memoized
+    def lists(self) -> ColumnElement[bool]:
+        """Every list the viewer may open (`node(id:)`, its items): the Lists section, plus
+        the lists attached to a meeting the viewer may manage, while attached (R11)."""
+        return sa.or_(self.lists_section(), lists.c.id.in_(self._lists_of_managed_meetings()))
+
+    # -- changing lists: each of these is a part of `lists()` -----------------------------
+    @_memoized
+    def owned_lists(self) -> ColumnElement[bool]:
+        """Lists the viewer edits as theirs (rename, delete, items, notes), on either channel:
+        their own PERSONAL and BUYER lists, and GLOBAL lists with MANAGE_GLOBAL_LISTS (R11).
+        The host uses their own lists in front of a buyer, so the app may change them too."""
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:  # a buyer's lists are shared with them
+            return NOTHING
+        mine = sa.and_(lists.c.kind != "GLOBAL", lists.c.owner_id == viewer.id)
+        if viewer.can(Permission.MANAGE_GLOBAL_LISTS):
+            return sa.or_(mine, lists.c.kind == "GLOBAL")
+        return mine
+
+    @_memoized
+    def _meeting_lists(self) -> ColumnElement[bool]:
+        """A PERSONAL or BUYER list attached to a meeting the viewer manages: through the app
+        one they host (R10). A GLOBAL list stays with MANAGE_GLOBAL_LISTS wherever it is used."""
+        return sa.and_(lists.c.kind != "GLOBAL", lists.c.id.in_(self._lists_of_managed_meetings()))
+
+    @_memoized
+    def item_lists(self) -> ColumnElement[bool]:
+        """Lists whose items the viewer adds, moves and removes: their own (`owned_lists`), and
+        through the app a list of a meeting they host, since only the host adds content to
+        the lists used in a meeting (R10). On the web only the owner changes a list's items."""
+        viewer = self.viewer
+        if viewer is None:
+            return NOTHING
+        if viewer.channel is Channel.APP:
+            return sa.or_(self.owned_lists(), self._meeting_lists())
+        return self.owned_lists()
+
+    @_memoized
+    def annotated_lists(self) -> ColumnElement[bool]:
+        """Lists whose item notes the viewer writes: their own, and a list of a meeting they
+        manage (R9, R11: an SC annotates the AM's list attached to the meeting); through the
+        app only a meeting they host (R10)."""
+        if self.viewer is None:
+            return NOTHING
+        return sa.or_(self.owned_lists(), self._meeting_lists())
 
     @_memoized
     def contents(self) -> ColumnElement[bool]:

@@ -47,19 +47,19 @@ async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
     db = info.context.db
     await _purge_now_and_then(info)
     if since is None:
-        row = await db.fetch_one(queries.head(db.dialect))
-        position = (row.xid, row.id) if row else (0, 0)
+        position = await queries.start(db)
         return ChangeFeed(entries=[], cursor=_cursor(position), has_more=False, caught_up=True)
-    entries, position, more = await queries.read(db, info.context.scope, _position(since), first)
+    feed = await queries.read(db, info.context.scope, _position(since), first)
     built = []
-    for entry in entries:
+    for entry in feed.entries:
         global_id = encode_id(entry.type_name, entry.pk)
         found = await node(info, global_id) if entry.kind == "UPSERT" else None
         kind = entry.kind if entry.kind != "UPSERT" or found is not None else None
         if kind is not None:
             built.append(Change(kind=kind, type_name=entry.type_name, id=global_id, found=found))
-    caught_up = more or await db.fetch_one(queries.held_back(db.dialect, position)) is None
-    return ChangeFeed(entries=built, cursor=_cursor(position), has_more=more, caught_up=caught_up)
+    return ChangeFeed(
+        entries=built, cursor=_cursor(feed.position), has_more=feed.more, caught_up=feed.caught_up
+    )
 
 
 async def _purge_now_and_then(info: Info) -> None:

@@ -28,9 +28,10 @@ from strawberry.types import Info
 
 from db.queries import outcomes
 from permissions.enums import Channel
-from salescoord.errors import BadUserInput, Conflict
+from salescoord.errors import BadUserInput, Conflict, ServiceError
 
 Outcome = tuple[str, int | None]
+Perform = Callable[[AsyncConnection], Awaitable[Outcome]]
 FIELD = "clientMutationId"
 
 
@@ -52,7 +53,7 @@ async def exactly_once(
     key: str | None,
     operation: str,
     arguments: dict[str, Any],
-    prepare: Callable[[], Awaitable[Callable[[AsyncConnection], Awaitable[Outcome]]]],
+    prepare: Callable[[], Awaitable[Perform]],
 ) -> Outcome:
     viewer = info.context.viewer
     db = info.context.db
@@ -67,7 +68,15 @@ async def exactly_once(
     row = await db.fetch_one(outcomes.stored(viewer.id, key))
     if row is not None:
         return _replayed(row, operation, request_hash)
-    perform = await prepare()
+    try:
+        perform = await prepare()
+    except ServiceError:
+        # A copy of this request may have committed since the key was looked up, and its
+        # effect is what the checks refuse now (the item it removed is gone): answer as it did.
+        row = await db.fetch_one(outcomes.stored(viewer.id, key))
+        if row is None:
+            raise
+        return _replayed(row, operation, request_hash)
     return await _perform_once(info, key, operation, request_hash, perform)
 
 
@@ -82,7 +91,7 @@ async def _perform_once(
     key: str,
     operation: str,
     request_hash: str,
-    perform: Callable[[AsyncConnection], Awaitable[Outcome]],
+    perform: Perform,
 ) -> Outcome:
     """The outcome of performing now, or the stored one of the call that got there first."""
     viewer = info.context.viewer

@@ -1,24 +1,30 @@
 """Lists and content (R11, R13): the Lists section, and editing lists and their items.
 
-Who edits what: the owner edits their PERSONAL and BUYER lists; GLOBAL lists need
-MANAGE_GLOBAL_LISTS. A note on an item may also be written by whoever manages a
-meeting the list is attached to (R9). Seeing a list is the scope's business; a
-list one may see but not edit answers FORBIDDEN, one out of sight NOT_FOUND.
+Who changes what is the scope's (`Scope.owned_lists`, `item_lists`, `annotated_lists`): the
+owner edits their PERSONAL and BUYER lists on either channel, GLOBAL lists need
+MANAGE_GLOBAL_LISTS; whoever manages a meeting annotates the items of the lists attached
+to it (R9), and through the app the host also adds, moves and removes them (R10). A list
+one may see but not change answers FORBIDDEN, one out of sight NOT_FOUND. Every write goes
+through `exactly_once` (R16): the app sends a key with each.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 from strawberry.types import Info
 
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs
+from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from schema.enums import ContentKind, ListKind
+from schema.ids import encode_id
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
 
@@ -35,138 +41,218 @@ async def contents(info: Info, first: int, after: str | None, search: str | None
     return await top_connection(info, statement, queries.CONTENT_ORDER, first, after, Content.from_row)
 
 
-def _may_edit(viewer: Any, row: Any) -> bool:
-    if row.kind == ListKind.GLOBAL:
-        return viewer.can(Permission.MANAGE_GLOBAL_LISTS)
-    return row.owner_id == viewer.id
+# -- who may change what, and the payloads ---------------------------------------------
+async def _changeable(info: Info, list_id: int, allowed: ColumnElement[bool], field: str) -> None:
+    """FORBIDDEN unless the scope's `allowed` predicate admits the (visible) list."""
+    if await info.context.db.fetch_one(queries.list_where(allowed, list_id)) is None:
+        raise Forbidden("You may not change this list.", field=field)
 
 
-async def _editable_list(info: Info, global_id: str, field: str) -> Any:
+async def _owned_list(info: Info, global_id: str, field: str) -> Any:
     row = await visible_row(info, global_id, "List", field)
-    if not _may_edit(info.context.viewer, row):
-        raise Forbidden("You may not edit this list.", field=field)
+    await _changeable(info, row.id, info.context.scope.owned_lists(), field)
     return row
 
 
-async def _list(info: Info, list_id: int) -> List | None:
+async def _changeable_item(info: Info, id: str, allowed: ColumnElement[bool]) -> Any:
+    item = await visible_row(info, id, "ListItem", "id")
+    await _changeable(info, item.list_id, allowed, "id")
+    return item
+
+
+async def _list(info: Info, list_id: int | None) -> List | None:
     info.context.refresh()
-    row = await info.context.loaders.list_by_id.load(list_id)
+    row = await info.context.loaders.list_by_id.load(list_id) if list_id else None
     return List.from_row(row) if row else None
 
 
-async def _item(info: Info, item_id: int) -> ListItem | None:
+async def _item(info: Info, item_id: int | None) -> ListItem | None:
     info.context.refresh()
-    row = await info.context.loaders.list_item_by_id.load(item_id)
+    row = await info.context.loaders.list_item_by_id.load(item_id) if item_id else None
     return ListItem.from_row(row) if row else None
 
 
-async def create_list(info: Info, name: str, kind: ListKind, buyer_id: str | None) -> List | None:
+def _position(position: int | None) -> None:
+    if position is not None and position < 0:
+        raise BadUserInput("position must not be negative.", field="position")
+
+
+# -- lists --------------------------------------------------------------------------------
+async def create_list(
+    info: Info, name: str, kind: ListKind, buyer_id: str | None, client_mutation_id: str | None
+) -> List | None:
     viewer = info.context.viewer
-    name = inputs.text(name, "name")
+
+    async def prepare() -> Perform:
+        clean = inputs.text(name, "name")
+        buyer = await _list_buyer(info, kind, buyer_id)
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            return "List", await queries.create_list(connection, viewer, kind.value, clean, buyer)
+
+        return perform
+
+    arguments = {"name": name, "kind": kind, "buyerId": buyer_id}
+    _, list_id = await exactly_once(info, client_mutation_id, "createList", arguments, prepare)
+    return await _list(info, list_id)
+
+
+async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int | None:
+    """Who may make a list of `kind`, and the buyer a BUYER list is for (R11)."""
+    viewer = info.context.viewer
     if viewer.role is RoleName.BUYER:
         raise Forbidden("Buyers do not make lists.")
     if kind is ListKind.GLOBAL and not viewer.can(Permission.MANAGE_GLOBAL_LISTS):
         raise Forbidden("Needs the MANAGE_GLOBAL_LISTS permission.", field="kind")
-    buyer = None
-    if kind is ListKind.BUYER:
-        if viewer.role is not RoleName.ACCOUNT_MANAGER:
-            raise Forbidden("BUYER lists belong to account managers.", field="kind")
-        if buyer_id is None:
-            raise BadUserInput("A BUYER list names its buyer.", field="buyerId")
-        row = await visible_row(info, buyer_id, "User", "buyerId")
-        if row.role != RoleName.BUYER:
-            raise BadUserInput("buyerId must name a buyer.", field="buyerId")
-        buyer = row.id
-    elif buyer_id is not None:
-        raise BadUserInput("Only BUYER lists name a buyer.", field="buyerId")
-    async with info.context.db.transaction() as connection:
-        list_id = await queries.create_list(connection, viewer, kind.value, name, buyer)
+    if kind is not ListKind.BUYER:
+        if buyer_id is not None:
+            raise BadUserInput("Only BUYER lists name a buyer.", field="buyerId")
+        return None
+    if viewer.role is not RoleName.ACCOUNT_MANAGER:
+        raise Forbidden("BUYER lists belong to account managers.", field="kind")
+    if buyer_id is None:
+        raise BadUserInput("A BUYER list names its buyer.", field="buyerId")
+    row = await visible_row(info, buyer_id, "User", "buyerId")
+    if row.role != RoleName.BUYER:
+        raise BadUserInput("buyerId must name a buyer.", field="buyerId")
+    return row.id
+
+
+async def rename_list(info: Info, id: str, name: str, client_mutation_id: str | None) -> List | None:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        clean = inputs.text(name, "name")
+        row = await _owned_list(info, id, "id")
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.rename_list(connection, viewer, row.id, clean)
+            return "List", row.id
+
+        return perform
+
+    _, list_id = await exactly_once(info, client_mutation_id, "renameList", {"id": id, "name": name}, prepare)
     return await _list(info, list_id)
 
 
-async def rename_list(info: Info, id: str, name: str) -> List | None:
-    name = inputs.text(name, "name")
-    row = await _editable_list(info, id, "id")
-    async with info.context.db.transaction() as connection:
-        await queries.rename_list(connection, info.context.viewer, row.id, name)
-    return await _list(info, row.id)
+async def delete_list(info: Info, id: str, client_mutation_id: str | None) -> str:
+    viewer = info.context.viewer
 
+    async def prepare() -> Perform:
+        row = await _owned_list(info, id, "id")
 
-async def delete_list(info: Info, id: str) -> str:
-    row = await _editable_list(info, id, "id")
-    async with info.context.db.transaction() as connection:
-        await queries.delete_list(connection, info.context.viewer, row.id)
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.delete_list(connection, viewer, row.id)
+            return "List", row.id
+
+        return perform
+
+    await exactly_once(info, client_mutation_id, "deleteList", {"id": id}, prepare)
     info.context.refresh()
     return id
 
 
+# -- items --------------------------------------------------------------------------------
 async def add_list_item(
-    info: Info, list_id: str, content_id: str, position: int | None, note: str | None
+    info: Info,
+    list_id: str,
+    content_id: str,
+    position: int | None,
+    note: str | None,
+    client_mutation_id: str | None,
 ) -> ListItem | None:
-    if position is not None and position < 0:
-        raise BadUserInput("position must not be negative.", field="position")
-    note = inputs.optional_text(note, "note")
-    target = await _editable_list(info, list_id, "listId")
-    content = await visible_row(info, content_id, "Content", "contentId")
-    async with info.context.db.transaction() as connection:
-        item_id = await queries.add_item(
-            connection, info.context.viewer, target.id, content.id, position, note
-        )
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        _position(position)
+        clean = inputs.optional_text(note, "note")
+        target = await visible_row(info, list_id, "List", "listId")
+        await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
+        content = await visible_row(info, content_id, "Content", "contentId")
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            item_id = await queries.add_item(connection, viewer, target.id, content.id, position, clean)
+            return "ListItem", item_id
+
+        return perform
+
+    arguments = {"listId": list_id, "contentId": content_id, "position": position, "note": note}
+    _, item_id = await exactly_once(info, client_mutation_id, "addListItem", arguments, prepare)
     return await _item(info, item_id)
 
 
-async def _editable_item(info: Info, id: str) -> Any:
-    item = await visible_row(info, id, "ListItem", "id")
-    row = await info.context.loaders.list_by_id.load(item.list_id)
-    if not _may_edit(info.context.viewer, row):
-        raise Forbidden("You may not edit this list.", field="id")
-    return item
+async def move_list_item(
+    info: Info, id: str, position: int, client_mutation_id: str | None
+) -> ListItem | None:
+    viewer = info.context.viewer
+
+    async def prepare() -> Perform:
+        _position(position)
+        item = await _changeable_item(info, id, info.context.scope.item_lists())
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.move_item(connection, viewer, item.id, item.list_id, position)
+            return "ListItem", item.id
+
+        return perform
+
+    arguments = {"id": id, "position": position}
+    _, item_id = await exactly_once(info, client_mutation_id, "moveListItem", arguments, prepare)
+    return await _item(info, item_id)
 
 
-async def move_list_item(info: Info, id: str, position: int) -> ListItem | None:
-    if position < 0:
-        raise BadUserInput("position must not be negative.", field="position")
-    item = await _editable_item(info, id)
-    async with info.context.db.transaction() as connection:
-        await queries.move_item(connection, info.context.viewer, item.id, item.list_id, position)
-    return await _item(info, item.id)
+async def remove_list_item(info: Info, id: str, client_mutation_id: str | None) -> str:
+    viewer = info.context.viewer
 
+    async def prepare() -> Perform:
+        item = await _changeable_item(info, id, info.context.scope.item_lists())
 
-async def remove_list_item(info: Info, id: str) -> str:
-    item = await _editable_item(info, id)
-    async with info.context.db.transaction() as connection:
-        await queries.remove_item(connection, info.context.viewer, item.id, item.list_id)
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            await queries.remove_item(connection, viewer, item.id, item.list_id)
+            return "ListItem", item.id
+
+        return perform
+
+    await exactly_once(info, client_mutation_id, "removeListItem", {"id": id}, prepare)
     info.context.refresh()
     return id
 
 
-async def update_list_item_note(info: Info, id: str, note: str | None, version: int) -> ListItem | None:
+async def update_list_item_note(
+    info: Info, id: str, note: str | None, version: int, client_mutation_id: str | None
+) -> ListItem | None:
     """Write an item's note over the version the client read; a stale version is a
     CONFLICT carrying the current item, and nothing is overwritten (R17)."""
-    note = inputs.optional_text(note, "note")
-    item = await visible_row(info, id, "ListItem", "id")
-    row = await info.context.loaders.list_by_id.load(item.list_id)
     viewer = info.context.viewer
-    if not _may_edit(viewer, row):
-        # R9: whoever manages a meeting annotates the lists attached to it, but a GLOBAL
-        # list's notes are everyone's and stay with MANAGE_GLOBAL_LISTS (R11).
-        reached = row.kind != ListKind.GLOBAL and await info.context.db.fetch_one(
-            queries.through_managed_meeting(info.context.scope, item.list_id)
-        )
-        if not reached:
-            raise Forbidden("You may not annotate this list.", field="id")
-    async with info.context.db.transaction() as connection:
-        written = await queries.update_item_note(connection, viewer, item.id, note, version)
-    current = await _item(info, item.id)
-    if not written:
-        raise Conflict(
-            "The item changed since you read it.",
-            field="version",
-            current={"id": current.id, "version": current.version, "note": current.note} if current else None,
-        )
-    return current
+
+    async def prepare() -> Perform:
+        clean = inputs.optional_text(note, "note")
+        item = await _changeable_item(info, id, info.context.scope.annotated_lists())
+
+        async def perform(connection: AsyncConnection) -> tuple[str, int]:
+            if not await queries.update_item_note(connection, viewer, item.id, clean, version):
+                current = (await connection.execute(queries.item_row(item.id))).first()
+                raise Conflict(
+                    "The item changed since you read it.",
+                    field="version",
+                    current=_snapshot(current),
+                )
+            return "ListItem", item.id
+
+        return perform
+
+    arguments = {"id": id, "note": note, "version": version}
+    _, item_id = await exactly_once(info, client_mutation_id, "updateListItemNote", arguments, prepare)
+    return await _item(info, item_id)
 
 
+def _snapshot(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"id": encode_id("ListItem", row.id), "version": row.version, "note": row.note}
+
+
+# -- the catalogue ------------------------------------------------------------------------
 async def create_content(info: Info, title: str, kind: ContentKind, reference: str) -> Content:
     title = inputs.text(title, "title")
     reference = inputs.text(reference, "reference", 500)

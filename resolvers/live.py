@@ -1,19 +1,27 @@
 """Live updates of one meeting (R19): a subscription (graphql-transport-ws) that follows the
 change log, so it works across any number of server processes on either database.
 
+When to look: on PostgreSQL when the process's one LISTEN connection hears that the meeting
+changed (`db.listen`: the writing transaction's commit sends the notification, from any
+process), and every `live_safety_poll_seconds` besides (LIVE_SAFETY_POLL_SECONDS, 10 s), so a
+lost notification costs latency, never an event; while a change of the meeting waits behind
+an older transaction still running, again shortly. On SQLite (one host) every POLL_SECONDS.
+
 Each delivery is checked against the viewer's scope *as it is then*: the viewer is read
 again (a deactivated user or changed role counts at once, R14), the meeting must still be
 in sight (otherwise the subscription ends), and every object goes through the scoped
-loaders. Every poll uses a connection of its own, held only for that poll.
+loaders. Every look uses a connection of its own, held only for that look.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from strawberry.types import Info
 
+from db.listen import ChangeListener
 from db.loaders import Loaders
 from db.queries import changes
 from db.queries.people import viewer_by_id, viewer_from_row
@@ -25,7 +33,8 @@ from salescoord.errors import NotFound, Unauthenticated
 from schema.ids import encode_id, expect_id
 from schema.types.changes import Change
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.2  # SQLite
+HELD_BACK_SECONDS = 0.2  # PostgreSQL: a change of the meeting waits behind a running transaction
 
 
 async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change, None]:
@@ -33,33 +42,51 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
     signed_in = info.context.viewer
     if signed_in is None:
         raise Unauthenticated()
-    engine = info.context.db.engine
+    engine, listener = info.context.db.engine, info.context.listener
+    poll = POLL_SECONDS if listener is None else info.context.settings.live_safety_poll_seconds
     position: tuple[int, int] | None = None
-    while True:
-        db = RequestDatabase(engine)
-        try:
-            row = await db.fetch_one(viewer_by_id(signed_in.id))
-            viewer = viewer_from_row(row, signed_in.channel) if row is not None else None
-            scope = Scope.of(viewer)
-            loaders = Loaders(db, scope)
-            if viewer is None or await loaders.meeting_by_id.load(pk) is None:
+    async with _wakeups(listener, pk) as (wakeup, wait):
+        while True:
+            wakeup.clear()  # before reading: a notification during the read wakes the next wait
+            pause = poll
+            db = RequestDatabase(engine)
+            try:
+                row = await db.fetch_one(viewer_by_id(signed_in.id))
+                viewer = viewer_from_row(row, signed_in.channel) if row is not None else None
+                scope = Scope.of(viewer)
+                loaders = Loaders(db, scope)
+                if viewer is None or await loaders.meeting_by_id.load(pk) is None:
+                    if position is None:
+                        raise NotFound("No Meeting with that id.", field="meetingId")
+                    return  # the meeting left the viewer's sight: the subscription ends (R19)
                 if position is None:
-                    raise NotFound("No Meeting with that id.", field="meetingId")
-                return  # the meeting left the viewer's sight: the subscription ends (R19)
-            if position is None:
-                head = await db.fetch_one(changes.head(db.dialect))
-                position = (head.xid, head.id) if head is not None else (0, 0)
-            else:
-                entries, position, _ = await changes.read(db, scope, position, 100, meeting_id=pk)
-                for entry in entries:
-                    found = None
-                    if entry.kind == "UPSERT":
-                        row = await getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk)
-                        if row is None:
-                            continue
-                        found = BUILDERS[entry.type_name](row)
-                    global_id = encode_id(entry.type_name, entry.pk)
-                    yield Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=found)
-        finally:
-            await db.close()
-        await asyncio.sleep(POLL_SECONDS)
+                    position = await changes.start(db)
+                else:
+                    feed = await changes.read(db, scope, position, 100, meeting_id=pk)
+                    position = feed.position
+                    if feed.more:
+                        pause = 0
+                    elif not feed.caught_up:
+                        pause = min(pause, HELD_BACK_SECONDS)
+                    for entry in feed.entries:
+                        found = None
+                        if entry.kind == "UPSERT":
+                            row = await getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk)
+                            if row is None:
+                                continue
+                            found = BUILDERS[entry.type_name](row)
+                        global_id = encode_id(entry.type_name, entry.pk)
+                        yield Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=found)
+            finally:
+                await db.close()
+            await wait(pause)
+
+
+@contextlib.asynccontextmanager
+async def _wakeups(listener: ChangeListener | None, meeting_id: int) -> AsyncIterator[tuple]:
+    """(event, wait): the listener's wake-ups for the meeting, or on SQLite a plain timer."""
+    if listener is None:
+        yield asyncio.Event(), asyncio.sleep
+        return
+    async with listener.follow(meeting_id) as wakeup:
+        yield wakeup, lambda seconds: listener.wait(wakeup, seconds)

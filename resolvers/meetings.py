@@ -8,7 +8,6 @@ not change (a buyer's) is FORBIDDEN. Every write goes through `exactly_once` (R1
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from db.queries import summaries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs
-from resolvers.exactly_once import exactly_once
+from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
@@ -113,7 +112,6 @@ async def _note(info: Info, note_id: int | None) -> Note | None:
 
 
 # -- setup on the web (R9) ----------------------------------------------------------------
-Perform = Callable[[AsyncConnection], Awaitable[tuple[str, int]]]
 
 
 async def create_meeting(

@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
+from db.listen import ChangeListener
 from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
@@ -52,6 +53,15 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.engine: Any = None
         self.budget = UserBudget(settings.requests_per_user, settings.user_window_seconds)
+        self._listener: ChangeListener | None = None
+
+    @property
+    def listener(self) -> ChangeListener | None:
+        """This process's one LISTEN connection for live updates (R19), on PostgreSQL only:
+        made on first use, since tests attach the engine after the app is built."""
+        if self._listener is None and self.engine is not None and self.engine.dialect.name == "postgresql":
+            self._listener = ChangeListener(self.engine.url)
+        return self._listener
 
     @property
     def graphql_ide_html(self) -> str:
@@ -121,6 +131,7 @@ class GraphQLApp(GraphQL):
             budget=self.budget,
         )
         request.scope["state"]["context"] = context
+        context.listener = self.listener
         if request.scope["type"] == "http":
             response.headers["X-Request-ID"] = context.request_id
         return context
@@ -170,6 +181,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             if delivery is not None:
                 await delivery.stop()
+            if graphql.listener is not None:
+                await graphql.listener.close()
             await graphql.engine.dispose()
 
     app = Starlette(

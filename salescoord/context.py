@@ -33,6 +33,7 @@ class Context:
     operation: str = "unparsed"
     connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
     budget: UserBudget | None = None  # the server process's per-user request budget
+    listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
 
     async def identify(self) -> None:
         """Load the viewer the token names. The HTTP app defers this until the query has

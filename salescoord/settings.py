@@ -167,6 +167,10 @@ class Settings:
             os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"
         ).resolve()
     )
+    # -- live updates (R19): on PostgreSQL notifications, and this slow poll besides ---------
+    live_safety_poll_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("LIVE_SAFETY_POLL_SECONDS", 10))
+    )
     smtp: SmtpSettings | None = field(default_factory=_smtp_from_env)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     public_url: str = field(

@@ -37,6 +37,11 @@ class ScopeBasis(StrEnum):
     """Own lists, GLOBAL lists, and for a buyer the lists shared with them (R11)."""
     LIST_ACCESS = "LIST_ACCESS"
     """The Lists section, plus lists attached to a meeting the viewer may manage (R9, R11)."""
+    LIST_CHANGES = "LIST_CHANGES"
+    """Lists you may change, a part of LIST_ACCESS: your own PERSONAL and BUYER lists, GLOBAL ones
+    with MANAGE_GLOBAL_LISTS (R11); item notes also on the lists of a meeting you manage (R9);
+    through the app adding, moving and removing items also on the lists of a meeting you host,
+    and nothing on the lists of a meeting you do not host (R10)."""
     CATALOGUE = "CATALOGUE"
     """Content: the whole catalogue for staff, shared items for a buyer (R13)."""
     REPORTING = "REPORTING"

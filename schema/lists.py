@@ -5,16 +5,17 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from permissions.enums import Permission
-from permissions.guards import HasPermission, IsAuthenticated, ScopedBy, guard, scoped
+from permissions.enums import Channel, Permission
+from permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy, guard, scoped
 from resolvers import lists as resolve
 from schema.enums import ContentKind, ListKind, ScopeBasis
+from schema.keys import Key
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import PAGE
 
-SIGNED_IN = [guard(IsAuthenticated())]
-EDITS_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_ACCESS))]
+MAKES_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_ACCESS))]
+CHANGES_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_CHANGES))]
 
 
 @strawberry.type
@@ -44,23 +45,38 @@ class ListsQuery:
 @strawberry.type
 class ListsMutation:
     @strawberry.mutation(
-        extensions=EDITS_LISTS,
+        extensions=MAKES_LISTS,
         description="GLOBAL needs MANAGE_GLOBAL_LISTS; a BUYER list is an AM's, for one associated buyer.",
     )
     async def create_list(
-        self, info: Info, name: str, kind: ListKind, buyer_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        name: str,
+        kind: ListKind,
+        buyer_id: strawberry.ID | None = None,
+        client_mutation_id: Key = None,
     ) -> List | None:
-        return await resolve.create_list(info, name, kind, buyer_id)
+        return await resolve.create_list(info, name, kind, buyer_id, client_mutation_id)
 
-    @strawberry.mutation(extensions=EDITS_LISTS)
-    async def rename_list(self, info: Info, id: strawberry.ID, name: str) -> List | None:
-        return await resolve.rename_list(info, id, name)
+    @strawberry.mutation(extensions=CHANGES_LISTS, description="Your own list (R11).")
+    async def rename_list(
+        self, info: Info, id: strawberry.ID, name: str, client_mutation_id: Key = None
+    ) -> List | None:
+        return await resolve.rename_list(info, id, name, client_mutation_id)
 
-    @strawberry.mutation(extensions=SIGNED_IN, description="Returns the deleted list's id.")
-    async def delete_list(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        return await resolve.delete_list(info, id)
+    @strawberry.mutation(
+        extensions=CHANGES_LISTS, description="Your own list (R11). Returns the deleted list's id."
+    )
+    async def delete_list(
+        self, info: Info, id: strawberry.ID, client_mutation_id: Key = None
+    ) -> strawberry.ID:
+        return await resolve.delete_list(info, id, client_mutation_id)
 
-    @strawberry.mutation(extensions=EDITS_LISTS, description="At the end unless a position is given.")
+    @strawberry.mutation(
+        extensions=CHANGES_LISTS,
+        description="At the end unless a position is given. Your own list, or through the app one "
+        "attached to a meeting you host (R10).",
+    )
     async def add_list_item(
         self,
         info: Info,
@@ -68,28 +84,48 @@ class ListsMutation:
         content_id: strawberry.ID,
         position: int | None = None,
         note: str | None = None,
+        client_mutation_id: Key = None,
     ) -> ListItem | None:
-        return await resolve.add_list_item(info, list_id, content_id, position, note)
+        return await resolve.add_list_item(info, list_id, content_id, position, note, client_mutation_id)
 
-    @strawberry.mutation(extensions=EDITS_LISTS)
-    async def move_list_item(self, info: Info, id: strawberry.ID, position: int) -> ListItem | None:
-        return await resolve.move_list_item(info, id, position)
-
-    @strawberry.mutation(extensions=SIGNED_IN, description="Returns the removed item's id.")
-    async def remove_list_item(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        return await resolve.remove_list_item(info, id)
+    @strawberry.mutation(extensions=CHANGES_LISTS, description="As addListItem.")
+    async def move_list_item(
+        self, info: Info, id: strawberry.ID, position: int, client_mutation_id: Key = None
+    ) -> ListItem | None:
+        return await resolve.move_list_item(info, id, position, client_mutation_id)
 
     @strawberry.mutation(
-        extensions=EDITS_LISTS,
-        description="Write an item's note over the version you read; a stale one is a CONFLICT (R17).",
+        extensions=CHANGES_LISTS, description="As addListItem. Returns the removed item's id."
+    )
+    async def remove_list_item(
+        self, info: Info, id: strawberry.ID, client_mutation_id: Key = None
+    ) -> strawberry.ID:
+        return await resolve.remove_list_item(info, id, client_mutation_id)
+
+    @strawberry.mutation(
+        extensions=CHANGES_LISTS,
+        description="Write an item's note over the version you read; a stale one is a CONFLICT (R17). "
+        "Also on a list attached to a meeting you manage (R9); through the app, one you host (R10).",
     )
     async def update_list_item_note(
-        self, info: Info, id: strawberry.ID, note: str | None, version: int
+        self,
+        info: Info,
+        id: strawberry.ID,
+        note: str | None,
+        version: int,
+        client_mutation_id: Key = None,
     ) -> ListItem | None:
-        return await resolve.update_list_item_note(info, id, note, version)
+        return await resolve.update_list_item_note(info, id, note, version, client_mutation_id)
 
     @strawberry.mutation(
-        extensions=[guard(HasPermission(Permission.MANAGE_GLOBAL_LISTS), ScopedBy(ScopeBasis.CATALOGUE))]
+        extensions=[
+            guard(
+                HasPermission(Permission.MANAGE_GLOBAL_LISTS),
+                OnChannel(Channel.WEB),
+                ScopedBy(ScopeBasis.CATALOGUE),
+            )
+        ],
+        description="The catalogue is kept on the web.",
     )
     async def create_content(self, info: Info, title: str, kind: ContentKind, reference: str) -> Content:
         return await resolve.create_content(info, title, kind, reference)

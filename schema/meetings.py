@@ -13,6 +13,7 @@ from permissions.enums import Channel, Permission
 from permissions.guards import HasPermission, OnChannel, ScopedBy, guard, scoped
 from resolvers import meetings as resolve
 from schema.enums import MeetingStatus, ScopeBasis
+from schema.keys import Key
 from schema.pagination import Connection
 from schema.types.meetings import Meeting, Note
 from schema.types.people import PAGE, User
@@ -20,13 +21,6 @@ from schema.types.people import PAGE, User
 MANAGES = [guard(HasPermission(Permission.MANAGE_MEETINGS), ScopedBy(ScopeBasis.MEETING))]
 HOST_IN_APP = [guard(OnChannel(Channel.APP, host_only=True), ScopedBy(ScopeBasis.MEETING))]
 WRITES_NOTES = MANAGES
-Key = Annotated[
-    str | None,
-    strawberry.argument(
-        description="A client-generated id: replays have one effect and the same answer (R16). "
-        "Required with an app token."
-    ),
-]
 
 
 @strawberry.type
@@ -192,8 +186,9 @@ class MeetingsMutation:
 
     @strawberry.mutation(
         extensions=MANAGES,
-        description="Email the summary (attendees, notes, list items with notes; never host-only notes) "
-        "to the chosen attendees, all by default. Through the app: the host (R10); on the web: whoever "
+        description="Email the summary (attendees, notes, list items with notes) to the chosen "
+        "attendees, all by default, each as they may see the meeting: never host-only notes, only the "
+        "lists shared with them (R13). Through the app: the host (R10); on the web: whoever "
         "manages the meeting, also again (R9). Each send is a new outbox entry and audit event (R21).",
     )
     async def send_meeting_summary(

@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission as Permissions
-from permissions.guards import HasPermission, IsAuthenticated, ScopedBy, guard, scoped
+from permissions.guards import IsAuthenticated, back_office, guard, scoped
 from resolvers import people as resolve
-from schema.enums import Permission, RoleName, ScopeBasis
+from schema.enums import Permission, RoleName
 from schema.pagination import Connection
 from schema.types.people import PAGE, Role, User
 
@@ -64,9 +64,7 @@ class PeopleQuery:
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(
-        extensions=[guard(HasPermission(Permissions.MANAGE_USERS), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
-    )
+    @strawberry.mutation(extensions=[back_office(Permissions.MANAGE_USERS)])
     async def create_user(self, info: Info, input: CreateUserInput) -> User | None:
         return await resolve.create_user(
             info,
@@ -78,9 +76,7 @@ class PeopleMutation:
             input.direct_account_manager_id,
         )
 
-    @strawberry.mutation(
-        extensions=[guard(HasPermission(Permissions.MANAGE_USERS), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
-    )
+    @strawberry.mutation(extensions=[back_office(Permissions.MANAGE_USERS)])
     async def update_user(self, info: Info, input: UpdateUserInput) -> User | None:
         changes = {
             name: getattr(input, name)
@@ -97,7 +93,7 @@ class PeopleMutation:
         return await resolve.update_user(info, input.id, changes)
 
     @strawberry.mutation(
-        extensions=[guard(HasPermission(Permissions.MANAGE_USERS), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))],
+        extensions=[back_office(Permissions.MANAGE_USERS)],
         description="Link sales coordinators to an account manager (R5). Returns the AM.",
     )
     async def assign_coordinators(
@@ -106,7 +102,7 @@ class PeopleMutation:
         return await resolve.link_coordinators(info, account_manager_id, coordinator_ids, True)
 
     @strawberry.mutation(
-        extensions=[guard(HasPermission(Permissions.MANAGE_USERS), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))],
+        extensions=[back_office(Permissions.MANAGE_USERS)],
         description="Unlink sales coordinators from an account manager; their scope shrinks at once (R2).",
     )
     async def unassign_coordinators(
@@ -114,28 +110,20 @@ class PeopleMutation:
     ) -> User | None:
         return await resolve.link_coordinators(info, account_manager_id, coordinator_ids, False)
 
-    @strawberry.mutation(
-        extensions=[
-            guard(HasPermission(Permissions.MANAGE_TERRITORIES), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))
-        ]
-    )
+    @strawberry.mutation(extensions=[back_office(Permissions.MANAGE_TERRITORIES)])
     async def assign_territories(
         self, info: Info, account_manager_id: strawberry.ID, territory_ids: list[strawberry.ID]
     ) -> User | None:
         return await resolve.link_territories(info, account_manager_id, territory_ids, True)
 
-    @strawberry.mutation(
-        extensions=[
-            guard(HasPermission(Permissions.MANAGE_TERRITORIES), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))
-        ]
-    )
+    @strawberry.mutation(extensions=[back_office(Permissions.MANAGE_TERRITORIES)])
     async def unassign_territories(
         self, info: Info, account_manager_id: strawberry.ID, territory_ids: list[strawberry.ID]
     ) -> User | None:
         return await resolve.link_territories(info, account_manager_id, territory_ids, False)
 
     @strawberry.mutation(
-        extensions=[guard(HasPermission(Permissions.MANAGE_ROLES))],
+        extensions=[back_office(Permissions.MANAGE_ROLES, basis=None)],
         description="Replace a role's permissions; holders get them on their next request (R14).",
     )
     async def set_role_permissions(self, info: Info, role: RoleName, permissions: list[Permission]) -> Role:

@@ -6,9 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, ScopedBy, guard, scoped
+from permissions.guards import back_office, scoped
 from resolvers import places as resolve
-from schema.enums import ScopeBasis
 from schema.pagination import Connection
 from schema.types.people import PAGE
 from schema.types.places import Company, Territory
@@ -47,30 +46,22 @@ class PlacesQuery:
 
 @strawberry.type
 class PlacesMutation:
-    @strawberry.mutation(
-        extensions=[guard(HasPermission(Permission.MANAGE_TERRITORIES), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
-    )
+    @strawberry.mutation(extensions=[back_office(Permission.MANAGE_TERRITORIES)])
     async def create_territory(
         self, info: Info, name: str, parent_id: strawberry.ID | None = None
     ) -> Territory | None:
         return await resolve.create_territory(info, name, parent_id)
 
-    @strawberry.mutation(
-        extensions=[guard(HasPermission(Permission.MANAGE_TERRITORIES), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
-    )
+    @strawberry.mutation(extensions=[back_office(Permission.MANAGE_TERRITORIES)])
     async def update_territory(self, info: Info, input: UpdateTerritoryInput) -> Territory | None:
         changes = {"name": input.name, "parent_id": input.parent_id}
         return await resolve.update_territory(info, input.id, changes)
 
-    @strawberry.mutation(
-        extensions=[guard(HasPermission(Permission.MANAGE_TERRITORIES), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
-    )
+    @strawberry.mutation(extensions=[back_office(Permission.MANAGE_TERRITORIES)])
     async def create_company(self, info: Info, name: str, territory_id: strawberry.ID) -> Company | None:
         return await resolve.create_company(info, name, territory_id)
 
-    @strawberry.mutation(
-        extensions=[guard(HasPermission(Permission.MANAGE_TERRITORIES), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
-    )
+    @strawberry.mutation(extensions=[back_office(Permission.MANAGE_TERRITORIES)])
     async def update_company(self, info: Info, input: UpdateCompanyInput) -> Company | None:
         changes = {"name": input.name, "territory_id": input.territory_id}
         return await resolve.update_company(info, input.id, changes)

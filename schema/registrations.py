@@ -8,15 +8,15 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, ScopedBy, guard, scoped
+from permissions.guards import back_office, scoped
 from resolvers import registrations as resolve
 from schema.auth import LoginPayload
-from schema.enums import Channel, ScopeBasis
+from schema.enums import Channel
 from schema.pagination import Connection
 from schema.types.people import PAGE
 from schema.types.registrations import Registration, RegistrationStatus
 
-DECIDES = [guard(HasPermission(Permission.MANAGE_REGISTRATIONS), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))]
+DECIDES = [back_office(Permission.MANAGE_REGISTRATIONS)]
 
 
 @strawberry.input

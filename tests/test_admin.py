@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from graphql import ObjectTypeDefinitionNode, parse
 
 from db.tables import am_coordinators, am_territories, territories, users
-from permissions.enums import DEFAULT_PERMISSIONS, Permission, RoleName
+from permissions.enums import DEFAULT_PERMISSIONS, Channel, Permission, RoleName
 from schema.root import schema
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
@@ -220,6 +220,18 @@ async def test_R5_R14_non_admins_get_forbidden_and_nothing_is_written(client, wo
         state = await snapshot(engine)
         assert (await client.data(operation, variables, as_user=w.admin))[mutation] is not None
         assert await snapshot(engine) != state, mutation
+
+
+async def test_R10_R16_back_office_is_refused_to_an_app_token_even_an_admins(client, world, make, engine):
+    """The app sends meeting, note and list work, each with a key (R16); a 30-day app token on a
+    device carried to buyers never changes users, roles or places: FORBIDDEN, nothing written."""
+    w = world
+    await make.link_sc(w.other_am, w.sc)
+    before = await snapshot(engine)
+    for mutation, (operation, variables) in _admin_mutations(w).items():
+        body = await client.post(operation, variables, as_user=w.admin, channel=Channel.APP)
+        assert codes(body) == ["FORBIDDEN"], (mutation, body)
+    assert await snapshot(engine) == before
 
 
 # -- R5: the searchable user list -----------------------------------------------------------

@@ -1,16 +1,19 @@
-"""R8, R20: registration and decision emails reach exactly the people in scope over real SMTP
-(aiosmtpd on 127.0.0.1), are delivered once whatever fails, and retry with backoff."""
+"""R8, R20, R21: registration and decision emails and meeting summaries reach exactly the
+people they are for over real SMTP (aiosmtpd on 127.0.0.1), are delivered once whatever fails,
+and retry with backoff."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from html import escape
 
 import pytest
 import sqlalchemy as sa
 
 from db.queries.outbox import claim_due, enqueue_email
-from db.tables import emails, users
+from db.tables import emails, meeting_attendees, users
+from permissions.enums import Channel
 from salescoord.app import create_app
 from salescoord.delivery import backoff_seconds
 from salescoord.settings import DeliverySettings, Settings
@@ -253,3 +256,80 @@ async def test_R20_the_server_delivers_the_outbox_from_its_lifespan(engine, sett
             await asyncio.sleep(0.02)
     assert smtp.recipients() == ["a@example.com"]
     assert any("SENT" in record.getMessage() for record in caplog.records)
+
+
+# -- R21: a meeting summary as the attendees receive it -----------------------------------
+START = 'mutation($id: ID!) { startMeeting(id: $id, clientMutationId: "start") { status } }'
+IN_MEETING_NOTE = """mutation($id: ID!, $text: String!) {
+  createNote(meetingId: $id, text: $text, clientMutationId: "in-meeting") { phase } }"""
+SUMMARY = """mutation($id: ID!) {
+  sendMeetingSummary(meetingId: $id, clientMutationId: "summary-1") { id } }"""
+
+
+async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_items_in_both_parts(
+    client, engine, make, smtp
+):
+    north = await make.territory("North")
+    company = await make.company(north, "Northwind")
+    am = await make.am("Alma Manager", territories=[north])
+    sc = await make.sc("Sam Coordinator", ams=[am])
+    ann = await make.buyer(company, "Ann Buyer", direct_am=am)
+    bob = await make.buyer(company, "Bob Buyer")  # associated by territory
+    meeting = await make.meeting(host=am, created_by=sc, title="Spring line")
+    for buyer in (ann, bob):
+        await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
+    await make.note(meeting, author=sc, text="Bring the spring samples")
+    await make.note(meeting, author=am, text="Margin is thin, do not discount", host_only=True)
+    shown = await make.list(am, "BUYER", "For Ann", buyer=ann)
+    await make.attach_list(meeting, shown)
+    await make.item(shown, await make.content("Blue jacket"), 0, note="Size M <in stock>")
+    await make.item(shown, await make.content("Red scarf"), 1)
+    for_bob = await make.list(am, "BUYER", "For Bob", buyer=bob)
+    await make.attach_list(meeting, for_bob)
+    await make.item(for_bob, await make.content("Green hat"), 0, note="Bob's size")
+    am_only = await make.list(am, "PERSONAL", "AM's own picks")
+    await make.attach_list(meeting, am_only)
+    await make.item(am_only, await make.content("Grey coat"), 0, note="Low margin")
+    meeting_id = gid("Meeting", meeting)
+    await client.data(START, {"id": meeting_id}, as_user=am, channel=Channel.APP)
+    in_meeting = "Wants 40 units & a <b>volume</b> price"
+    written = await client.data(
+        IN_MEETING_NOTE, {"id": meeting_id, "text": in_meeting}, as_user=am, channel=Channel.APP
+    )
+    assert written["createNote"]["phase"] == "IN_MEETING"
+    for _ in range(2):  # the app resends after a timeout: one summary, not two (R16)
+        await client.data(SUMMARY, {"id": meeting_id}, as_user=am, channel=Channel.APP)
+
+    await deliver_all(engine, worker(engine, smtp))
+
+    (ann_email,), (bob_email,) = await emails_of(make, ann), await emails_of(make, bob)
+    assert smtp.recipients() == sorted([ann_email, bob_email])  # one message to each attendee
+    assert await statuses(engine) == {"SENT": 2}
+    # R13: each attendee's summary carries the lists shared with them, nobody else's
+    shared_with = {
+        ann_email: ("[For Ann] Blue jacket", "Size M <in stock>", "[For Ann] Red scarf"),
+        bob_email: ("[For Bob] Green hat", "Bob's size"),
+    }
+    for address, mine in shared_with.items():
+        (message,) = smtp.to(address)
+        assert message["Subject"] == "Summary: Spring line"
+        assert message["To"] == address
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        others = [item for other, items in shared_with.items() if other != address for item in items]
+        for part, encode in ((text, str), (html, escape)):
+            for attendee in (ann_email, bob_email):
+                assert encode(f"<{attendee}>") in part
+            for expected in ("Ann Buyer", "Bob Buyer", "Bring the spring samples", in_meeting, *mine):
+                assert encode(expected) in part, (expected, part)
+            # not theirs (another buyer's list, the AM's own), or host-only
+            for hidden in (*others, "Grey coat", "Low margin", "Margin is thin"):
+                assert encode(hidden) not in part, (hidden, part)
+        assert "<b>volume</b>" not in html  # a note's markup is text, not HTML
+    # the item with a note carries it; the one without stands alone
+    (ann_message,) = smtp.to(ann_email)
+    lines = ann_message.get_body(("plain",)).get_content().splitlines()
+    assert [line.split(")", 1)[1] for line in lines if line.startswith("- [For Ann]")] == [
+        ": Size M <in stock>",
+        "",
+    ]

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from db.queries import registrations as queries
 from db.tables import audit_events, emails, registrations, users
-from permissions.enums import Permission, RoleName
+from permissions.enums import Channel, Permission, RoleName
 from permissions.viewer import Viewer
 from salescoord.password_links import issue_set_password_token
 from tests.db_state import snapshot
@@ -396,6 +396,27 @@ async def test_R6_R7_decisions_refused(client, engine, world, sign_up):
         body = await client.post(APPROVE, variables, as_user=getattr(world, who))
         assert codes(body) == [code], label
         assert await snapshot(engine) == before, label
+
+
+async def test_R10_R16_registrations_are_decided_on_the_web_not_with_an_app_token(
+    client, engine, world, sign_up
+):
+    """Deciding is back-office work (the app sends meeting, note and list work with keys): an
+    app token gets FORBIDDEN for every decision, and nothing is written."""
+    registration = await sign_up("ann@example.com", am=world.am_direct, territory=world.district)
+    before = await snapshot(engine)
+    decisions = [
+        (APPROVE, {"input": {"id": registration}}),
+        (REJECT, {"id": registration, "reason": "No"}),
+        (REASSIGN, {"id": registration, "companyId": gid("Company", world.company)}),
+    ]
+    for who in (world.sc_direct, world.am_direct, world.admin):
+        for mutation, variables in decisions:
+            body = await client.post(mutation, variables, as_user=who, channel=Channel.APP)
+            assert codes(body) == ["FORBIDDEN"], (who, mutation, body)
+    assert await snapshot(engine) == before
+    rejected = await client.data(REJECT, {"id": registration, "reason": "No"}, as_user=world.sc_direct)
+    assert rejected["rejectRegistration"]["status"] == "REJECTED"  # the same decision on the web
 
 
 async def test_R7_new_company_territory_must_be_inside_the_deciders_tree(

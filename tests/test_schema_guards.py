@@ -87,3 +87,30 @@ def test_R15_guards_print_with_their_arguments():
 
 def test_R15_checked_in_schema_matches_the_code():
     assert schema.as_str() + "\n" == SDL
+
+
+def on_web_only(field) -> bool:
+    return any(
+        d.name.value == "onChannel"
+        and any(a.name.value == "is" and a.value.value == "WEB" for a in d.arguments)
+        for d in field.directives or ()
+    )
+
+
+def test_R16_every_mutation_an_app_token_may_send_takes_a_key():
+    """The app's mutations carry a client-generated key (R16); back-office ones are refused on
+    the app channel (@onChannel(is: WEB)), so no mutation reachable with an app token runs
+    without one. Signing in and signing up are anonymous (R4) and make no object to replay."""
+    mutation = DEFINITIONS["Mutation"]
+    keyless = [
+        f.name.value
+        for f in mutation.fields
+        if not on_web_only(f) and "clientMutationId" not in {a.name.value for a in f.arguments}
+    ]
+    assert keyless == ["login", "register", "setPassword"]
+    lists = {"createList", "renameList", "deleteList", "addListItem", "moveListItem", "removeListItem"}
+    keyed = {f.name.value for f in mutation.fields if not on_web_only(f)} - set(keyless)
+    assert lists | {"updateListItemNote", "createNote", "startMeeting", "sendMeetingSummary"} <= keyed
+    assert {"createUser", "setRolePermissions", "approveRegistration", "createContent"} <= {
+        f.name.value for f in mutation.fields if on_web_only(f)
+    }

@@ -5,10 +5,13 @@ feed: deletions, objects leaving sight, late commits on PostgreSQL, RESYNC_REQUI
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from db.queries.pages import encode_cursor
 from db.tables import am_coordinators, meeting_attendees, notes
@@ -147,7 +150,7 @@ async def feed(
     client, viewer: int, since: str | None, channel: Channel = WEB, *, wait: bool = True
 ) -> tuple[list, str]:
     """Every entry after `since`, page by page (small pages, to cross page boundaries); with
-    `wait`, until caught up (on PostgreSQL any transaction on the server may hold it back)."""
+    `wait`, until caught up (on PostgreSQL a transaction of the database still running holds it back)."""
     entries: list = []
     for _ in range(200):
         data = await client.data(CHANGES, {"since": since, "first": 3}, as_user=viewer, channel=channel)
@@ -258,3 +261,92 @@ async def test_R18_a_late_commit_is_never_skipped(client, world, backend, engine
         await slow.close()
     entries, _ = await feed(client, world.sc, held)
     assert {("UPSERT", gid("Note", late)), ("UPSERT", gid("Note", early))} <= set(entries)
+
+
+class HeldTransaction(threading.Thread):
+    """A PostgreSQL transaction with a transaction id, held open on a thread (and event loop) of
+    its own, so that it can be ended from inside a statement hook of the server under test."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+        self.started, self.release, self.ended = threading.Event(), threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        asyncio.run(self._hold())
+
+    async def _hold(self) -> None:
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            async with connection.transaction():
+                await connection.fetchval("SELECT pg_current_xact_id()")  # takes an id: the horizon
+                self.started.set()
+                await asyncio.to_thread(self.release.wait, 10)
+        finally:
+            await connection.close()
+            self.ended.set()
+
+    def end(self) -> None:
+        self.release.set()
+        assert self.ended.wait(10)
+
+
+async def test_R18_the_feed_never_claims_to_be_caught_up_past_a_change_it_held_back(
+    client, world, backend, engine
+):
+    """A note commits while an older transaction runs, so the feed holds it back. If that
+    transaction ends between the statement that reads the page and the one that decides
+    `caughtUp`, the answer must still say `caughtUp: false`: an app that stops syncing on
+    `caughtUp: true` would otherwise never receive the note (R18)."""
+    if backend[0] != "postgresql":
+        pytest.skip("SQLite serialises writers: nothing is ever held back")
+    cursor = await start(client, world.sc)
+    older = HeldTransaction(backend[1])
+    older.start()
+    assert older.started.wait(10)
+    written = await client.data(
+        ADD_NOTE, {"meeting": gid("Meeting", world.meeting), "text": "Behind an older one"}, as_user=world.sc
+    )
+
+    def end_older_after_the_page(_conn, _cursor, statement, *_args) -> None:
+        if "ORDER BY change_log.xid, change_log.id" in statement and not older.ended.is_set():
+            older.end()
+
+    event.listen(engine.sync_engine, "after_cursor_execute", end_older_after_the_page)
+    try:
+        data = await client.data(CHANGES, {"since": cursor, "first": 100}, as_user=world.sc)
+    finally:
+        event.remove(engine.sync_engine, "after_cursor_execute", end_older_after_the_page)
+    assert older.ended.is_set()  # the older transaction did end in the middle of the request
+    note = ("UPSERT", written["createNote"]["id"])
+    feed_page = data["changes"]
+    if note not in [(e["kind"], e["id"]) for e in feed_page["entries"]]:
+        assert feed_page["caughtUp"] is False
+    entries, _ = await feed(client, world.sc, feed_page["cursor"])
+    assert note in entries or note in [(e["kind"], e["id"]) for e in feed_page["entries"]]
+
+
+async def test_R18_a_long_transaction_in_another_database_of_the_server_holds_nothing_back(
+    client, world, backend
+):
+    """Only this database's transactions can write its change log: one running in another
+    database of the same server (a bulk load, another service) must not stall the feed."""
+    if backend[0] != "postgresql":
+        pytest.skip("SQLite has no other databases on a server")
+    from tests.conftest import PG_URL
+
+    cursor = await start(client, world.sc)
+    elsewhere = HeldTransaction(PG_URL)  # the server's own database, beside the test's
+    elsewhere.start()
+    assert elsewhere.started.wait(10)
+    try:
+        written = await client.data(
+            ADD_NOTE, {"meeting": gid("Meeting", world.meeting), "text": "Not held"}, as_user=world.sc
+        )
+        data = await client.data(CHANGES, {"since": cursor, "first": 100}, as_user=world.sc)
+    finally:
+        elsewhere.end()
+    assert ("UPSERT", written["createNote"]["id"]) in [
+        (e["kind"], e["id"]) for e in data["changes"]["entries"]
+    ]
+    assert data["changes"]["caughtUp"] is True

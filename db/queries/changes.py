@@ -18,8 +18,15 @@ Ordering without gaps: on SQLite writers are serialised, so ids grow in commit o
 PostgreSQL a transaction may take id 5 and commit after the one that took id 6; a reader
 that handed out 6 and moved its cursor past it would skip 5 forever. So every row carries
 its transaction id (xid), the feed orders by (xid, id) and hands out only rows whose xid is
-older than the oldest transaction still running (`pg_snapshot_xmin`): every such
-transaction has finished, so no row can later appear before the cursor.
+older than the oldest transaction still running (the snapshot's xmin): every such
+transaction has finished, so no row can later appear before the cursor. Transactions that
+pg_stat_activity places in another database of the server are passed over: they cannot
+write this log, and a long one (a bulk load elsewhere) would otherwise stall the feed.
+
+One read takes that horizon once, as a number, and both the page and the `caughtUp` answer
+use it. Evaluated in each statement, it could move between them: a row held back from the
+page (above the horizon then) would be below it when `caughtUp` is decided, and the answer
+would say "caught up" without having handed it out.
 
 Retention: rows older than RETENTION (plus a day's margin for long transactions) are
 purged; a cursor issued longer ago than RETENTION gets RESYNC_REQUIRED, never a gap.
@@ -53,45 +60,82 @@ class Entry:
     pk: int
 
 
-def _safe(dialect: str) -> sa.ColumnElement[bool]:
-    """Rows every transaction before which has finished (see the module's docstring)."""
-    if dialect != "postgresql":
-        return sa.true()
-    xmin = sa.cast(sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text), sa.BigInteger)
-    return CHANGE.xid < xmin
+# The snapshot's oldest running transaction, passing over those that other databases of the
+# server run (they cannot write this change log), else the next transaction id. A running
+# transaction of this database, or one whose database is unknown (pg_stat_activity may hide
+# it, or lag), still holds the horizon; one that pg_stat_activity places elsewhere cannot
+# have written here. An xid8 is compared by its low 32 bits, which is what backend_xid shows.
+HORIZON = sa.text(
+    """
+    WITH snapshot AS (SELECT pg_current_snapshot() AS taken),
+    elsewhere AS (
+      SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+      WHERE backend_xid IS NOT NULL AND datname IS NOT NULL AND datname <> current_database()
+    )
+    SELECT LEAST(
+      (SELECT pg_snapshot_xmax(taken)::text::bigint FROM snapshot),
+      (SELECT min(running::text::bigint) FROM snapshot, pg_snapshot_xip(taken) AS running
+       WHERE running::text::bigint % 4294967296 NOT IN (SELECT xid FROM elsewhere))
+    )
+    """
+)
 
 
-def head(dialect: str) -> sa.Select:
+def horizon(dialect: str) -> sa.TextClause | None:
+    """The oldest transaction id still running in this database (None on SQLite): every row
+    of an older transaction is final. See the module's docstring."""
+    return HORIZON if dialect == "postgresql" else None
+
+
+async def current_horizon(db: RequestDatabase) -> int | None:
+    statement = horizon(db.dialect)
+    return None if statement is None else await db.scalar(statement)
+
+
+def _safe(below: int | None) -> sa.ColumnElement[bool]:
+    return sa.true() if below is None else CHANGE.xid < below
+
+
+def head(below: int | None) -> sa.Select:
     """The newest row a reader may be handed now: where a fresh client's cursor starts."""
     return (
         sa.select(CHANGE.xid, CHANGE.id)
-        .where(_safe(dialect))
+        .where(_safe(below))
         .order_by(CHANGE.xid.desc(), CHANGE.id.desc())
         .limit(1)
     )
 
 
-def held_back(dialect: str, after: tuple[int, int]) -> sa.Select:
-    """A committed row after the cursor that waits behind a transaction still running (on
-    PostgreSQL the horizon is the whole server's): the app should ask again shortly."""
+async def start(db: RequestDatabase) -> tuple[int, int]:
+    row = await db.fetch_one(head(await current_horizon(db)))
+    return (row.xid, row.id) if row is not None else (0, 0)
+
+
+def _about(meeting_id: int | None) -> sa.ColumnElement[bool]:
+    """Rows of one meeting, its notes and lists (a subscription), or every row."""
+    if meeting_id is None:
+        return sa.true()
+    itself = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
+    return sa.or_(CHANGE.meeting_id == meeting_id, itself)
+
+
+def held_back(below: int | None, after: tuple[int, int], meeting_id: int | None = None) -> sa.Select:
+    """A committed row after the cursor that waits behind a transaction of this database still
+    running: the app should ask again shortly."""
     return (
         sa.select(CHANGE.id)
-        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(dialect))
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), ~_safe(below), _about(meeting_id))
         .limit(1)
     )
 
 
-def page(dialect: str, after: tuple[int, int], first: int, meeting_id: int | None = None) -> sa.Select:
-    statement = (
+def page(below: int | None, after: tuple[int, int], first: int, meeting_id: int | None = None) -> sa.Select:
+    return (
         sa.select(*change_log.c)
-        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), _safe(dialect))
+        .where(sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after), _safe(below), _about(meeting_id))
         .order_by(CHANGE.xid, CHANGE.id)
         .limit(first + 1)
     )
-    if meeting_id is None:
-        return statement
-    about = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
-    return statement.where(sa.or_(CHANGE.meeting_id == meeting_id, about))
 
 
 def _ids(table: sa.Table, where: Any = None, join: Any = None) -> sa.Select:
@@ -195,16 +239,27 @@ def coverage(scope: Scope, am_id: int, before: Any) -> tuple[sa.Select, sa.Selec
     return meeting_rows, list_rows
 
 
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    entries: list[Entry]
+    position: tuple[int, int]  # the cursor after these entries
+    more: bool  # more rows wait: ask again at once
+    caught_up: bool  # nothing committed waits behind a running transaction
+
+
 async def read(
     db: RequestDatabase, scope: Scope, after: tuple[int, int], first: int, meeting_id: int | None = None
-) -> tuple[list[Entry], tuple[int, int], bool]:
-    """Entries after the cursor `after`, the cursor after them, and whether more wait; with
-    `meeting_id`, only those of that meeting and its notes and lists (a subscription)."""
-    rows = await db.fetch(page(db.dialect, after, first, meeting_id))
+) -> FeedPage:
+    """Entries after the cursor `after`; with `meeting_id`, only those of that meeting and its
+    notes and lists (a subscription)."""
+    below = await current_horizon(db)
+    rows = await db.fetch(page(below, after, first, meeting_id))
     more = len(rows) > first
     rows = rows[:first]
+    position = (rows[-1].xid, rows[-1].id) if rows else after
+    caught_up = more or await db.fetch_one(held_back(below, position, meeting_id)) is None
     if not rows:
-        return [], after, False
+        return FeedPage([], after, False, caught_up)
     verdicts = {r.id: r for r in await db.fetch(classify(scope, [r.id for r in rows]))}
     viewer = scope.viewer
     entries: list[Entry] = []
@@ -221,7 +276,7 @@ async def read(
             # the lists reached only through this meeting (R11) leave with it
             hidden = await db.fetch(lists_out_of_sight(scope, row.entity_id))
             entries += [Entry("REMOVED_FROM_VIEW", "List", r.id) for r in hidden]
-    return _latest(entries), (rows[-1].xid, rows[-1].id), more
+    return FeedPage(_latest(entries), position, more, caught_up)
 
 
 def _kind(verdict: Any) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models.base import utcnow
 from db.queries.activity import ActivityKind, record_activity
@@ -253,14 +254,12 @@ async def create_content(
     return content_id
 
 
-def through_managed_meeting(scope: Scope, list_id: int) -> sa.Select:
-    """Whether a list is attached to a meeting the viewer may manage: the way an SC reaches,
-    and may annotate, an AM's BUYER list (R9, R11)."""
-    from db.tables import meeting_lists, meetings
+def list_where(allowed: ColumnElement[bool], list_id: int) -> sa.Select:
+    """The list, if `allowed` (a predicate of the scope: `owned_lists()`, `item_lists()`,
+    `annotated_lists()`) admits it: whether the viewer may make that change (R10, R11)."""
+    return sa.select(LIST.id).where(LIST.id == list_id, allowed)
 
-    return (
-        sa.select(meeting_lists.c.list_id)
-        .join(meetings, meetings.c.id == meeting_lists.c.meeting_id)
-        .where(meeting_lists.c.list_id == list_id, scope.managed_meetings())
-        .limit(1)
-    )
+
+def item_row(item_id: int) -> sa.Select:
+    """An item as stored, for the `current` of a CONFLICT (the viewer has just seen it)."""
+    return sa.select(*list_items.c).where(ITEM.id == item_id)

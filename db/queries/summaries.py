@@ -1,7 +1,9 @@
 """Meeting summaries (R21): attendees, notes and list items with their notes, in plain text
 and HTML, written to the outbox with the audit event in one transaction.
 
-A summary goes to buyers, so it never carries host-only notes (R13).
+Each attendee's summary is composed through that attendee's own scope, as if they read the
+meeting on the web (R13): never a host-only note, and of the lists used in the meeting only
+those shared with them, so a BUYER list made for another attendee stays with its buyer.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.outbox import enqueue_email
+from db.queries.people import viewer_by_id, viewer_from_row
 from db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
+from permissions.enums import Channel
+from permissions.scope import Scope
 from permissions.viewer import Viewer
 
 
@@ -24,8 +29,9 @@ async def _rows(connection: AsyncConnection, statement: sa.Select) -> Sequence[A
     return (await connection.execute(statement)).all()
 
 
-async def compose(connection: AsyncConnection, meeting: Any) -> tuple[str, str, str]:
-    """(subject, text, html) of a meeting's summary, from its current state."""
+async def compose(connection: AsyncConnection, meeting: Any, reader: Scope) -> tuple[str, str, str]:
+    """(subject, text, html) of a meeting's summary as `reader` may see it, from its current
+    state."""
     attendees = await _rows(
         connection,
         sa.select(users.c.name, users.c.email)
@@ -35,9 +41,7 @@ async def compose(connection: AsyncConnection, meeting: Any) -> tuple[str, str, 
     )
     shared_notes = await _rows(
         connection,
-        sa.select(notes.c.text)
-        .where(notes.c.meeting_id == meeting.id, notes.c.host_only.is_(False))
-        .order_by(notes.c.id),
+        sa.select(notes.c.text).where(notes.c.meeting_id == meeting.id, reader.notes()).order_by(notes.c.id),
     )
     items = await _rows(
         connection,
@@ -45,7 +49,7 @@ async def compose(connection: AsyncConnection, meeting: Any) -> tuple[str, str, 
         .join(meeting_lists, meeting_lists.c.list_id == lists.c.id)
         .join(list_items, list_items.c.list_id == lists.c.id)
         .join(contents, contents.c.id == list_items.c.content_id)
-        .where(meeting_lists.c.meeting_id == meeting.id)
+        .where(meeting_lists.c.meeting_id == meeting.id, reader.lists())
         .order_by(lists.c.name, lists.c.id, list_items.c.position),
     )
     subject = f"Summary: {meeting.title}"
@@ -73,19 +77,22 @@ async def compose(connection: AsyncConnection, meeting: Any) -> tuple[str, str, 
 async def send_summary(
     connection: AsyncConnection, actor: Viewer, meeting: Any, recipients: Sequence[Any]
 ) -> list[int]:
-    """One outbox row per recipient; every (re-)send leaves an audit event (R21, R25)."""
-    subject, text, html = await compose(connection, meeting)
-    sent = [
-        await enqueue_email(
-            connection,
-            kind="MEETING_SUMMARY",
-            to_address=recipient.email,
-            subject=subject,
-            body_text=text,
-            body_html=html,
+    """One outbox row per recipient, each as that recipient may see the meeting; every
+    (re-)send leaves an audit event (R21, R25)."""
+    sent = []
+    for recipient in recipients:
+        reader = (await connection.execute(viewer_by_id(recipient.id))).first()
+        subject, text, html = await compose(connection, meeting, Scope(viewer_from_row(reader, Channel.WEB)))
+        sent.append(
+            await enqueue_email(
+                connection,
+                kind="MEETING_SUMMARY",
+                to_address=recipient.email,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+            )
         )
-        for recipient in recipients
-    ]
     await record_activity(connection, user_id=actor.id, kind=ActivityKind.SUMMARY_SENT, meeting_id=meeting.id)
     await record(
         connection,
@@ -100,9 +107,10 @@ async def send_summary(
 
 
 def attendees_named(meeting_id: int, buyer_ids: Sequence[int] | None) -> sa.Select:
+    """The meeting's active attendees (of `buyer_ids`): who a summary may go to."""
     statement = (
         sa.select(users.c.id, users.c.email)
         .join(meeting_attendees, meeting_attendees.c.buyer_id == users.c.id)
-        .where(meeting_attendees.c.meeting_id == meeting_id)
+        .where(meeting_attendees.c.meeting_id == meeting_id, users.c.active.is_(True))
     )
     return statement.where(users.c.id.in_(buyer_ids)) if buyer_ids is not None else statement
