@@ -1,0 +1,117 @@
+"""Writing the data set: one executemany per table on SQLite, COPY on PostgreSQL.
+
+The change log's triggers (R18) are off while the rows go in: they record edits for the
+app's sync, a bulk load is not an edit, and one trigger call per row was most of the
+load's time. On PostgreSQL `session_replication_role = replica` skips them (and the
+foreign-key checks) for the loading session only; SQLite has no such switch, so its
+triggers and secondary indexes are dropped and created again from their own stored SQL
+(an index built once over sorted rows instead of 300,000 random inserts into it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.dataset import Dataset
+
+LOAD_ORDER = [
+    "territories",
+    "companies",
+    "users",
+    "account_manager_territories",
+    "account_manager_coordinators",
+    "meetings",
+    "meeting_attendees",
+    "notes",
+    "activities",
+    "contents",
+    "lists",
+    "list_items",
+    "meeting_lists",
+]
+WITH_SEQUENCES = ["territories", "companies", "users", "meetings", "notes", "activities"]
+WITH_SEQUENCES += ["contents", "lists", "list_items"]
+
+
+def _sqlite_moment(value: datetime) -> str:
+    """As the service's UTCDateTime stores a moment: '2026-01-01 00:00:00.000000'."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_rows(rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]] | list[tuple[Any, ...]]:
+    """The rows with their moments as text; only the columns holding datetimes are touched,
+    and a moment seen before (most `created_at`) is formatted once."""
+    width = len(rows[0]) if rows else 0
+    moments = [
+        i for i in range(width) if isinstance(next((r[i] for r in rows if r[i] is not None), None), datetime)
+    ]
+    if not moments:
+        return rows
+    formatted: dict[datetime, str] = {}
+
+    def text(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        found = formatted.get(value)
+        if found is None:
+            found = formatted[value] = _sqlite_moment(value)
+        return found
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(row)
+        for i in moments:
+            values[i] = text(values[i])
+        return tuple(values)
+
+    return map(convert, rows)
+
+
+def load_sqlite(path: str, data: Dataset) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA foreign_keys=OFF")
+        connection.execute("PRAGMA journal_mode=OFF")  # WAL again below: one write, no log
+        connection.execute("PRAGMA synchronous=OFF")
+        marks = ", ".join("?" * len(LOAD_ORDER))
+        dropped = connection.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' "
+            f"OR (type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}))",
+            LOAD_ORDER,
+        ).fetchall()
+        with connection:
+            for kind, name, _ in dropped:
+                connection.execute(f'DROP {kind.upper()} "{name}"')
+            for table in LOAD_ORDER:
+                columns, rows = data.tables[table]
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                connection.executemany(sql, _sqlite_rows(rows))
+            for _, _, sql in dropped:
+                connection.execute(sql)
+        connection.execute("ANALYZE")
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
+async def load_postgresql(dsn: str, data: Dataset) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("SET session_replication_role = replica")
+        async with connection.transaction():
+            for table in LOAD_ORDER:
+                columns, rows = data.tables[table]
+                await connection.copy_records_to_table(table, records=rows, columns=columns)
+            for table in WITH_SEQUENCES:
+                await connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
