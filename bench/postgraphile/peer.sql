@@ -2,23 +2,55 @@
 -- database only (bench/peer.py runs this file before each PostgreSQL run; never part of
 -- the service's migrations).
 --
--- PostGraphile exposes only this schema. Its root fields and nested fields are STABLE SQL
--- functions: roots that apply the viewer's scope (R1, R2, R9) and computed columns on the
--- service's row types (`users_company(u)` is the field `company` of `User`). The viewer is
--- the user named by the token PostGraphile verified (jwt.claims.sub, set per request
--- through pgSettings), read from `users` on every request like the service does.
+-- PostGraphile exposes only this schema:
+-- * views of the service's tables with the columns the service shows (no password hash),
+--   with the foreign keys PostGraphile may follow declared as smart tags: a user's company,
+--   a company's territory, an item's content. PostgreSQL inlines the views, so reading
+--   one costs what reading its table costs; PostGraphile joins along those keys within
+--   its single statement, as it would over plain tables;
+-- * STABLE SQL functions for everything that applies the viewer's scope (R1, R2, R9):
+--   the roots, and computed columns such as `users_associated_buyers(u)`, the field
+--   `associatedBuyers` of `User`. The preset (server.mjs) turns off every root field,
+--   mutation and reverse relation of the views, so no row is reachable except through
+--   them.
 --
--- Every row a query can reach comes from a scoped root, and the nested functions keep to
--- what that root's row may show: a visible buyer's company and a visible company's
--- territory are visible by R1/R2 (the raw floor relies on the same fact); the lists of a
--- meeting the viewer manages are visible through it (R11). Viewer-wide values are wrapped
--- in `(SELECT ...)` so that PostgreSQL computes them once per statement.
+-- The viewer is the user named by the token PostGraphile verified (jwt.claims.sub, set per
+-- request through pgSettings), read from `users` on every request as the service does.
+-- Every row a query can reach comes from a scoped root, and the foreign keys keep to what
+-- that row may show: a visible buyer's company and a visible company's territory are
+-- visible by R1/R2 (the raw floor relies on the same fact); the lists of a meeting the
+-- viewer manages are visible through it (R11). Viewer-wide values are wrapped in
+-- `(SELECT ...)` so that PostgreSQL computes them once per statement.
 --
 -- The body of reporting_by_account_manager is the floor's own reporting statement, put in
 -- by bench/peer.py where the placeholder in braces stands.
 
 DROP SCHEMA IF EXISTS bench_peer CASCADE;
 CREATE SCHEMA bench_peer;
+
+-- -- the service's tables as PostGraphile sees them --------------------------------------
+CREATE VIEW bench_peer.users AS
+  SELECT id, email, name, role, active, company_id, direct_am_id FROM public.users;
+CREATE VIEW bench_peer.companies AS SELECT id, name, territory_id FROM public.companies;
+CREATE VIEW bench_peer.territories AS SELECT id, name, parent_id FROM public.territories;
+CREATE VIEW bench_peer.meetings AS SELECT id, host_id, title, starts_at, status FROM public.meetings;
+CREATE VIEW bench_peer.notes AS SELECT id, meeting_id, phase, host_only, text FROM public.notes;
+CREATE VIEW bench_peer.lists AS SELECT id, owner_id, kind, name, buyer_id FROM public.lists;
+CREATE VIEW bench_peer.list_items AS
+  SELECT id, list_id, content_id, position, note FROM public.list_items;
+CREATE VIEW bench_peer.contents AS SELECT id, title, kind, reference FROM public.contents;
+
+COMMENT ON VIEW bench_peer.users IS
+  E'@primaryKey id\n@foreignKey (company_id) references bench_peer.companies (id)|@fieldName company';
+COMMENT ON VIEW bench_peer.companies IS
+  E'@primaryKey id\n@foreignKey (territory_id) references bench_peer.territories (id)|@fieldName territory';
+COMMENT ON VIEW bench_peer.list_items IS
+  E'@primaryKey id\n@foreignKey (content_id) references bench_peer.contents (id)|@fieldName content';
+COMMENT ON VIEW bench_peer.territories IS '@primaryKey id';
+COMMENT ON VIEW bench_peer.meetings IS '@primaryKey id';
+COMMENT ON VIEW bench_peer.notes IS '@primaryKey id';
+COMMENT ON VIEW bench_peer.lists IS '@primaryKey id';
+COMMENT ON VIEW bench_peer.contents IS '@primaryKey id';
 
 -- -- the viewer and their scope (helpers, not exposed) ----------------------------------
 CREATE FUNCTION bench_peer.viewer_id() RETURNS int LANGUAGE sql STABLE AS $$
@@ -80,21 +112,21 @@ COMMENT ON FUNCTION bench_peer.scope_buyers() IS '@behavior -queryField -typeFie
 COMMENT ON FUNCTION bench_peer.manages_host(int) IS '@behavior -queryField -typeField';
 
 -- -- roots ----------------------------------------------------------------------------
-CREATE FUNCTION bench_peer.viewer() RETURNS public.users LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.users WHERE id = (SELECT bench_peer.viewer_id())
+CREATE FUNCTION bench_peer.viewer() RETURNS bench_peer.users LANGUAGE sql STABLE AS $$
+  SELECT * FROM bench_peer.users WHERE id = (SELECT bench_peer.viewer_id())
 $$;
 
 -- Q2, Q5: buyers in scope, by name (every buyer for an admin).
-CREATE FUNCTION bench_peer.buyers_in_scope() RETURNS SETOF public.users LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.users
+CREATE FUNCTION bench_peer.buyers_in_scope() RETURNS SETOF bench_peer.users LANGUAGE sql STABLE AS $$
+  SELECT * FROM bench_peer.users
   WHERE role = 'BUYER'
     AND ((SELECT bench_peer.sees_everything()) OR id IN (SELECT bench_peer.scope_buyers()))
   ORDER BY name, id
 $$;
 
 -- Q3: a meeting the viewer may manage.
-CREATE FUNCTION bench_peer.meeting(id int) RETURNS public.meetings LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.meetings m WHERE m.id = meeting.id AND bench_peer.manages_host(m.host_id)
+CREATE FUNCTION bench_peer.meeting(id int) RETURNS bench_peer.meetings LANGUAGE sql STABLE AS $$
+  SELECT * FROM bench_peer.meetings m WHERE m.id = meeting.id AND bench_peer.manages_host(m.host_id)
 $$;
 
 -- Q4: the viewer's activity over [start, end) by AM (R12), the floor's statement.
@@ -113,9 +145,9 @@ $$;
 
 -- -- computed columns -----------------------------------------------------------------
 -- An SC's AMs (R2), as far as the viewer sees them.
-CREATE FUNCTION bench_peer.users_account_managers(u public.users) RETURNS SETOF public.users
+CREATE FUNCTION bench_peer.users_account_managers(u bench_peer.users) RETURNS SETOF bench_peer.users
 LANGUAGE sql STABLE AS $$
-  SELECT a.* FROM public.users a
+  SELECT a.* FROM bench_peer.users a
   WHERE a.id IN (SELECT am_id FROM public.account_manager_coordinators WHERE sc_id = u.id)
     AND ((SELECT bench_peer.sees_everything())
          OR a.id IN (SELECT bench_peer.scope_account_managers()))
@@ -123,35 +155,25 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- An AM's associated buyers (R1), for a viewer whose scope holds the AM.
-CREATE FUNCTION bench_peer.users_associated_buyers(am public.users) RETURNS SETOF public.users
+CREATE FUNCTION bench_peer.users_associated_buyers(am bench_peer.users) RETURNS SETOF bench_peer.users
 LANGUAGE sql STABLE AS $$
   WITH RECURSIVE tree(id) AS (
     SELECT territory_id FROM public.account_manager_territories WHERE am_id = am.id
     UNION SELECT t.id FROM public.territories t JOIN tree ON t.parent_id = tree.id)
-  SELECT b.* FROM public.users b
+  SELECT b.* FROM bench_peer.users b
   WHERE b.role = 'BUYER'
-    AND (b.direct_am_id = am.id
-         OR b.company_id IN (SELECT c.id FROM public.companies c WHERE c.territory_id IN (SELECT id FROM tree)))
+    AND (b.direct_am_id = am.id OR b.company_id IN (
+      SELECT c.id FROM public.companies c WHERE c.territory_id IN (SELECT id FROM tree)))
     AND ((SELECT bench_peer.sees_everything())
          OR am.id IN (SELECT bench_peer.scope_account_managers()))
   ORDER BY b.name, b.id
 $$;
 
-CREATE FUNCTION bench_peer.users_company(u public.users) RETURNS public.companies
-LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.companies WHERE id = u.company_id
-$$;
-
-CREATE FUNCTION bench_peer.companies_territory(c public.companies) RETURNS public.territories
-LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.territories WHERE id = c.territory_id
-$$;
-
 -- A meeting's attendees, as far as the viewer may see them (a cheap test per attendee: a
 -- direct buyer of one of the viewer's AMs, or a company inside their territories).
-CREATE FUNCTION bench_peer.meetings_attendees(m public.meetings) RETURNS SETOF public.users
+CREATE FUNCTION bench_peer.meetings_attendees(m bench_peer.meetings) RETURNS SETOF bench_peer.users
 LANGUAGE sql STABLE AS $$
-  SELECT u.* FROM public.meeting_attendees a JOIN public.users u ON u.id = a.buyer_id
+  SELECT u.* FROM public.meeting_attendees a JOIN bench_peer.users u ON u.id = a.buyer_id
   WHERE a.meeting_id = m.id
     AND ((SELECT bench_peer.sees_everything())
          OR u.direct_am_id IN (SELECT bench_peer.scope_account_managers())
@@ -161,27 +183,22 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Notes of the meeting; a buyer never sees host-only notes (R13).
-CREATE FUNCTION bench_peer.meetings_notes(m public.meetings) RETURNS SETOF public.notes
+CREATE FUNCTION bench_peer.meetings_notes(m bench_peer.meetings) RETURNS SETOF bench_peer.notes
 LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.notes n
+  SELECT * FROM bench_peer.notes n
   WHERE n.meeting_id = m.id AND NOT (n.host_only AND (SELECT bench_peer.viewer_role()) = 'BUYER')
   ORDER BY n.id
 $$;
 
 -- Lists used in the meeting: visible through it to whoever manages it (R11).
-CREATE FUNCTION bench_peer.meetings_lists(m public.meetings) RETURNS SETOF public.lists
+CREATE FUNCTION bench_peer.meetings_lists(m bench_peer.meetings) RETURNS SETOF bench_peer.lists
 LANGUAGE sql STABLE AS $$
-  SELECT l.* FROM public.meeting_lists ml JOIN public.lists l ON l.id = ml.list_id
+  SELECT l.* FROM public.meeting_lists ml JOIN bench_peer.lists l ON l.id = ml.list_id
   WHERE ml.meeting_id = m.id
   ORDER BY l.name, l.id
 $$;
 
-CREATE FUNCTION bench_peer.lists_items(l public.lists) RETURNS SETOF public.list_items
+CREATE FUNCTION bench_peer.lists_items(l bench_peer.lists) RETURNS SETOF bench_peer.list_items
 LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.list_items WHERE list_id = l.id ORDER BY position, id
-$$;
-
-CREATE FUNCTION bench_peer.list_items_content(i public.list_items) RETURNS public.contents
-LANGUAGE sql STABLE AS $$
-  SELECT * FROM public.contents WHERE id = i.content_id
+  SELECT * FROM bench_peer.list_items WHERE list_id = l.id ORDER BY position, id
 $$;

@@ -9,7 +9,8 @@
 //
 // GET /healthz answers once the schema is built; GET /statements is the number of
 // statements sent to PostgreSQL so far (BEGIN, set_config and COMMIT included), which the
-// harness reads around one request to count statements per request.
+// harness reads around one request to count statements per request. BENCH_LOG_SQL=1 writes
+// each statement to stderr.
 import { createServer } from "node:http";
 
 import jwt from "jsonwebtoken";
@@ -18,19 +19,24 @@ import { postgraphile } from "postgraphile";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import { jsonPgSmartTags } from "postgraphile/utils";
 
 const { DATABASE_URL, SALESCOORD_SECRET } = process.env;
 const HOST = process.env.HOST ?? "127.0.0.1";
 const PORT = Number(process.env.PORT ?? 8304);
 const POOL_SIZE = Number(process.env.DB_POOL_SIZE ?? 10); // as the service's engine and the floor
 
+const LOG_SQL = process.env.BENCH_LOG_SQL === "1"; // every statement to stderr, for reading plans
+
 let statements = 0;
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: POOL_SIZE });
+// jit=off as on the service's engine and the floor's pool: Q4's estimates are in the
+// billions, and PostgreSQL would compile it (PostGraphile itself only turns off JIT's
+// optimisation, not its compilation).
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: POOL_SIZE, options: "-c jit=off" });
 pool.on("connect", (client) => {
   const query = client.query;
   client.query = function countedQuery(...args) {
     statements += 1;
+    if (LOG_SQL) console.error(`-- statement ${statements}\n${args[0]?.text ?? args[0]}`);
     return query.apply(this, args);
   };
   client.on("error", (error) => console.error("PostgreSQL client error", error));
@@ -50,15 +56,17 @@ function viewerSettings(authorization) {
   }
 }
 
-// The service never shows a password hash; neither does its peer.
-const HidePasswordHashes = jsonPgSmartTags({
-  version: 1,
-  config: { class: { "public.users": { attribute: { password_hash: { tags: { behavior: "-*" } } } } } },
-});
+// Only the functions of peer.sql answer from the root; the views are reachable only as the
+// rows those functions return and along the foreign keys peer.sql declares on them.
+const ONLY_THROUGH_FUNCTIONS = [
+  "-query:resource:list -query:resource:connection -query:resource:single",
+  "-insert -update -delete -node",
+  "-manyRelation:resource:list -manyRelation:resource:connection",
+].join(" ");
 
 const preset = {
   extends: [PostGraphileAmberPreset],
-  plugins: [HidePasswordHashes],
+  schema: { defaultBehavior: ONLY_THROUGH_FUNCTIONS },
   pgServices: [makePgService({ pool, schemas: ["bench_peer"], pubsub: false })],
   grafserv: { graphqlPath: "/graphql", graphiql: false, watch: false },
   grafast: {
