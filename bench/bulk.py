@@ -4,8 +4,10 @@ The change log's triggers (R18) are off while the rows go in: they record edits 
 app's sync, a bulk load is not an edit, and one trigger call per row was most of the
 load's time. On PostgreSQL `session_replication_role = replica` skips them (and the
 foreign-key checks) for the loading session only; SQLite has no such switch, so its
-triggers and secondary indexes are dropped and created again from their own stored SQL
-(an index built once over sorted rows instead of 300,000 random inserts into it).
+triggers are dropped and created again from their own stored SQL. On both, the secondary
+indexes are dropped and built again once the rows are in (an index built in one pass
+instead of millions of random inserts into it); primary keys and unique constraints
+stay, and check the rows as they arrive.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ LOAD_ORDER = [
 ]
 WITH_SEQUENCES = ["territories", "companies", "users", "meetings", "notes", "activities"]
 WITH_SEQUENCES += ["contents", "lists", "list_items"]
+
+
+# Indexes that no constraint owns (primary keys and unique constraints stay and check).
+SECONDARY_INDEXES = """SELECT i.indexname, i.indexdef FROM pg_indexes i
+WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                  WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)"""
 
 
 def _sqlite_moment(value: datetime) -> str:
@@ -105,9 +114,14 @@ async def load_postgresql(dsn: str, data: Dataset) -> None:
     try:
         await connection.execute("SET session_replication_role = replica")
         async with connection.transaction():
+            indexes = await connection.fetch(SECONDARY_INDEXES, LOAD_ORDER)
+            for index in indexes:
+                await connection.execute(f'DROP INDEX "{index["indexname"]}"')
             for table in LOAD_ORDER:
                 columns, rows = data.tables[table]
                 await connection.copy_records_to_table(table, records=rows, columns=columns)
+            for index in indexes:
+                await connection.execute(index["indexdef"])
             for table in WITH_SEQUENCES:
                 await connection.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
