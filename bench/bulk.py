@@ -1,4 +1,4 @@
-"""Writing the data set: one executemany per table on SQLite, COPY on PostgreSQL.
+"""The bench database, made and loaded: one executemany per table on SQLite, COPY on PostgreSQL.
 
 The change log's triggers (R18) are off while the rows go in: they record edits for the
 app's sync, a bulk load is not an edit, and one trigger call per row was most of the
@@ -13,10 +13,15 @@ stay, and check the rows as they arrive.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
+from bench import dataset
 from bench.dataset import Dataset
 
 LOAD_ORDER = [
@@ -43,6 +48,58 @@ SECONDARY_INDEXES = """SELECT i.indexname, i.indexdef FROM pg_indexes i
 WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                   WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)"""
+
+
+def plain(url: str) -> str:
+    """The URL for the driver itself (asyncpg, pg) rather than SQLAlchemy."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def prepare(db: str, scale: int, reuse: bool, pg_base: str) -> str:
+    """The URL of the bench database for `db` at `scale`, loaded: afresh, or with `reuse`
+    the one loaded before (brought to the newest migration; the data set is deterministic,
+    so it holds the same rows)."""
+    from db.migrate import upgrade_async
+
+    if db == "sqlite":
+        path = Path(__file__).resolve().parent / "var" / f"bench-s{scale}.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        if reuse and path.exists():
+            await upgrade_async(url)
+            return url
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        import asyncpg
+
+        base = make_url(pg_base)
+        name = f"salescoord_bench_s{scale}"
+        url = base.set(database=name).render_as_string(hide_password=False)
+        admin = await asyncpg.connect(plain(pg_base))
+        try:
+            exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if reuse and exists:
+                await upgrade_async(url)
+                return url
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+    started = time.perf_counter()
+    await upgrade_async(url)
+    data = dataset.generate(scale)
+    generated = time.perf_counter()
+    if db == "sqlite":
+        load_sqlite(str(path), data)
+    else:
+        await load_postgresql(plain(url), data)
+    print(
+        f"loaded scale {scale} ({sum(data.sizes().values()):,} rows): migrated and generated in "
+        f"{generated - started:.1f} s, written in {time.perf_counter() - generated:.1f} s",
+        flush=True,
+    )
+    return url
 
 
 def _sqlite_moment(value: datetime) -> str:

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import time
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from bench import bulk, dataset, floor, peer, report, servers
 from bench.load import HttpConnection, measure
@@ -52,53 +50,6 @@ WHERE m.host_id IN (SELECT am_id FROM account_manager_coordinators WHERE sc_id =
   AND (SELECT count(*) FROM notes n WHERE n.meeting_id = m.id) >= 3
   AND (SELECT count(*) FROM meeting_lists l WHERE l.meeting_id = m.id) = 2
 ORDER BY m.id LIMIT 1"""
-
-
-def plain(url: str) -> str:
-    """The URL for the driver itself (asyncpg, pg) rather than SQLAlchemy."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def prepare(db: str, scale: int, reuse: bool) -> str:
-    from db.migrate import upgrade_async
-
-    if db == "sqlite":
-        path = HERE / "var" / f"bench-s{scale}.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        if reuse and path.exists():
-            return url
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        import asyncpg
-
-        base = make_url(PG_BASE)
-        name = f"salescoord_bench_s{scale}"
-        url = base.set(database=name).render_as_string(hide_password=False)
-        admin = await asyncpg.connect(plain(PG_BASE))
-        try:
-            exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-            if reuse and exists:
-                return url
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-    started = time.perf_counter()
-    await upgrade_async(url)
-    data = dataset.generate(scale)
-    generated = time.perf_counter()
-    if db == "sqlite":
-        bulk.load_sqlite(str(path), data)
-    else:
-        await bulk.load_postgresql(plain(url), data)
-    print(
-        f"loaded scale {scale} ({sum(data.sizes().values()):,} rows): migrated and generated in "
-        f"{generated - started:.1f} s, written in {time.perf_counter() - generated:.1f} s",
-        flush=True,
-    )
-    return url
 
 
 def viewers(scale: int) -> dict[str, int]:
@@ -194,7 +145,7 @@ def _versions(with_peer: bool) -> dict[str, str]:
 
 
 async def run_scale(args: argparse.Namespace, scale: int) -> dict[str, Any]:
-    url = await prepare(args.db, scale, args.reuse)
+    url = await bulk.prepare(args.db, scale, args.reuse, PG_BASE)
     ids = viewers(scale)
     settings = Settings(database_url=url, secret_keys=(SECRET,))
     tokens = {role: issue_token(settings, user, Channel.WEB)[0] for role, user in ids.items()}
@@ -210,7 +161,7 @@ async def run_scale(args: argparse.Namespace, scale: int) -> dict[str, Any]:
     if args.db == "postgresql" and not args.without_postgraphile:
         if not peer.installed():
             raise SystemExit("PostGraphile is not installed: make bench-peers (or --without-postgraphile)")
-        await peer.install_schema(plain(url))
+        await peer.install_schema(bulk.plain(url))
         targets.append("postgraphile")
     load_before = os.getloadavg()[0]
     runs = {}

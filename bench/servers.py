@@ -21,9 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from bench import peer
+from bench.bulk import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -46,9 +45,8 @@ def _command(target: str) -> list[str]:
 def _environment(target: str, url: str) -> dict[str, str]:
     env = {**os.environ, "SALESCOORD_SECRET": SECRET}
     if target == "postgraphile":
-        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         port = str(PORTS[target])
-        return env | {"DATABASE_URL": plain, "HOST": HOST, "PORT": port, "GRAPHILE_ENV": "production"}
+        return env | {"DATABASE_URL": plain(url), "HOST": HOST, "PORT": port, "GRAPHILE_ENV": "production"}
     return {
         **env,
         "DATABASE_URL": url,
