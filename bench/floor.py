@@ -44,28 +44,37 @@ assoc(am_id, buyer_id) AS (
   UNION SELECT tree.am_id, u.id FROM tree JOIN companies c ON c.territory_id = tree.territory_id
   JOIN users u ON u.company_id = c.id WHERE u.role = 'BUYER')"""
 
+# The territory half of R1 for the SC's AMs, and a buyer's test against it: a direct buyer
+# of one of the AMs, or a company in one of their trees. Q1 and Q2 test the buyers they
+# walk in name order (ix_users_role_name) and stop at the page's end, rather than build
+# the whole association set first as Q4, which counts over all of it, has to.
+SC_TREE = """
+ams AS (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}),
+tree(am_id, id) AS (
+  SELECT am_id, territory_id FROM account_manager_territories WHERE am_id IN (SELECT am_id FROM ams)
+  UNION SELECT tree.am_id, t.id FROM territories t JOIN tree ON t.parent_id = tree.id)"""
+BUYER_COLUMNS = """u.id, u.name, c.id, c.name, t.id, t.name FROM users u
+LEFT JOIN companies c ON c.id = u.company_id LEFT JOIN territories t ON t.id = c.territory_id"""
+
 VIEWER = "SELECT id, role FROM users WHERE id = {p1} AND active"
-Q1 = (
-    "WITH RECURSIVE"
-    + SC_SCOPE
-    + """,
-top_ams AS (SELECT id, name FROM users WHERE id IN (SELECT am_id FROM ams) ORDER BY name, id LIMIT 10),
-ranked AS (
-  SELECT a.am_id, u.id, u.name, u.company_id,
-         row_number() OVER (PARTITION BY a.am_id ORDER BY u.name, u.id) AS rn
-  FROM assoc a JOIN users u ON u.id = a.buyer_id WHERE a.am_id IN (SELECT id FROM top_ams))
-SELECT ta.id, ta.name, r.id, r.name, c.id, c.name, t.id, t.name
-FROM top_ams ta LEFT JOIN ranked r ON r.am_id = ta.id AND r.rn <= 10
-LEFT JOIN companies c ON c.id = r.company_id LEFT JOIN territories t ON t.id = c.territory_id
-ORDER BY ta.name, ta.id, r.rn"""
-)
+# Q1: the SC's first ten AMs, then each one's first ten associated buyers (one branch per AM).
+Q1_AMS = """SELECT id, name FROM users
+WHERE id IN (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}) ORDER BY name, id LIMIT 10"""
+Q1_BUYERS = "WITH RECURSIVE" + SC_TREE + "\n{branches}\nORDER BY 1, 3, 2"
+Q1_BRANCH = """SELECT * FROM (SELECT {n} AS k, {BUYER_COLUMNS}
+  WHERE u.role = 'BUYER'
+    AND (u.direct_am_id = {am} OR c.territory_id IN (SELECT id FROM tree WHERE am_id = {am}))
+  ORDER BY u.name, u.id LIMIT 10) AS b{n}"""
 Q2 = (
     "WITH RECURSIVE"
-    + SC_SCOPE
+    + SC_TREE
     + """
-SELECT u.id, u.name, u.email, c.id, c.name, t.id, t.name FROM users u
-LEFT JOIN companies c ON c.id = u.company_id LEFT JOIN territories t ON t.id = c.territory_id
-WHERE u.role = 'BUYER' AND u.id IN (SELECT buyer_id FROM assoc) ORDER BY u.name, u.id LIMIT 100"""
+SELECT u.email, """
+    + BUYER_COLUMNS
+    + """
+WHERE u.role = 'BUYER'
+  AND (u.direct_am_id IN (SELECT am_id FROM ams) OR c.territory_id IN (SELECT id FROM tree))
+ORDER BY u.name, u.id LIMIT 100"""
 )
 # Q3: the meeting, if the SC manages it (R9), with its first 20 notes; then, only if it
 # is, its attendees as far as the SC sees them (a direct buyer of one of their AMs or a
@@ -170,17 +179,17 @@ async def q0(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
 
 
 async def q1(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
-    rows = await db.fetch(db.sql(Q1, viewer))
-    ams: dict[int, Any] = {}
-    for am_id, am_name, bid, bname, cid, cname, tid, tname in rows:
-        am = ams.setdefault(
-            am_id, {"id": encode_id("User", am_id), "name": am_name, "associatedBuyers": {"nodes": []}}
+    ams = await db.fetch(db.sql(Q1_AMS, viewer))
+    nodes = [{"id": encode_id("User", i), "name": n, "associatedBuyers": {"nodes": []}} for i, n in ams]
+    if ams:
+        branches = "\nUNION ALL\n".join(
+            Q1_BRANCH.format(n=n, am=int(am), BUYER_COLUMNS=BUYER_COLUMNS) for n, (am, _) in enumerate(ams)
         )
-        if bid is not None:
-            am["associatedBuyers"]["nodes"].append(
-                {"id": encode_id("User", bid), "name": bname, "company": _company(cid, cname, tid, tname)}
-            )
-    return {"viewer": {"accountManagers": {"nodes": list(ams.values())}}}
+        rows = await db.fetch(db.sql(Q1_BUYERS.replace("{branches}", branches), viewer))
+        for n, bid, bname, *company in rows:
+            buyer = {"id": encode_id("User", bid), "name": bname, "company": _company(*company)}
+            nodes[n]["associatedBuyers"]["nodes"].append(buyer)
+    return {"viewer": {"accountManagers": {"nodes": nodes}}}
 
 
 async def q2(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
@@ -189,7 +198,7 @@ async def q2(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
         "users": {
             "nodes": [
                 {"id": encode_id("User", i), "name": n, "email": e, "company": _company(*rest)}
-                for i, n, e, *rest in rows
+                for e, i, n, *rest in rows
             ]
         }
     }
