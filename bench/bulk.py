@@ -3,7 +3,7 @@
 The change log's triggers (R18) are off while the rows go in: they record edits for the
 app's sync, a bulk load is not an edit, and one trigger call per row was most of the
 load's time. On PostgreSQL `session_replication_role = replica` skips them (and the
-foreign-key checks) for the loading session only; SQLite has no such switch, so its
+foreign-key checks) for the loading connection only; SQLite has no such switch, so its
 triggers are dropped and created again from their own stored SQL. On both, the secondary
 indexes are dropped and built again once the rows are in (an index built in one pass
 instead of millions of random inserts into it); primary keys and unique constraints

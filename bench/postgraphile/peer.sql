@@ -52,7 +52,7 @@ COMMENT ON VIEW bench_peer.notes IS '@primaryKey id';
 COMMENT ON VIEW bench_peer.lists IS '@primaryKey id';
 COMMENT ON VIEW bench_peer.contents IS '@primaryKey id';
 
--- -- the viewer and their scope (helpers, not exposed) ----------------------------------
+-- -- the viewer and their scope (internal: not exposed) -------------------------------
 CREATE FUNCTION bench_peer.viewer_id() RETURNS int LANGUAGE sql STABLE AS $$
   SELECT id FROM public.users
   WHERE id = nullif(current_setting('jwt.claims.sub', true), '')::int AND active
