@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema schema-check install clean browser load faults bench
+.PHONY: run test fuzz lint schema schema-check install clean browser load faults bench bench-peers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,16 @@ $(VENV)/.bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: $(VENV)/.bench
+# Peer (d) on PostgreSQL: Node 22 (the npm package node@22) and PostGraphile 5, exactly as
+# bench/postgraphile/package-lock.json pins them, into bench/postgraphile/node_modules.
+PEERS := bench/postgraphile/node_modules/.installed
+$(PEERS): bench/postgraphile/package.json bench/postgraphile/package-lock.json
+	cd bench/postgraphile && npm ci --no-audit --no-fund
+	touch $@
+
+bench-peers: $(PEERS)
+
+bench: $(VENV)/.bench $(PEERS)
 	$(BIN)/python -m bench.run --db sqlite $(BENCH_ARGS)
 	$(BIN)/python -m bench.run --db postgresql $(BENCH_ARGS)
 

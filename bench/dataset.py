@@ -2,22 +2,25 @@
 
 Scale 1: 20 AMs, 20 SCs (each supporting two or three AMs), a 3-level territory tree
 (4 regions › 16 territories › 96 districts), 500 companies, 10,000 buyers (a third with a
-direct AM), 20,000 meetings with 1-3 attendees, 100,000 notes and 300,000 activity
-events over 2026. Scale 10 is ten times each count (the tree's districts too).
+direct AM), 20,000 meetings with 1-3 attendees associated with the host AM (R9), 100,000
+notes and 300,000 activity events over 2026, and the content catalogue with its lists
+(`bench.catalogue`: a BUYER list on every fourth meeting, a GLOBAL one on every tenth).
+Scale 10 is ten times each count (the tree's districts too).
 
-Rows are built as tuples in column order and written with one executemany per table on
-SQLite and COPY (asyncpg) on PostgreSQL, after the Alembic migrations made the tables.
+Rows are built as tuples in column order; `bench.bulk` writes them after the Alembic
+migrations made the tables.
 """
 
 from __future__ import annotations
 
 import random
-import sqlite3
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench import catalogue
 from db.queries.activity import ActivityKind
 
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -152,13 +155,15 @@ def generate(scale: int = 1, seed: int = 20261128) -> Dataset:
         "account_manager_coordinators", ["am_id", "sc_id", "created_at"], [(*p, now) for p in sorted(pairs)]
     )
 
+    # attendees are buyers associated with the host (R9 accepts no others)
+    associated = associations(territories, companies, users, am_territories)
     meetings, attendees = [], []
     for m in range(20_000 * scale):
         host = rng.choice(data.am_ids)
         starts = moment()
         meetings.append((m + 1, host, host, f"Meeting {m + 1}", starts, "ENDED", None, None, 1, now, now))
         data.meeting_ids.append(m + 1)
-        for buyer in rng.sample(data.buyer_ids, rng.randint(1, 3)):
+        for buyer in rng.sample(associated[host], min(len(associated[host]), rng.randint(1, 3))):
             attendees.append((m + 1, buyer))
     data.add(
         "meetings",
@@ -216,7 +221,40 @@ def generate(scale: int = 1, seed: int = 20261128) -> Dataset:
         ["id", "user_id", "kind", "subject_id", "meeting_id", "at"],
         list(_activities(rng, data, moment)),
     )
+    catalogue.add(data, random.Random(seed * 100 + scale + 1), now)
     return data
+
+
+def associations(
+    territories: list[tuple[Any, ...]],
+    companies: list[tuple[Any, ...]],
+    users: list[tuple[Any, ...]],
+    am_territories: set[tuple[int, int]],
+) -> dict[int, list[int]]:
+    """R1 in Python, over the rows about to be written: each AM's buyers, direct or by a
+    company in or below one of the AM's territories (sorted, so sampling is deterministic)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for tid, _, parent, _ in territories:
+        if parent is not None:
+            children[parent].append(tid)
+    companies_in: dict[int, list[int]] = defaultdict(list)
+    for cid, _, tid, _ in companies:
+        companies_in[tid].append(cid)
+    buyers_of: dict[int, list[int]] = defaultdict(list)
+    result: dict[int, set[int]] = defaultdict(set)
+    for uid, _, _, role, _, _, company, direct, _, _ in users:
+        if role == "BUYER":
+            buyers_of[company].append(uid)
+            if direct is not None:
+                result[direct].add(uid)
+    for am, root in am_territories:
+        stack = [root]
+        while stack:
+            tid = stack.pop()
+            stack.extend(children[tid])
+            for cid in companies_in[tid]:
+                result[am].update(buyers_of[cid])
+    return {am: sorted(buyers) for am, buyers in result.items()}
 
 
 AM_KINDS = [
@@ -240,56 +278,3 @@ def _activities(rng: random.Random, data: Dataset, moment: Any) -> Iterator[tupl
             yield (n + 1, rng.choice(data.sc_ids), kind.value, None, None, moment())
         else:
             yield (n + 1, rng.choice(data.buyer_ids), ActivityKind.SIGN_IN.value, None, None, moment())
-
-
-LOAD_ORDER = [
-    "territories",
-    "companies",
-    "users",
-    "account_manager_territories",
-    "account_manager_coordinators",
-    "meetings",
-    "meeting_attendees",
-    "notes",
-    "activities",
-]
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
-
-
-def load_sqlite(path: str, data: Dataset) -> None:
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA foreign_keys=OFF")
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=OFF")
-        with connection:
-            for table in LOAD_ORDER:
-                columns, rows = data.tables[table]
-                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
-        connection.execute("ANALYZE")
-    finally:
-        connection.close()
-
-
-async def load_postgresql(dsn: str, data: Dataset) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(dsn)
-    try:
-        async with connection.transaction():
-            for table in LOAD_ORDER:
-                columns, rows = data.tables[table]
-                await connection.copy_records_to_table(table, records=rows, columns=columns)
-            for table in ("territories", "companies", "users", "meetings", "notes", "activities"):
-                await connection.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-                )
-        await connection.execute("ANALYZE")
-    finally:
-        await connection.close()

@@ -11,7 +11,6 @@ second implementation of the rules.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ import orjson
 from db.queries.pages import decode_cursor, encode_cursor
 from salescoord.settings import Settings
 from salescoord.tokens import read_token
-from schema.ids import encode_id
+from schema.ids import decode_id, encode_id
 
 KINDS = ["SIGN_IN", "MEETING_HELD", "NOTE_WRITTEN", "ITEM_ADDED", "SUMMARY_SENT", "REGISTRATION_DECIDED"]
 COUNT_FIELDS = [
@@ -45,29 +44,68 @@ assoc(am_id, buyer_id) AS (
   UNION SELECT tree.am_id, u.id FROM tree JOIN companies c ON c.territory_id = tree.territory_id
   JOIN users u ON u.company_id = c.id WHERE u.role = 'BUYER')"""
 
+# The territory half of R1 for the SC's AMs, and a buyer's test against it: a direct buyer
+# of one of the AMs, or a company in one of their trees. Q1 and Q2 test the buyers they
+# walk in name order (ix_users_role_name) and stop at the page's end, rather than build
+# the whole association set first as Q4, which counts over all of it, has to.
+SC_TREE = """
+ams AS (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}),
+tree(am_id, id) AS (
+  SELECT am_id, territory_id FROM account_manager_territories WHERE am_id IN (SELECT am_id FROM ams)
+  UNION SELECT tree.am_id, t.id FROM territories t JOIN tree ON t.parent_id = tree.id)"""
+BUYER_COLUMNS = """u.id, u.name, c.id, c.name, t.id, t.name FROM users u
+LEFT JOIN companies c ON c.id = u.company_id LEFT JOIN territories t ON t.id = c.territory_id"""
+
 VIEWER = "SELECT id, role FROM users WHERE id = {p1} AND active"
-Q1 = (
-    "WITH RECURSIVE"
-    + SC_SCOPE
-    + """,
-top_ams AS (SELECT id, name FROM users WHERE id IN (SELECT am_id FROM ams) ORDER BY name, id LIMIT 10),
-ranked AS (
-  SELECT a.am_id, u.id, u.name, u.company_id,
-         row_number() OVER (PARTITION BY a.am_id ORDER BY u.name, u.id) AS rn
-  FROM assoc a JOIN users u ON u.id = a.buyer_id WHERE a.am_id IN (SELECT id FROM top_ams))
-SELECT ta.id, ta.name, r.id, r.name, c.id, c.name, t.id, t.name
-FROM top_ams ta LEFT JOIN ranked r ON r.am_id = ta.id AND r.rn <= 10
-LEFT JOIN companies c ON c.id = r.company_id LEFT JOIN territories t ON t.id = c.territory_id
-ORDER BY ta.name, ta.id, r.rn"""
-)
+# Q1: the SC's first ten AMs, then each one's first ten associated buyers (one branch per AM).
+Q1_AMS = """SELECT id, name FROM users
+WHERE id IN (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}) ORDER BY name, id LIMIT 10"""
+Q1_BUYERS = "WITH RECURSIVE" + SC_TREE + "\n{branches}\nORDER BY 1, 3, 2"
+Q1_BRANCH = """SELECT * FROM (SELECT {n} AS k, {BUYER_COLUMNS}
+  WHERE u.role = 'BUYER'
+    AND (u.direct_am_id = {am} OR c.territory_id IN (SELECT id FROM tree WHERE am_id = {am}))
+  ORDER BY u.name, u.id LIMIT 10) AS b{n}"""
 Q2 = (
     "WITH RECURSIVE"
-    + SC_SCOPE
+    + SC_TREE
     + """
-SELECT u.id, u.name, u.email, c.id, c.name, t.id, t.name FROM users u
-LEFT JOIN companies c ON c.id = u.company_id LEFT JOIN territories t ON t.id = c.territory_id
-WHERE u.role = 'BUYER' AND u.id IN (SELECT buyer_id FROM assoc) ORDER BY u.name, u.id LIMIT 100"""
+SELECT u.email, """
+    + BUYER_COLUMNS
+    + """
+WHERE u.role = 'BUYER'
+  AND (u.direct_am_id IN (SELECT am_id FROM ams) OR c.territory_id IN (SELECT id FROM tree))
+ORDER BY u.name, u.id LIMIT 100"""
 )
+# Q3: the meeting, if the SC manages it (R9), with its first 20 notes; then, only if it
+# is, its attendees as far as the SC sees them (a direct buyer of one of their AMs or a
+# company inside their territories) with their companies, and its lists (visible through
+# the managed meeting, R11) with their first 20 items and each item's content.
+Q3_MEETING = """SELECT m.id, m.title, m.starts_at, m.status, n.id, n.text, n.phase FROM meetings m
+LEFT JOIN notes n ON n.meeting_id = m.id
+WHERE m.id = {p1} AND (m.host_id = {sc}
+  OR m.host_id IN (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}))
+ORDER BY n.id LIMIT 20"""
+Q3_ATTENDEES = """WITH RECURSIVE
+ams AS (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}),
+tree(id) AS (
+  SELECT territory_id FROM account_manager_territories WHERE am_id IN (SELECT am_id FROM ams)
+  UNION SELECT t.id FROM territories t JOIN tree ON t.parent_id = tree.id)
+SELECT u.id, u.name, c.id, c.name FROM meeting_attendees a JOIN users u ON u.id = a.buyer_id
+LEFT JOIN companies c ON c.id = u.company_id
+WHERE a.meeting_id = {p1}
+  AND (u.direct_am_id IN (SELECT am_id FROM ams) OR c.territory_id IN (SELECT id FROM tree))
+ORDER BY u.name, u.id LIMIT 10"""
+Q3_LISTS = """WITH used AS (
+  SELECT l.id, l.name, l.kind FROM meeting_lists ml JOIN lists l ON l.id = ml.list_id
+  WHERE ml.meeting_id = {p1} ORDER BY l.name, l.id LIMIT 5),
+ranked AS (
+  SELECT i.list_id, i.id, i.position, i.note, i.content_id,
+         row_number() OVER (PARTITION BY i.list_id ORDER BY i.position, i.id) AS rn
+  FROM list_items i WHERE i.list_id IN (SELECT id FROM used))
+SELECT used.id, used.name, used.kind, r.id, r.position, r.note, c.id, c.title, c.kind, c.reference
+FROM used LEFT JOIN ranked r ON r.list_id = used.id AND r.rn <= 20
+LEFT JOIN contents c ON c.id = r.content_id
+ORDER BY used.name, used.id, r.rn"""
 Q4 = (
     "WITH RECURSIVE"
     + SC_SCOPE
@@ -141,17 +179,17 @@ async def q0(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
 
 
 async def q1(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
-    rows = await db.fetch(db.sql(Q1, viewer))
-    ams: dict[int, Any] = {}
-    for am_id, am_name, bid, bname, cid, cname, tid, tname in rows:
-        am = ams.setdefault(
-            am_id, {"id": encode_id("User", am_id), "name": am_name, "associatedBuyers": {"nodes": []}}
+    ams = await db.fetch(db.sql(Q1_AMS, viewer))
+    nodes = [{"id": encode_id("User", i), "name": n, "associatedBuyers": {"nodes": []}} for i, n in ams]
+    if ams:
+        branches = "\nUNION ALL\n".join(
+            Q1_BRANCH.format(n=n, am=int(am), BUYER_COLUMNS=BUYER_COLUMNS) for n, (am, _) in enumerate(ams)
         )
-        if bid is not None:
-            am["associatedBuyers"]["nodes"].append(
-                {"id": encode_id("User", bid), "name": bname, "company": _company(cid, cname, tid, tname)}
-            )
-    return {"viewer": {"accountManagers": {"nodes": list(ams.values())}}}
+        rows = await db.fetch(db.sql(Q1_BUYERS.replace("{branches}", branches), viewer))
+        for n, bid, bname, *company in rows:
+            buyer = {"id": encode_id("User", bid), "name": bname, "company": _company(*company)}
+            nodes[n]["associatedBuyers"]["nodes"].append(buyer)
+    return {"viewer": {"accountManagers": {"nodes": nodes}}}
 
 
 async def q2(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
@@ -160,8 +198,57 @@ async def q2(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
         "users": {
             "nodes": [
                 {"id": encode_id("User", i), "name": n, "email": e, "company": _company(*rest)}
-                for i, n, e, *rest in rows
+                for e, i, n, *rest in rows
             ]
+        }
+    }
+
+
+def _iso(value: Any) -> str:
+    """A moment as the service writes it; sqlite3 hands back the stored text."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _attendee(uid: int, name: str, cid: Any, cname: Any) -> dict[str, Any]:
+    company = {"id": encode_id("Company", cid), "name": cname} if cid is not None else None
+    return {"id": encode_id("User", uid), "name": name, "company": company}
+
+
+def _lists(rows: list[tuple[Any, ...]]) -> list[Any]:
+    lists: dict[int, Any] = {}
+    for lid, name, kind, iid, position, note, cid, title, ckind, reference in rows:
+        entry = lists.setdefault(
+            lid, {"id": encode_id("List", lid), "name": name, "kind": kind, "items": {"nodes": []}}
+        )
+        if iid is not None:
+            content = {"id": encode_id("Content", cid), "title": title, "kind": ckind, "reference": reference}
+            entry["items"]["nodes"].append(
+                {"id": encode_id("ListItem", iid), "position": position, "note": note, "content": content}
+            )
+    return list(lists.values())
+
+
+async def q3(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
+    meeting = decode_id(variables["id"])[1]
+    rows = await db.fetch(db.sql(Q3_MEETING, viewer), meeting)
+    if not rows:
+        return {"node": None}
+    mid, title, starts_at, status = rows[0][:4]
+    attendees = await db.fetch(db.sql(Q3_ATTENDEES, viewer), meeting)
+    lists = await db.fetch(db.sql(Q3_LISTS), meeting)
+    return {
+        "node": {
+            "id": encode_id("Meeting", mid),
+            "title": title,
+            "startsAt": _iso(starts_at),
+            "status": status,
+            "attendees": {"nodes": [_attendee(*row) for row in attendees]},
+            "notes": {
+                "nodes": [{"id": encode_id("Note", n), "text": t, "phase": p} for *_, n, t, p in rows if n]
+            },
+            "lists": {"nodes": _lists(lists)},
         }
     }
 
@@ -195,7 +282,7 @@ async def q5(db: Database, viewer: int, variables: dict[str, Any]) -> Any:
     return {"users": {"pageInfo": {"hasNextPage": len(rows) > 100, "endCursor": end}, "nodes": nodes}}
 
 
-OPERATIONS: dict[str, Callable[..., Any]] = {"Q0": q0, "Q1": q1, "Q2": q2, "Q4": q4, "Q5": q5}
+OPERATIONS: dict[str, Callable[..., Any]] = {"Q0": q0, "Q1": q1, "Q2": q2, "Q3": q3, "Q4": q4, "Q5": q5}
 
 
 def create_floor() -> Any:
@@ -214,9 +301,8 @@ def create_floor() -> Any:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        before = Database.statements
-        if scope["method"] == "GET":
-            payload: Any = {"status": "ok"}
+        if scope["method"] == "GET":  # /healthz, and /statements for bench.servers
+            payload: Any = {"status": "ok", "statements": Database.statements}
         else:
             request = orjson.loads(body)
             token = dict(scope["headers"]).get(b"authorization", b"").decode().partition(" ")[2]
@@ -231,13 +317,9 @@ def create_floor() -> Any:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(response)).encode()),
-            (b"x-sql-statements", str(Database.statements - before).encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": response})
 
     return app
 
-
-if __name__ == "__main__":
-    print(os.environ.get("DATABASE_URL"))

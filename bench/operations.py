@@ -1,10 +1,15 @@
 """The benchmark's operations, fixed and named (issue 5). Each is one POST, except Q5, an
-export that follows its cursor through ten pages of 100 (page sizes stop at 100: R23)."""
+export that follows its cursor through ten pages of 100 (page sizes stop at 100: R23).
+
+`peer_query` is the same question put to PostGraphile (peer d, bench/postgraphile/): its
+fields are the SQL functions of peer.sql, aliased to our root names where that is all
+that differs; bench.peer maps what remains (ids, Q4's nesting) before comparing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 COUNTS = "signIns meetingsHeld notesWritten itemsAdded summariesSent registrationsDecided total"
@@ -18,32 +23,57 @@ class Operation:
     query: str
     variables: dict[str, Any] = field(default_factory=dict)
     pages: int = 1
-    needs_type: str | None = None  # skipped when the schema lacks this type
+    peer_query: str | None = None  # for PostGraphile; None: not asked there
+    peer_variables: dict[str, Any] | None = None  # when they differ from `variables`
+
+    def for_peer(self) -> Operation:
+        return replace(self, query=self.peer_query, variables=self.peer_variables or self.variables)
+
+
+def rowid(selection: str) -> str:
+    """PostGraphile's name for an `id` column is `rowId` (its `id` is a Node id): aliased."""
+    return re.sub(r"\bid\b", "id: rowId", selection)
+
+
+DETAIL = """id title startsAt status
+  attendees(first: 10) { nodes { id name company { id name } } }
+  notes(first: 20) { nodes { id text phase } }
+  lists(first: 5) { nodes { id name kind
+    items(first: 20) { nodes { id position note content { id title kind reference } } } } }"""
+BUYER_ROW = "id name email company { id name territory { id name } }"
+EXPORT_ROW = "id name email role active company { name }"
+DASHBOARD = """accountManagers(first: 10) { nodes { id name
+  associatedBuyers(first: 10) { nodes { id name company { id name territory { id name } } } } } }"""
 
 
 OPERATIONS = [
-    Operation("Q0", "viewer { id }", "sc", "query Q0 { viewer { id } }"),
+    Operation(
+        "Q0",
+        "viewer { id }",
+        "sc",
+        "query Q0 { viewer { id } }",
+        peer_query="query Q0 { viewer { id: rowId } }",
+    ),
     Operation(
         "Q1",
         "SC dashboard: AMs → 10 buyers each → company → territory",
         "sc",
-        """query Q1 { viewer { accountManagers(first: 10) { nodes { id name
-          associatedBuyers(first: 10) { nodes { id name
-            company { id name territory { id name } } } } } } } }""",
+        f"query Q1 {{ viewer {{ {DASHBOARD} }} }}",
+        peer_query=f"query Q1 {{ viewer {{ {rowid(DASHBOARD)} }} }}",
     ),
     Operation(
         "Q2",
         "100 buyers in scope with company and territory",
         "sc",
-        """query Q2 { users(role: BUYER, first: 100) { nodes { id name email
-          company { id name territory { id name } } } } }""",
+        f"query Q2 {{ users(role: BUYER, first: 100) {{ nodes {{ {BUYER_ROW} }} }} }}",
+        peer_query=f"query Q2 {{ users: buyersInScope(first: 100) {{ nodes {{ {rowid(BUYER_ROW)} }} }} }}",
     ),
-    Operation(
+    Operation(  # the meeting is chosen from the data set at run time (bench.run.detail_meeting)
         "Q3",
-        "a meeting's detail",
+        "a meeting's detail: attendees → company, notes, lists → items → content",
         "sc",
-        "query Q3 { __typename }",
-        needs_type="Meeting",
+        f"query Q3($id: ID!) {{ node(id: $id) {{ ... on Meeting {{ {DETAIL} }} }} }}",
+        peer_query=f"query Q3($meeting: Int!) {{ node: meeting(id: $meeting) {{ {rowid(DETAIL)} }} }}",
     ),
     Operation(
         "Q4",
@@ -52,14 +82,19 @@ OPERATIONS = [
         f"""query Q4($start: DateTime!, $end: DateTime!) {{ reporting(start: $start, end: $end) {{
           byAccountManager(first: 20) {{ nodes {{ label counts {{ {COUNTS} }} }} }} }} }}""",
         {"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z"},
+        peer_query=f"""query Q4($start: Datetime!, $end: Datetime!) {{
+          reporting: reportingByAccountManager(start: $start, end: $end, first: 20) {{
+            nodes {{ label counts {{ {COUNTS} }} }} }} }}""",
     ),
     Operation(
         "Q5",
         "analyst export: 1,000 buyers × 6 fields (10 pages)",
         "analyst",
-        """query Q5($after: String) { users(role: BUYER, first: 100, after: $after) {
-          pageInfo { hasNextPage endCursor } nodes { id name email role active company { name } } } }""",
+        f"""query Q5($after: String) {{ users(role: BUYER, first: 100, after: $after) {{
+          pageInfo {{ hasNextPage endCursor }} nodes {{ {EXPORT_ROW} }} }} }}""",
         pages=10,
+        peer_query=f"""query Q5($after: Cursor) {{ users: buyersInScope(first: 100, after: $after) {{
+          pageInfo {{ hasNextPage endCursor }} nodes {{ {rowid(EXPORT_ROW)} }} }} }}""",
     ),
 ]
 
