@@ -44,6 +44,7 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 WRITE_INTENT = "salescoord.write_intent"
+AUTOCOMMIT, READ_COMMITTED = "AUTOCOMMIT", "READ COMMITTED"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,6 +61,11 @@ class RequestDatabase:
 
     Reads run in the connection's open transaction; `transaction()` commits a
     unit of writes (and everything it read) atomically, or rolls it back.
+
+    On PostgreSQL the reads outside `transaction()` run in autocommit: at READ COMMITTED
+    each statement sees its own snapshot whether or not a transaction is open, so a
+    BEGIN and a ROLLBACK around them would cost two round trips per request and change
+    nothing. SQLite's reads do share the snapshot of their (explicit) transaction.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -77,21 +83,28 @@ class RequestDatabase:
         if self._closed:
             raise RuntimeError("The request has ended; its database connection is closed.")
         if self._connection is None:
-            self._connection = await self.engine.connect()
-            event.listen(self._connection.sync_connection, "before_cursor_execute", self._counted)
+            connection = await self.engine.connect()
+            if self.dialect == "postgresql":
+                connection = await connection.execution_options(isolation_level=AUTOCOMMIT)
+            event.listen(connection.sync_connection, "before_cursor_execute", self._counted)
+            self._connection = connection
         return self._connection
 
     def _counted(self, *_args: Any) -> None:
         """Statements of this request, for its log line and the metrics."""
         self.statement_count += 1
 
-    async def fetch(self, statement: sa.Executable) -> Sequence[Row[Any]]:
+    async def fetch(
+        self, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
         async with self._lock:
             connection = await self._connect()
-            return (await connection.execute(statement)).all()
+            return (await connection.execute(statement, params)).all()
 
-    async def fetch_one(self, statement: sa.Executable) -> Row[Any] | None:
-        rows = await self.fetch(statement)
+    async def fetch_one(
+        self, statement: sa.Executable, params: dict[str, Any] | None = None
+    ) -> Row[Any] | None:
+        rows = await self.fetch(statement, params)
         return rows[0] if rows else None
 
     async def scalar(self, statement: sa.Executable) -> Any:
@@ -105,6 +118,9 @@ class RequestDatabase:
             connection = await self._connect()
             if connection.in_transaction():
                 await connection.commit()
+            autocommit = self.dialect == "postgresql"
+            if autocommit:
+                await connection.execution_options(isolation_level=READ_COMMITTED)
             try:
                 connection.info[WRITE_INTENT] = True
                 await connection.begin()
@@ -113,6 +129,9 @@ class RequestDatabase:
             except BaseException:
                 await connection.rollback()
                 raise
+            finally:
+                if autocommit and not connection.invalidated:
+                    await connection.execution_options(isolation_level=AUTOCOMMIT)
 
     async def release(self) -> None:
         """Give the connection back to the pool between statements: a websocket lives for

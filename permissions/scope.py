@@ -325,35 +325,39 @@ class Scope:
     def managed_meetings(self) -> ColumnElement[bool]:
         """Meetings the viewer may manage: on the web their own and their AMs' (R9);
         through the app only those they host (R10)."""
+        return self._manages(meetings)
+
+    def _manages(self, meeting: sa.FromClause) -> ColumnElement[bool]:
+        """`managed_meetings()` for the row `meeting` (the meetings table or an alias)."""
         viewer = self.viewer
         if viewer is None:
             return NOTHING
+        host = meeting.c.host_id
         if viewer.channel is Channel.APP:
-            return meetings.c.host_id == viewer.id
+            return host == viewer.id
         if self.is_everything:
             return EVERYTHING
         if viewer.role in (RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR):
-            return sa.or_(
-                meetings.c.host_id == viewer.id,
-                meetings.c.host_id.in_(self.account_managers()),
-            )
+            return sa.or_(host == viewer.id, host.in_(self.account_managers()))
         return NOTHING
+
+    def _sees(self, meeting: sa.FromClause) -> ColumnElement[bool]:
+        """`meetings()` for the row `meeting` (the meetings table or an alias)."""
+        viewer = self.viewer
+        if viewer is not None and viewer.role is RoleName.BUYER and viewer.channel is Channel.WEB:
+            attended = meeting_attendees.alias("attended")
+            return (
+                sa.exists()
+                .where(attended.c.meeting_id == meeting.c.id, attended.c.buyer_id == viewer.id)
+                .correlate(meeting)
+            )
+        return self._manages(meeting)
 
     @_memoized
     def meetings(self) -> ColumnElement[bool]:
         """Meetings the viewer may see: those they may manage (R9, R10), and on the web, for a
         buyer, the meetings they attend (R13). Through the app only the host sees a meeting."""
-        viewer = self.viewer
-        if viewer is None:
-            return NOTHING
-        if viewer.role is RoleName.BUYER and viewer.channel is Channel.WEB:
-            attended = (
-                sa.select(meeting_attendees.c.meeting_id)
-                .where(meeting_attendees.c.buyer_id == viewer.id)
-                .correlate(None)
-            )
-            return meetings.c.id.in_(attended)
-        return self.managed_meetings()
+        return self._sees(meetings)
 
     @_memoized
     def notes(self) -> ColumnElement[bool]:
@@ -361,8 +365,11 @@ class Scope:
         viewer = self.viewer
         if viewer is None:
             return NOTHING
-        visible = sa.select(meetings.c.id).where(self.meetings()).correlate(None)
-        predicate = notes.c.meeting_id.in_(visible)
+        # probed per note through the meeting's primary key, not a set of every visible meeting
+        meeting = meetings.alias("noted_meeting")
+        predicate = (
+            sa.exists().where(meeting.c.id == notes.c.meeting_id, self._sees(meeting)).correlate(notes)
+        )
         if viewer.role is RoleName.BUYER:
             return sa.and_(predicate, notes.c.host_only.is_(False))
         return predicate
@@ -392,19 +399,26 @@ class Scope:
         return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL")
 
     @_memoized
-    def _lists_of_managed_meetings(self) -> sa.Select:
+    def _on_managed_meeting(self) -> ColumnElement[bool]:
+        """The list row is attached to a meeting the viewer manages: probed per list through
+        meeting_lists' list index, not a set of the lists of every managed meeting."""
+        attached = meeting_lists.alias("attached_list")
+        meeting = meetings.alias("attaching_meeting")
         return (
-            sa.select(meeting_lists.c.list_id)
-            .join(meetings, meetings.c.id == meeting_lists.c.meeting_id)
-            .where(self.managed_meetings())
-            .correlate(None)
+            sa.exists()
+            .where(
+                attached.c.list_id == lists.c.id,
+                meeting.c.id == attached.c.meeting_id,
+                self._manages(meeting),
+            )
+            .correlate(lists)
         )
 
     @_memoized
     def lists(self) -> ColumnElement[bool]:
         """Every list the viewer may open (`node(id:)`, its items): the Lists section, plus
         the lists attached to a meeting the viewer may manage, while attached (R11)."""
-        return sa.or_(self.lists_section(), lists.c.id.in_(self._lists_of_managed_meetings()))
+        return sa.or_(self.lists_section(), self._on_managed_meeting())
 
     # -- changing lists: each of these is a part of `lists()` -----------------------------
     @_memoized
@@ -424,7 +438,7 @@ class Scope:
     def _meeting_lists(self) -> ColumnElement[bool]:
         """A PERSONAL or BUYER list attached to a meeting the viewer manages: through the app
         one they host (R10). A GLOBAL list stays with MANAGE_GLOBAL_LISTS wherever it is used."""
-        return sa.and_(lists.c.kind != "GLOBAL", lists.c.id.in_(self._lists_of_managed_meetings()))
+        return sa.and_(lists.c.kind != "GLOBAL", self._on_managed_meeting())
 
     @_memoized
     def item_lists(self) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.loaders import Loaders
-from db.queries.people import viewer_by_id, viewer_from_row
+from db.queries.people import VIEWER_BY_ID, viewer_from_row
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from permissions.viewer import Viewer
@@ -77,7 +77,7 @@ async def load_viewer(db: RequestDatabase, settings: Settings, token: str | None
     claims = read_token(settings, token)
     if claims is None:
         return None
-    row = await db.fetch_one(viewer_by_id(claims.user_id))
+    row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": claims.user_id})
     return viewer_from_row(row, claims.channel) if row is not None else None
 
 

@@ -60,7 +60,29 @@ def verify(settings: Settings, token: str, required: list[str]) -> dict[str, Any
 
 
 def read_token(settings: Settings, token: str) -> TokenClaims | None:
-    """The claims of a sign-in token; None for anything else."""
+    """The claims of a sign-in token; None for anything else.
+
+    A client sends the same token with every request until it expires: its verified claims
+    are kept (per signing keyring, so a rotated-out key stops verifying at once) and only
+    its expiry is checked again. Sign-in tokens carry no state to revoke: who they name is
+    read from the database at every request (R14)."""
+    key = (settings.secret_keys, token)
+    claims = _verified.get(key)
+    if claims is None:
+        claims = _verify_sign_in(settings, token)
+        if claims is None:
+            return None
+        if len(_verified) >= VERIFIED_KEPT:
+            _verified.clear()
+        _verified[key] = claims
+    return claims if claims.expires_at > time.time() else None
+
+
+VERIFIED_KEPT = 10_000
+_verified: dict[tuple[tuple[str, ...], str], TokenClaims] = {}
+
+
+def _verify_sign_in(settings: Settings, token: str) -> TokenClaims | None:
     payload = verify(settings, token, ["sub", "exp", "ch"])
     if payload is None:
         return None

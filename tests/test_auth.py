@@ -4,6 +4,7 @@ callers except signing in."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -189,6 +190,17 @@ async def test_signing_key_rotation_keeps_tokens_of_the_old_key_until_it_is_drop
     async with client_with(engine, Settings(database_url="unused", secret_keys=(new,))) as dropped:
         assert await viewer_id(dropped, new_token) == gid("User", user)
         assert await viewer_id(dropped, old_token) is None
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(client, make, settings):
+    """Verified tokens are remembered between requests; their expiry is still checked."""
+    user = await make.user("ACCOUNT_MANAGER")
+    token = _sign(settings, _claims(user, exp=int(time.time()) + 1))
+    assert await viewer_id(client, token) == gid("User", user)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+    assert read_token(settings, token) is None
+    assert await viewer_id(client, token) is None
 
 
 # -- R4: every root field but signing in needs a signed-in caller ---------------------------

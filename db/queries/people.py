@@ -96,6 +96,10 @@ def viewer_by_id(user_id: int) -> sa.Select:
     return VIEWER_STATEMENT.where(USER.id == user_id, USER.active.is_(True))
 
 
+# The same, built once: read at the start of every request with {"viewer_id": ...}.
+VIEWER_BY_ID = VIEWER_STATEMENT.where(USER.id == sa.bindparam("viewer_id"), USER.active.is_(True))
+
+
 def account_by_email(email: str) -> sa.Select:
     """The account signing in, with the password hash to check (only sign-in reads it)."""
     return VIEWER_STATEMENT.add_columns(USER.password_hash).where(USER.email == email.strip().lower())
