@@ -8,6 +8,7 @@ each opening a connection of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,12 +26,15 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # JIT off: reporting's aggregates over CTEs get estimates large enough to trigger JIT
-    # compilation, which cost 3 s to save nothing on a 200 ms statement (make bench, Q4)
+    # compilation, which cost 3 s to save nothing on a 200 ms statement (make bench, Q4).
+    # No ping at every checkout (a round trip per request): a connection that died with
+    # its server fails its first statement, the pool then drops it and every older one,
+    # and RequestDatabase.fetch() retries a request's first read once on a new connection.
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         connect_args={"server_settings": {"jit": "off"}},
     )
 
@@ -98,6 +102,18 @@ class RequestDatabase:
         self, statement: sa.Executable, params: dict[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
         async with self._lock:
+            fresh = self._connection is None
+            connection = await self._connect()
+            try:
+                return (await connection.execute(statement, params)).all()
+            except sa.exc.DBAPIError as error:
+                if not (fresh and error.connection_invalidated):
+                    raise
+            # The pooled connection had died (its server restarted) before this request's
+            # first statement, so nothing of the request is lost: once more, on a new one.
+            self._connection = None
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                await connection.close()
             connection = await self._connect()
             return (await connection.execute(statement, params)).all()
 
