@@ -15,7 +15,7 @@ request's scope, so a batched lookup applies the same filter as any other path.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -28,17 +28,19 @@ from permissions.scope import Scope
 
 __all__ = ["Loaders", "Relation"]
 
+KEYS = sa.bindparam("keys", expanding=True)
+
 
 class RowByIdLoader(DataLoader):
     """Rows by primary key with the scope applied: a key outside the scope loads None."""
 
-    def __init__(self, db: RequestDatabase, statement: sa.Select, key: sa.ColumnElement[Any], **options: Any):
+    def __init__(self, db: RequestDatabase, statement: sa.Select, key: str, **options: Any):
         super().__init__(**options)
-        self.db, self.statement, self.key = db, statement, key
+        self.db, self.statement, self.key = db, statement, key  # statement: ... IN :keys
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
-        rows = await self.db.fetch(self.statement.where(self.key.in_(keys)))
-        by_key = {getattr(row, self.key.key): row for row in rows}
+        rows = await self.db.fetch(self.statement, {"keys": list(keys)})
+        by_key = {getattr(row, self.key): row for row in rows}
         return [by_key.get(key) for key in keys]
 
     def loaded(self, key: Any) -> tuple[bool, Any]:
@@ -50,12 +52,18 @@ class RowByIdLoader(DataLoader):
         return True, future.result()
 
 
-class PagesByParentLoader(DataLoader):
-    """Pages of a relation for many parents: one statement per distinct page request."""
-
+class _RelationLoader(DataLoader):
     def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation, **options: Any):
         super().__init__(**options)
         self.db, self.scope, self.relation = db, scope, relation
+
+    def statement(self) -> tuple[sa.Select, Any]:
+        """The relation's scoped statement and parent column, built once per scope."""
+        return self.scope.memo(("relation", self.relation.name), lambda: self.relation.build(self.scope))
+
+
+class PagesByParentLoader(_RelationLoader):
+    """Pages of a relation for many parents: one statement per distinct page request."""
 
     async def batch_load_fn(self, keys: Sequence[tuple[Any, PageRequest]]) -> list[Page]:
         parents_by_request: dict[PageRequest, list[Any]] = defaultdict(list)
@@ -63,7 +71,7 @@ class PagesByParentLoader(DataLoader):
             parents_by_request[request].append(parent_id)
         pages: dict[tuple[Any, PageRequest], Page] = {}
         for request, parent_ids in parents_by_request.items():
-            statement, parent = self.relation.build(self.scope, parent_ids)
+            statement, parent = self.statement()
             found = await fetch_child_pages(
                 self.db, statement, parent, self.relation.order, request, parent_ids
             )
@@ -71,13 +79,10 @@ class PagesByParentLoader(DataLoader):
         return [pages[key] for key in keys]
 
 
-class CountsByParentLoader(DataLoader):
-    def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation, **options: Any):
-        super().__init__(**options)
-        self.db, self.scope, self.relation = db, scope, relation
+class CountsByParentLoader(_RelationLoader):
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[int]:
-        statement, parent = self.relation.build(self.scope, keys)
+        statement, parent = self.statement()
         counts = await count_children(self.db, statement, parent, keys)
         return [counts[key] for key in keys]
 
@@ -100,59 +105,61 @@ class Loaders:
     def user_by_id(self) -> RowByIdLoader:
         from db.queries import people
 
-        return self._by_id(self.scope.cached(people.users_statement), people.USER.id)
+        return self._by_id(people.users_statement, people.USER.id)
 
     @cached_property
     def company_by_id(self) -> RowByIdLoader:
         from db.queries import places
 
-        return self._by_id(self.scope.cached(places.companies_statement), places.COMPANY.id)
+        return self._by_id(places.companies_statement, places.COMPANY.id)
 
     @cached_property
     def territory_by_id(self) -> RowByIdLoader:
         from db.queries import places
 
-        return self._by_id(self.scope.cached(places.territories_statement), places.TERRITORY.id)
+        return self._by_id(places.territories_statement, places.TERRITORY.id)
 
     @cached_property
     def list_by_id(self) -> RowByIdLoader:
         from db.queries import lists
 
-        return self._by_id(self.scope.cached(lists.lists_statement), lists.LIST.id)
+        return self._by_id(lists.lists_statement, lists.LIST.id)
 
     @cached_property
     def list_item_by_id(self) -> RowByIdLoader:
         from db.queries import lists
 
-        return self._by_id(self.scope.cached(lists.items_statement), lists.ITEM.id)
+        return self._by_id(lists.items_statement, lists.ITEM.id)
 
     @cached_property
     def content_by_id(self) -> RowByIdLoader:
         from db.queries import lists
 
-        return self._by_id(self.scope.cached(lists.contents_statement), lists.CONTENT.id)
+        return self._by_id(lists.contents_statement, lists.CONTENT.id)
 
     @cached_property
     def registration_by_id(self) -> RowByIdLoader:
         from db.queries import registrations
 
-        statement = self.scope.cached(registrations.registrations_statement)
-        return self._by_id(statement, registrations.REGISTRATION.id)
+        return self._by_id(registrations.registrations_statement, registrations.REGISTRATION.id)
 
     @cached_property
     def meeting_by_id(self) -> RowByIdLoader:
         from db.queries import meetings
 
-        return self._by_id(self.scope.cached(meetings.meetings_statement), meetings.MEETING.id)
+        return self._by_id(meetings.meetings_statement, meetings.MEETING.id)
 
     @cached_property
     def note_by_id(self) -> RowByIdLoader:
         from db.queries import meetings
 
-        return self._by_id(self.scope.cached(meetings.notes_statement), meetings.NOTE.id)
+        return self._by_id(meetings.notes_statement, meetings.NOTE.id)
 
-    def _by_id(self, statement: sa.Select, key: sa.ColumnElement[Any]) -> RowByIdLoader:
-        return RowByIdLoader(self.db, statement, key, **self.options)
+    def _by_id(self, build: Callable[[Scope], sa.Select], key: sa.ColumnElement[Any]) -> RowByIdLoader:
+        """A loader of `build(scope)`'s rows by `key`; its statement (`… AND key IN :keys`) is
+        built once per scope."""
+        statement = self.scope.memo(("by ids", build), lambda: build(self.scope).where(key.in_(KEYS)))
+        return RowByIdLoader(self.db, statement, key.key, **self.options)
 
     def pages(self, relation: Relation) -> PagesByParentLoader:
         loader = self._pages.get(relation.name)

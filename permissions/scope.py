@@ -2,11 +2,12 @@
 
 Every query, loader, connection, count and `node(id:)` that returns a row of a
 scoped table filters it with a predicate built here, so the visibility rules
-live in one place and are evaluated by the database on every request. Nothing
-is cached across requests, so a changed assignment, territory parent, company
-territory or direct AM counts on the next request (R3).
+live in one place and are evaluated by the database on every request. No row
+is kept across requests (only the SQL, per viewer: `Scope.of`), so a changed
+assignment, territory parent, company territory or direct AM counts on the next
+request (R3).
 
-    scope = Scope(viewer)
+    scope = Scope.of(viewer)
     select(users.c.id).where(scope.users())          # people the viewer may see
     select(companies.c.id).where(scope.companies())  # companies the viewer may see
 
@@ -178,12 +179,12 @@ class Scope:
             return _scope_of(None)
         return _scope_of((viewer.id, viewer.role, viewer.channel, viewer.permissions))
 
-    def cached(self, build: Callable[[Scope], T]) -> T:
-        """`build(self)`, built once per scope: a scoped statement of `db.queries`."""
+    def memo(self, key: Any, build: Callable[[], T]) -> T:
+        """What `build()` makes of this scope, made once per scope and kept under `key`."""
         try:
-            return self._memo[build]
+            return self._memo[key]
         except KeyError:
-            value = self._memo[build] = build(self)
+            value = self._memo[key] = build()
             return value
 
     @property
@@ -404,6 +405,8 @@ class Scope:
         meeting_lists' list index, not a set of the lists of every managed meeting."""
         attached = meeting_lists.alias("attached_list")
         meeting = meetings.alias("attaching_meeting")
+        if self._manages(meeting) is NOTHING:  # and_() would fold to false and drop the join
+            return NOTHING
         return (
             sa.exists()
             .where(

@@ -6,7 +6,6 @@ shifts the others in the same transaction, so the order never has gaps or ties.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,13 +54,13 @@ def search_contents(scope: Scope, *, search: str | None = None) -> sa.Select:
     return statement
 
 
-def _lists_of_owner(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _lists_of_owner(scope: Scope) -> tuple[sa.Select, Any]:
     """A user's lists as the Lists section shows them (R11): for an SC looking at an AM,
     only the AM's GLOBAL lists, never the AM's BUYER lists."""
     return sa.select(*lists.c).where(scope.lists_section()), LIST.owner_id
 
 
-def _items_of_list(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _items_of_list(scope: Scope) -> tuple[sa.Select, Any]:
     return items_statement(scope), ITEM.list_id
 
 

@@ -141,11 +141,11 @@ def allowed_host(scope: Scope, host_id: int) -> sa.Select:
 
 
 # -- relations for nested connections -----------------------------------------------------
-def _notes_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _notes_of_meeting(scope: Scope) -> tuple[sa.Select, Any]:
     return notes_statement(scope), NOTE.meeting_id
 
 
-def _attendees_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _attendees_of_meeting(scope: Scope) -> tuple[sa.Select, Any]:
     statement = (
         sa.select(*USER_COLUMNS)
         .join(meeting_attendees, meeting_attendees.c.buyer_id == USER.id)
@@ -154,14 +154,14 @@ def _attendees_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Sel
     return statement, meeting_attendees.c.meeting_id
 
 
-def _lists_of_meeting(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _lists_of_meeting(scope: Scope) -> tuple[sa.Select, Any]:
     """The lists used in a meeting, as far as the viewer may open them: the R11 meeting path
     for whoever manages it, only the shared ones for an attending buyer."""
     statement = sa.select(*lists.c).join(meeting_lists, meeting_lists.c.list_id == lists.c.id)
     return statement.where(scope.lists()), meeting_lists.c.meeting_id
 
 
-def _meetings_of_host(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _meetings_of_host(scope: Scope) -> tuple[sa.Select, Any]:
     return meetings_statement(scope), MEETING.host_id
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -92,16 +93,21 @@ def _fits(column: sa.ColumnElement[Any], value: Any) -> bool:
     return False
 
 
+# The parents of a batch, bound at execution: a statement for many parents is built once.
+PARENT_IDS = sa.bindparam("parent_ids", expanding=True)
+
+
 @dataclass(frozen=True)
 class Relation:
     """Children of many parents, for a nested connection.
 
-    `build(scope, parent_ids)` returns the scoped statement selecting the child columns and
-    the column that names each row's parent; `order` ends in a unique column.
+    `build(scope)` returns the scoped statement selecting the child columns and the column
+    that names each row's parent (a statement that needs the parents themselves reads
+    them from PARENT_IDS); `order` ends in a unique column.
     """
 
     name: str
-    build: Callable[[Scope, Sequence[Any]], tuple[sa.Select, sa.ColumnElement[Any]]]
+    build: Callable[[Scope], tuple[sa.Select, sa.ColumnElement[Any]]]
     order: tuple[sa.ColumnElement[Any], ...]
 
 
@@ -116,6 +122,36 @@ async def fetch_page(
     return Page(rows[: page.first], len(rows) > page.first, [c.key for c in order])
 
 
+# Statements for many parents' pages and counts, made once per relation statement (which
+# the scope keeps) and executed with bound parents, cursor and page size: building their
+# subqueries is the larger part of a nested connection's Python.
+_CHILD_PAGES: weakref.WeakKeyDictionary[sa.Select, dict[bool, sa.Select]] = weakref.WeakKeyDictionary()
+_CHILD_COUNTS: weakref.WeakKeyDictionary[sa.Select, sa.Select] = weakref.WeakKeyDictionary()
+
+
+def _child_pages_statement(
+    statement: sa.Select, parent: sa.ColumnElement[Any], order: Sequence[sa.ColumnElement[Any]], after: bool
+) -> sa.Select:
+    made = _CHILD_PAGES.setdefault(statement, {})
+    if after not in made:
+        cursor = [sa.bindparam(f"after_{n}", type_=column.type) for n, column in enumerate(order)]
+        keyset = sa.tuple_(*order) > sa.tuple_(*cursor) if after else sa.true()
+        numbered = (
+            statement.add_columns(
+                parent.label("parent_key"),
+                sa.func.row_number().over(partition_by=parent, order_by=list(order)).label("row_number"),
+            )
+            .where(parent.in_(PARENT_IDS), keyset)
+            .subquery("numbered")
+        )
+        made[after] = (
+            sa.select(numbered)
+            .where(numbered.c.row_number <= sa.bindparam("rows_per_parent"))
+            .order_by(numbered.c.parent_key, numbered.c.row_number)
+        )
+    return made[after]
+
+
 async def fetch_child_pages(
     db: RequestDatabase,
     statement: sa.Select,
@@ -125,19 +161,12 @@ async def fetch_child_pages(
     parent_ids: Sequence[Any],
 ) -> dict[Any, Page]:
     """The same page of children for each parent of `parent_ids`, in one statement."""
-    numbered = (
-        statement.add_columns(
-            parent.label("parent_key"),
-            sa.func.row_number().over(partition_by=parent, order_by=list(order)).label("row_number"),
-        )
-        .where(parent.in_(parent_ids), _after(order, page))
-        .subquery("numbered")
-    )
-    rows = await db.fetch(
-        sa.select(numbered)
-        .where(numbered.c.row_number <= page.first + 1)
-        .order_by(numbered.c.parent_key, numbered.c.row_number)
-    )
+    _after(order, page)  # refuses a cursor that does not fit the order
+    params: dict[str, Any] = {"parent_ids": list(parent_ids), "rows_per_parent": page.first + 1}
+    if page.after is not None:
+        params.update((f"after_{n}", value) for n, value in enumerate(page.after))
+    child_pages = _child_pages_statement(statement, parent, order, page.after is not None)
+    rows = await db.fetch(child_pages, params)
     by_parent: dict[Any, list[Row[Any]]] = defaultdict(list)
     for row in rows:
         by_parent[row.parent_key].append(row)
@@ -157,9 +186,14 @@ async def count_children(
     parent_ids: Sequence[Any],
 ) -> dict[Any, int]:
     """How many children each parent has, in one statement (GROUP BY parent)."""
-    counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(parent_ids))
-    inner = counted.subquery("counted")
-    rows = await db.fetch(sa.select(inner.c.parent_key, sa.func.count()).group_by(inner.c.parent_key))
+    counting = _CHILD_COUNTS.get(statement)
+    if counting is None:
+        counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(PARENT_IDS))
+        inner = counted.subquery("counted")
+        counting = _CHILD_COUNTS[statement] = sa.select(inner.c.parent_key, sa.func.count()).group_by(
+            inner.c.parent_key
+        )
+    rows = await db.fetch(counting, {"parent_ids": list(parent_ids)})
     counts = dict(rows)
     return {parent_id: counts.get(parent_id, 0) for parent_id in parent_ids}
 

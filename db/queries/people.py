@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
 from db.queries.audit import record
-from db.queries.pages import Relation
+from db.queries.pages import PARENT_IDS, Relation
 from db.queries.search import contains
 from db.tables import am_coordinators, am_territories, roles, users
 from permissions.enums import Permission, RoleName
@@ -46,25 +46,25 @@ def search_users(scope: Scope, *, role: RoleName | None = None, search: str | No
 
 
 # -- relations for nested connections -----------------------------------------------------
-def _coordinators(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _coordinators(scope: Scope) -> tuple[sa.Select, Any]:
     statement = users_statement(scope).join(am_coordinators, am_coordinators.c.sc_id == USER.id)
     return statement, am_coordinators.c.am_id
 
 
-def _account_managers(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _account_managers(scope: Scope) -> tuple[sa.Select, Any]:
     statement = users_statement(scope).join(am_coordinators, am_coordinators.c.am_id == USER.id)
     return statement, am_coordinators.c.sc_id
 
 
-def _associated_buyers(scope: Scope, parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _associated_buyers(scope: Scope) -> tuple[sa.Select, Any]:
     parent_ams = users.alias("parent_am")
-    am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(parents))
+    am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(PARENT_IDS))
     pairs = associations(am_ids, "parent_buyers")
     statement = users_statement(scope).join(pairs, pairs.c.buyer_id == USER.id)
     return statement, pairs.c.am_id
 
 
-def _buyers_of_company(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _buyers_of_company(scope: Scope) -> tuple[sa.Select, Any]:
     return users_statement(scope).where(USER.role == RoleName.BUYER), USER.company_id
 
 

@@ -3,7 +3,6 @@ writes. Moving a territory or a company moves every scope that depends on it (R3
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,18 +43,18 @@ def search_companies(scope: Scope, *, search: str | None = None) -> sa.Select:
     return statement
 
 
-def _territories_of_am(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _territories_of_am(scope: Scope) -> tuple[sa.Select, Any]:
     statement = territories_statement(scope).join(
         am_territories, am_territories.c.territory_id == TERRITORY.id
     )
     return statement, am_territories.c.am_id
 
 
-def _children(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _children(scope: Scope) -> tuple[sa.Select, Any]:
     return territories_statement(scope), TERRITORY.parent_id
 
 
-def _companies_in(scope: Scope, _parents: Sequence[Any]) -> tuple[sa.Select, Any]:
+def _companies_in(scope: Scope) -> tuple[sa.Select, Any]:
     return companies_statement(scope), COMPANY.territory_id
 
 
