@@ -14,6 +14,7 @@ request's scope, so a batched lookup applies the same filter as any other path.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -31,7 +32,19 @@ __all__ = ["Loaders", "Relation"]
 KEYS = sa.bindparam("keys", expanding=True)
 
 
-class RowByIdLoader(DataLoader):
+class SharedLoader(DataLoader):
+    """A loader whose futures are shared by every field that asks for the same key.
+
+    graphql-core cancels the sibling fields of one that fails (a bad argument under a
+    non-null field); cancelling a field's task would cancel the future it awaits, and so
+    every other field of the request waiting on that key. Each caller gets a shield.
+    """
+
+    def load(self, key: Any) -> asyncio.Future[Any]:
+        return asyncio.shield(super().load(key))
+
+
+class RowByIdLoader(SharedLoader):
     """Rows by primary key with the scope applied: a key outside the scope loads None."""
 
     def __init__(self, db: RequestDatabase, statement: sa.Select, key: str, **options: Any):
@@ -52,7 +65,7 @@ class RowByIdLoader(DataLoader):
         return True, future.result()
 
 
-class _RelationLoader(DataLoader):
+class _RelationLoader(SharedLoader):
     def __init__(self, db: RequestDatabase, scope: Scope, relation: Relation, **options: Any):
         super().__init__(**options)
         self.db, self.scope, self.relation = db, scope, relation
@@ -80,6 +93,7 @@ class PagesByParentLoader(_RelationLoader):
 
 
 class CountsByParentLoader(_RelationLoader):
+    """totalCount of a relation for many parents: one grouped count per tick."""
 
     async def batch_load_fn(self, keys: Sequence[Any]) -> list[int]:
         statement, parent = self.statement()

@@ -101,6 +101,13 @@ class RequestDatabase:
     async def fetch(
         self, statement: sa.Executable, params: dict[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
+        """A statement once started runs to its end, also when the field that asked for it
+        is cancelled (graphql-core cancels the siblings of a field that fails under a
+        non-null parent): asyncpg cancelled mid-statement leaves the connection unusable,
+        and every later statement of the request would fail with it."""
+        return await asyncio.shield(self._fetch(statement, params))
+
+    async def _fetch(self, statement: sa.Executable, params: dict[str, Any] | None) -> Sequence[Row[Any]]:
         async with self._lock:
             fresh = self._connection is None
             connection = await self._connect()

@@ -178,6 +178,20 @@ def make(engine: AsyncEngine):
     return Factory(engine)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzzed matrix runs last, and its queries are drawn beside the tests before it."""
+    fuzz = [item for item in items if item.module.__name__ == "tests.test_fuzz_scope"]
+    if fuzz:
+        from tests import fuzz_queries
+
+        items[:] = [item for item in items if item not in fuzz] + fuzz
+        workers = int(os.environ.get("FUZZ_WORKERS", 0)) or (
+            os.cpu_count() or 1 if os.environ.get("SALESCOORD_FUZZ") == "long" else 1
+        )
+        fuzz_queries.start(fuzz_queries.profile_size(), workers)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """The fuzzed matrix's counts per viewer, also in a quiet run (`make test`)."""
     import sys

@@ -299,3 +299,24 @@ async def test_R22_an_unexpected_exception_is_internal_with_a_request_id_and_not
     [record] = [r for r in logged if request_ids[0] in r.getMessage()]
     assert record.exc_info[1].args == ("SELECT secret FROM x",)
     assert logged[0].levelno == logging.ERROR
+
+
+async def test_R22_a_failing_field_does_not_cancel_a_lookup_that_another_field_shares(client, make):
+    """graphql-core cancels the siblings of a field that fails under a non-null parent; the
+    first meeting's `host` is cancelled that way while the second meeting's `host` waits on
+    the same lookup. The second must still get its host, and the answer stay a GraphQL one."""
+    admin = await make.admin()
+    am = await make.am("Host AM")
+    meeting = await make.meeting(am)
+    other = await make.meeting(am)
+    query = """query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Meeting {
+        id host { name } notes(first: 3, after: "not a cursor") { totalCount } } } }"""
+    body = await client.post(query, {"ids": [gid("Meeting", meeting), gid("Meeting", other)]}, as_user=admin)
+    assert set(codes(body)) == {"BAD_USER_INPUT"}
+    assert body["data"]["nodes"] == [None, None]  # notes is non-null: each meeting is nulled
+    split = """query ($a: ID!, $b: ID!) {
+        a: node(id: $a) { ... on Meeting { host { name } notes(first: 3, after: "bad") { totalCount } } }
+        b: node(id: $b) { ... on Meeting { host { name } } } }"""
+    body = await client.post(split, {"a": gid("Meeting", meeting), "b": gid("Meeting", other)}, as_user=admin)
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["data"] == {"a": None, "b": {"host": {"name": "Host AM"}}}

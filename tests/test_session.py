@@ -83,3 +83,28 @@ async def test_a_read_only_request_sends_only_its_statements(client, make, engin
         event.remove(engine.sync_engine.pool, "checkout", on_checkout)
         for raw in logged:
             raw.remove_query_logger(on_server)
+
+
+async def test_a_read_cancelled_in_flight_leaves_the_request_able_to_read(engine, backend):
+    """graphql-core cancels the siblings of a field that fails; the statement such a field
+    started runs to its end, so the next statement of the same request still works."""
+    import sqlalchemy as sa
+
+    from db.session import RequestDatabase
+
+    slow = sa.text(
+        "SELECT pg_sleep(0.3)"
+        if backend[0] == "postgresql"
+        else "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)"
+        " SELECT count(*) FROM c"
+    )
+    db = RequestDatabase(engine)
+    try:
+        reading = asyncio.ensure_future(db.fetch(slow))
+        await asyncio.sleep(0.05)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        assert (await db.fetch(sa.text("SELECT 7")))[0][0] == 7
+    finally:
+        await db.close()
