@@ -6,7 +6,7 @@ out of sight. PostgreSQL delivers a notification when the writing transaction co
 every listening process, so a subscription served by one process hears of a note written
 through another at once.
 
-    listener = ChangeListener(engine.url)
+    listener = ChangeListener(engine)
     async with listener.follow(meeting_id) as wakeup:   # an asyncio.Event
         while True:
             wakeup.clear()
@@ -30,12 +30,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 CHANNEL = "salescoord_changes"
 EVERY_MEETING = "*"
 CONNECT_TIMEOUT = 5.0
 RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
+# Options of SQLAlchemy's asyncpg dialect, not of asyncpg.connect.
+DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback")
 
 log = logging.getLogger("salescoord.live")
 
@@ -43,8 +45,11 @@ log = logging.getLogger("salescoord.live")
 class ChangeListener:
     """Routes the change log's notifications to the subscriptions of this process."""
 
-    def __init__(self, url: URL) -> None:
-        self.url = url
+    def __init__(self, engine: AsyncEngine) -> None:
+        # What the engine's own connections are opened with: host(s), TLS and the rest of
+        # DATABASE_URL's options.
+        _, arguments = engine.dialect.create_connect_args(engine.url)
+        self.connect_arguments = {k: v for k, v in arguments.items() if k not in DIALECT_ONLY}
         self._followers: dict[int, set[asyncio.Event]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()  # the current connection's: LISTEN is in place, or it failed
@@ -57,12 +62,12 @@ class ChangeListener:
         in place, so that a change committed after this returns is heard."""
         wakeup = asyncio.Event()
         self._followers[meeting_id].add(wakeup)
-        if self._task is None or self._task.done():
-            self._ready = asyncio.Event()  # a cancelled predecessor must not touch its successor's
-            self._task = asyncio.create_task(self._listen(self._ready), name="salescoord-listen")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), CONNECT_TIMEOUT)
-        try:
+        try:  # from here on: a follower cancelled while it waits must still leave
+            if self._task is None or self._task.done():
+                self._ready = asyncio.Event()  # a cancelled predecessor must not touch its successor's
+                self._task = asyncio.create_task(self._listen(self._ready), name="salescoord-listen")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), CONNECT_TIMEOUT)
             yield wakeup
         finally:
             followers = self._followers[meeting_id]
@@ -104,22 +109,15 @@ class ChangeListener:
         failures = 0
         while True:
             try:
-                connection = await asyncpg.connect(
-                    host=self.url.host,
-                    port=self.url.port or 5432,
-                    user=self.url.username,
-                    password=self.url.password,
-                    database=self.url.database,
-                    timeout=CONNECT_TIMEOUT,
-                )
-            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+                connection = await asyncpg.connect(**{"timeout": CONNECT_TIMEOUT, **self.connect_arguments})
+            except Exception as error:  # unreachable, refused, misconfigured: poll, and retry
                 log.warning("LISTEN connection failed (%s); live updates poll until it is back", error)
             else:
                 try:
                     await self._hold(connection, ready)
                     failures = 0
                     log.warning("LISTEN connection lost; reconnecting")
-                except (OSError, asyncpg.PostgresError) as error:
+                except Exception as error:  # asyncpg's InterfaceError too: the task must live on
                     log.warning("LISTEN connection failed (%s); reconnecting", error)
                 finally:
                     ready.clear()

@@ -63,8 +63,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class RequestDatabase:
     """One request's way to the database: a lazily opened connection behind a lock.
 
-    Reads run in the connection's open transaction; `transaction()` commits a
-    unit of writes (and everything it read) atomically, or rolls it back.
+    `transaction()` commits a unit of writes (and everything it read) atomically, or rolls
+    it back; reads outside it run as below.
 
     On PostgreSQL the reads outside `transaction()` run in autocommit: at READ COMMITTED
     each statement sees its own snapshot whether or not a transaction is open, so a

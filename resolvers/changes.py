@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from db.queries import changes as queries
 from db.queries.pages import MAX_PAGE_SIZE, decode_cursor, encode_cursor
-from resolvers.node import node
+from resolvers.node import nodes
 from salescoord.errors import BadUserInput, ResyncRequired
 from schema.ids import encode_id
 from schema.types.changes import Change, ChangeFeed
@@ -50,13 +50,14 @@ async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
         position = await queries.start(db)
         return ChangeFeed(entries=[], cursor=_cursor(position), has_more=False, caught_up=True)
     feed = await queries.read(db, info.context.scope, _position(since), first)
-    built = []
-    for entry in feed.entries:
-        global_id = encode_id(entry.type_name, entry.pk)
-        found = await node(info, global_id) if entry.kind == "UPSERT" else None
-        kind = entry.kind if entry.kind != "UPSERT" or found is not None else None
-        if kind is not None:
-            built.append(Change(kind=kind, type_name=entry.type_name, id=global_id, found=found))
+    ids = [encode_id(entry.type_name, entry.pk) for entry in feed.entries]
+    upserted = [id for id, entry in zip(ids, feed.entries, strict=True) if entry.kind == "UPSERT"]
+    found = dict(zip(upserted, await nodes(info, upserted), strict=True))  # one lookup per type
+    built = [
+        Change(kind=entry.kind, type_name=entry.type_name, id=id, found=found.get(id))
+        for id, entry in zip(ids, feed.entries, strict=True)
+        if entry.kind != "UPSERT" or found[id] is not None  # out of sight since: not for you
+    ]
     return ChangeFeed(
         entries=built, cursor=_cursor(feed.position), has_more=feed.more, caught_up=feed.caught_up
     )

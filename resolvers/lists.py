@@ -24,7 +24,6 @@ from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from schema.enums import ContentKind, ListKind
-from schema.ids import encode_id
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
 
@@ -235,7 +234,7 @@ async def update_list_item_note(
                 raise Conflict(
                     "The item changed since you read it.",
                     field="version",
-                    current=_snapshot(current),
+                    current=ListItem.from_row(current).snapshot() if current is not None else None,
                 )
             return "ListItem", item.id
 
@@ -244,12 +243,6 @@ async def update_list_item_note(
     arguments = {"id": id, "note": note, "version": version}
     _, item_id = await exactly_once(info, client_mutation_id, "updateListItemNote", arguments, prepare)
     return await _item(info, item_id)
-
-
-def _snapshot(row: Any) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {"id": encode_id("ListItem", row.id), "version": row.version, "note": row.note}
 
 
 # -- the catalogue ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from strawberry.types import Info
 from db.listen import ChangeListener
 from db.loaders import Loaders
 from db.queries import changes
-from db.queries.people import viewer_by_id, viewer_from_row
+from db.queries.people import VIEWER_BY_ID, viewer_from_row
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from resolvers.lookups import LOADER_BY_TYPE
@@ -50,8 +50,9 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
             wakeup.clear()  # before reading: a notification during the read wakes the next wait
             pause = poll
             db = RequestDatabase(engine)
+            batch: list[Change] = []
             try:
-                row = await db.fetch_one(viewer_by_id(signed_in.id))
+                row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": signed_in.id})
                 viewer = viewer_from_row(row, signed_in.channel) if row is not None else None
                 scope = Scope.of(viewer)
                 loaders = Loaders(db, scope)
@@ -68,18 +69,31 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
                         pause = 0
                     elif not feed.caught_up:
                         pause = min(pause, HELD_BACK_SECONDS)
-                    for entry in feed.entries:
-                        found = None
-                        if entry.kind == "UPSERT":
-                            row = await getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk)
-                            if row is None:
-                                continue
-                            found = BUILDERS[entry.type_name](row)
-                        global_id = encode_id(entry.type_name, entry.pk)
-                        yield Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=found)
+                    batch = await _delivered(loaders, feed.entries)
             finally:
-                await db.close()
+                await db.close()  # before delivering: a slow socket must not hold a connection
+            for change in batch:
+                yield change
             await wait(pause)
+
+
+async def _delivered(loaders: Loaders, entries: list) -> list[Change]:
+    """The entries as the viewer may see them now, their objects looked up together (one
+    statement per type, not per entry); an object out of sight since is left out."""
+    upserts = [entry for entry in entries if entry.kind == "UPSERT"]
+    rows = await asyncio.gather(
+        *(getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk) for entry in upserts)
+    )
+    found = {(entry.type_name, entry.pk): row for entry, row in zip(upserts, rows, strict=True)}
+    delivered = []
+    for entry in entries:
+        row = found.get((entry.type_name, entry.pk))
+        if entry.kind == "UPSERT" and row is None:
+            continue
+        built = BUILDERS[entry.type_name](row) if row is not None else None
+        global_id = encode_id(entry.type_name, entry.pk)
+        delivered.append(Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=built))
+    return delivered
 
 
 @contextlib.asynccontextmanager

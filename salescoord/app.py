@@ -60,7 +60,7 @@ class GraphQLApp(GraphQL):
         """This process's one LISTEN connection for live updates (R19), on PostgreSQL only:
         made on first use, since tests attach the engine after the app is built."""
         if self._listener is None and self.engine is not None and self.engine.dialect.name == "postgresql":
-            self._listener = ChangeListener(self.engine.url)
+            self._listener = ChangeListener(self.engine)
         return self._listener
 
     @property

@@ -40,8 +40,8 @@ class ScopeBasis(StrEnum):
     LIST_CHANGES = "LIST_CHANGES"
     """Lists you may change, a part of LIST_ACCESS: your own PERSONAL and BUYER lists, GLOBAL ones
     with MANAGE_GLOBAL_LISTS (R11); item notes also on the lists of a meeting you manage (R9);
-    through the app adding, moving and removing items also on the lists of a meeting you host,
-    and nothing on the lists of a meeting you do not host (R10)."""
+    through the app adding, moving and removing items also on the lists of a meeting you host;
+    a list of a meeting you do not host only if it is your own (R10, R11)."""
     CATALOGUE = "CATALOGUE"
     """Content: the whole catalogue for staff, shared items for a buyer (R13)."""
     REPORTING = "REPORTING"

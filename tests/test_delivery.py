@@ -333,3 +333,32 @@ async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_it
         ": Size M <in stock>",
         "",
     ]
+
+
+async def test_R21_an_attendee_deactivated_between_choosing_and_sending_gets_no_summary(engine, make):
+    """The recipients are chosen before the sending transaction; one deactivated in between
+    gets nothing (and breaks nothing), the others their summary."""
+    from db.queries.people import VIEWER_BY_ID, viewer_from_row
+    from db.queries.summaries import attendees_named, send_summary
+    from db.tables import meetings
+
+    north = await make.territory("North")
+    company = await make.company(north)
+    am = await make.am("Host", territories=[north])
+    staying, leaving = await make.buyer(company, "Stays"), await make.buyer(company, "Leaves")
+    meeting = await make.meeting(host=am)
+    for buyer in (staying, leaving):
+        await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
+    async with engine.connect() as connection:
+        row = (await connection.execute(sa.select(meetings).where(meetings.c.id == meeting))).first()
+        recipients = (await connection.execute(attendees_named(meeting, None))).all()
+        host = viewer_from_row(
+            (await connection.execute(VIEWER_BY_ID, {"viewer_id": am})).first(), Channel.WEB
+        )
+    await make.execute(users.update().where(users.c.id == leaving).values(active=False))
+    async with engine.begin() as connection:
+        sent = await send_summary(connection, host, row, recipients)
+    async with engine.connect() as connection:
+        to = (await connection.execute(sa.select(emails.c.to_address).where(emails.c.id.in_(sent)))).scalars()
+        stays_at = (await connection.execute(sa.select(users.c.email).where(users.c.id == staying))).scalar()
+        assert list(to) == [stays_at]

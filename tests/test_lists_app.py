@@ -124,6 +124,7 @@ CHANGES = [
     ("R9-sc-web-manages-the-meeting-annotates-only", "sc", WEB, "buyer_list", [NO, NO, NO, OK, NO]),
     ("R10-sc-app-hosts-adds-content-to-the-meeting's-list", "sc", APP, "shown_by_sc", [OK, OK, OK, OK, NO]),
     ("R9-sc-web-own-meeting-annotates-only", "sc", WEB, "shown_by_sc", [NO, NO, NO, OK, NO]),
+    ("R11-owner-app-their-list-in-a-meeting-the-sc-hosts", "am", APP, "shown_by_sc", [OK] * 5),
     ("R10-other-am-app", "other_am", APP, "buyer_list", [HIDDEN] * 5),
     ("R11-other-am-web", "other_am", WEB, "buyer_list", [HIDDEN] * 5),
     ("R13-buyer-web-sees-the-shared-list", "buyer", WEB, "buyer_list", [NO] * 5),
@@ -337,3 +338,29 @@ async def test_R16_the_catalogue_is_kept_on_the_web(client, world, engine):
     assert codes(body) == ["FORBIDDEN"]
     assert await snapshot(engine) == before
     assert (await client.data(create, as_user=world.admin))["createContent"] == {"title": "Coat"}
+
+
+@pytest.mark.parametrize(
+    "viewer, channel, list_name",
+    [("am", APP, "buyer_list"), ("sc", WEB, "buyer_list"), ("sc", APP, "shown_by_sc")],
+    ids=["R10-host-app-keyed", "R9-sc-web-through-the-meeting", "R10-sc-hosting-app-keyed"],
+)
+async def test_R17_R16_a_stale_item_note_on_every_write_path_is_a_conflict_that_overwrites_nothing(
+    client, world, engine, viewer, channel, list_name
+):
+    """The host through the app (with a key), the SC through a meeting they manage, the SC
+    hosting through the app: a stale version gets the current item, stores nothing, and a
+    replay of the same key answers the same CONFLICT."""
+    item = world.items[getattr(world, list_name)]
+    await client.data(
+        ITEM_NOTE, {"id": gid("ListItem", item), "version": 1, "note": "First"}, as_user=world.am, channel=WEB
+    )
+    before = await snapshot(engine)
+    stale = {"id": gid("ListItem", item), "version": 1, "note": "Stale", "key": f"stale-{viewer}-{channel}"}
+    for _ in range(2):
+        body = await client.post(ITEM_NOTE, stale, as_user=getattr(world, viewer), channel=channel)
+        assert codes(body) == ["CONFLICT"]
+        assert body["errors"][0]["extensions"]["current"] == {
+            "id": gid("ListItem", item), "version": 2, "note": "First"
+        }
+        assert await snapshot(engine) == before

@@ -265,3 +265,53 @@ async def test_R19_the_listening_connection_comes_back_after_it_is_cut(
             break
         await asyncio.sleep(0.05)
     assert await listening_backends(engine) == []
+
+
+async def test_R19_R27_the_listening_connection_opens_with_every_option_of_the_database_url():
+    """TLS, several hosts, a socket: what the engine's connections get, LISTEN gets too."""
+    from db.listen import ChangeListener
+
+    engine = create_engine("postgresql+asyncpg://app:pw@127.0.0.1:5433/crm?ssl=require&command_timeout=9")
+    try:
+        arguments = ChangeListener(engine).connect_arguments
+    finally:
+        await engine.dispose()
+    assert arguments["ssl"] == "require" and arguments["port"] == 5433 and arguments["database"] == "crm"
+    assert arguments["user"] == "app" and arguments["password"] == "pw"
+
+
+async def test_R19_a_subscription_dropped_while_listen_is_set_up_leaves_no_follower():
+    """A client that goes away within the connect timeout (the iPad on a poor network, the
+    database unreachable) must not keep the process's LISTEN task and connection alive."""
+    from db.listen import ChangeListener
+
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accepts, never answers: the connect hangs until its timeout
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/silent")
+    listener = ChangeListener(engine)
+    entered = asyncio.Event()
+
+    async def subscriber() -> None:
+        async with listener.follow(7):
+            entered.set()
+
+    try:
+        task = asyncio.create_task(subscriber())
+        await asyncio.sleep(0.2)  # inside follow(), waiting for LISTEN
+        assert listener._followers and not entered.is_set()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not listener._followers
+        assert listener._task is None
+    finally:
+        await listener.close()
+        await engine.dispose()
+        for writer in held:
+            writer.close()
+        server.close()

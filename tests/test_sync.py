@@ -350,3 +350,19 @@ async def test_R18_a_long_transaction_in_another_database_of_the_server_holds_no
         (e["kind"], e["id"]) for e in data["changes"]["entries"]
     ]
     assert data["changes"]["caughtUp"] is True
+
+
+async def test_R18_a_page_of_the_feed_costs_the_same_statements_for_two_entries_as_for_twenty(
+    client, world, make, statements
+):
+    """The objects of a page are looked up together, one statement per type, not per entry."""
+    cost = {}
+    for count in (2, 20):
+        since = await start(client, world.sc)
+        for n in range(count):
+            await make.note(world.meeting, author=world.sc, text=f"Note {n}")
+        statements["count"] = 0
+        data = await client.data(CHANGES, {"since": since, "first": 100}, as_user=world.sc)
+        assert len([e for e in data["changes"]["entries"] if e["typeName"] == "Note"]) == count
+        cost[count] = statements["count"]
+    assert cost[2] == cost[20], cost

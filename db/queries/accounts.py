@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
 from db.queries.audit import record
-from db.queries.people import viewer_by_id, viewer_from_row
+from db.queries.people import VIEWER_BY_ID, viewer_from_row
 from db.tables import users
 from permissions.enums import Channel
 
@@ -24,7 +24,8 @@ async def set_password_once(
     """Replace the password of an active user whose current hash the link was made for.
     The UPDATE is conditional on that hash, so of two uses of one link (also concurrent)
     exactly one succeeds. Returns the user as a Viewer, or None when the link is spent."""
-    account = (await connection.execute(viewer_by_id(user_id).add_columns(users.c.password_hash))).first()
+    with_hash = VIEWER_BY_ID.add_columns(users.c.password_hash)
+    account = (await connection.execute(with_hash, {"viewer_id": user_id})).first()
     if account is None or not link_matches(account.password_hash):
         return None
     same_hash = (

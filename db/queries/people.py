@@ -92,12 +92,13 @@ def viewer_from_row(row: Any, channel: Any) -> Viewer:
     )
 
 
-def viewer_by_id(user_id: int) -> sa.Select:
-    return VIEWER_STATEMENT.where(USER.id == user_id, USER.active.is_(True))
-
-
-# The same, built once: read at the start of every request with {"viewer_id": ...}.
+# An active user as a viewer, built once: read at the start of every request with
+# {"viewer_id": ...}.
 VIEWER_BY_ID = VIEWER_STATEMENT.where(USER.id == sa.bindparam("viewer_id"), USER.active.is_(True))
+
+
+def viewers_by_id(user_ids: Sequence[int]) -> sa.Select:
+    return VIEWER_STATEMENT.where(USER.id.in_(user_ids), USER.active.is_(True))
 
 
 def account_by_email(email: str) -> sa.Select:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.outbox import enqueue_email
-from db.queries.people import viewer_by_id, viewer_from_row
+from db.queries.people import viewer_from_row, viewers_by_id
 from db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
 from permissions.enums import Channel
 from permissions.scope import Scope
@@ -79,10 +79,14 @@ async def send_summary(
 ) -> list[int]:
     """One outbox row per recipient, each as that recipient may see the meeting; every
     (re-)send leaves an audit event (R21, R25)."""
+    readers = {
+        row.id: viewer_from_row(row, Channel.WEB)
+        for row in await connection.execute(viewers_by_id([r.id for r in recipients]))
+    }
+    recipients = [r for r in recipients if r.id in readers]  # deactivated meanwhile: no email
     sent = []
     for recipient in recipients:
-        reader = (await connection.execute(viewer_by_id(recipient.id))).first()
-        subject, text, html = await compose(connection, meeting, Scope(viewer_from_row(reader, Channel.WEB)))
+        subject, text, html = await compose(connection, meeting, Scope.of(readers[recipient.id]))
         sent.append(
             await enqueue_email(
                 connection,

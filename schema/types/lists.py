@@ -103,6 +103,10 @@ class ListItem(Node):
             content_id=row.content_id,
         )
 
+    def snapshot(self) -> dict[str, Any]:
+        """The item as a CONFLICT carries it (R17)."""
+        return {"id": self.id, "version": self.version, "note": self.note}
+
     @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS), LIST])
     def list(self, info: Info) -> List | None:
         return one(info, LIST, self, List.from_row)
