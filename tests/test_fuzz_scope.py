@@ -87,7 +87,8 @@ async def realistic_world(make) -> dict[str, Any]:
     await make.attach_list(m2, lists["am2-buyer"])
     await make.attach_list(m3, lists["am3-personal"])
     m4 = await make.meeting(sc_two, title="Hosted by the SC")
-    for meeting, buyer in [(m1, b_district), (m2, b_south), (m3, b_direct3)]:
+    # the buyer viewer also attends m2, which carries the BUYER list made for b_south (R13)
+    for meeting, buyer in [(m1, b_district), (m2, b_south), (m2, b_district), (m3, b_direct3)]:
         await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
     for meeting, author, host_only in [
         (m1, am1, False), (m1, am1, True), (m1, sc_two, False), (m2, am2, True), (m3, am3, False),
