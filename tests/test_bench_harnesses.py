@@ -1,10 +1,11 @@
-"""The scripts a user is told to run beyond `make test` (`make load`, `make faults`), each run
-for a few seconds through the entry point its Makefile target runs, so none can rot unseen:
-each must exit 0 with a summary that holds no error.
+"""The scripts a user is told to run beyond `make test` (`make load`, `make faults`, `make
+bench`), each run for a few seconds through the entry point its Makefile target runs, so none
+can rot unseen: each must exit 0 with a summary that holds no error.
 
 `make load` and `make faults` drive several server processes sharing one PostgreSQL (R27):
 their smokes run on the test server only, each in a database of its own, and the faults
 smoke leaves out the restart of that server (other tests use it) but says what it would run.
+`make bench`'s smoke answers one operation on SQLite, where PostGraphile takes no part.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +161,35 @@ async def test_R27_make_faults_survives_a_killed_worker_and_names_the_restart_it
     if cluster:
         command = f"pg_ctlcluster --skip-systemctl-redirect {cluster['version']} {cluster['cluster']} restart"
         assert f"it would run `{command}`" in finished.stdout
+
+
+def _free_ports(count: int) -> int:
+    """The first of `count` consecutive ports free on 127.0.0.1."""
+    while True:
+        first = free_port()
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                sockets.append(socket.socket())
+                sockets[-1].bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for opened in sockets:
+                opened.close()
+
+
+async def test_R26_make_bench_answers_one_operation_alike_from_every_server_on_sqlite(tmp_path):
+    """The service, its naive mode and the raw floor each answer and are measured, and agree;
+    the run's database, ports and results are the test's, never bench/var or bench/results."""
+    finished = await _run(
+        "bench.run",
+        *("--db", "sqlite", "--only", "Q0", "--seconds", "0.5", "--port", str(_free_ports(3))),
+        *("--work-dir", str(tmp_path), "--results", str(tmp_path)),
+    )
+    _ended_clean(finished)
+    assert "ANSWERS DIFFER" not in finished.stdout
+    q0 = _result(tmp_path, "sqlite")["operations"]["Q0"]
+    assert q0["equal_data"] and q0["differences"] == []
+    assert all(q0[target]["samples"] > 0 for target in ("service", "naive", "floor"))
