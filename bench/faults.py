@@ -66,7 +66,9 @@ def workers(server: subprocess.Popen) -> list[int]:
 
 def restart_postgres(command: str) -> Callable[[subprocess.Popen], str]:
     def action(_server: subprocess.Popen) -> str:
-        subprocess.run(command, shell=True, check=True, capture_output=True)
+        done = subprocess.run(command, shell=True, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"`{command}` failed ({done.returncode}): {done.stderr.strip()}")
         return f"ran `{command}`"
 
     return action
