@@ -31,13 +31,17 @@ browser:
 	@./scripts/browser-deps
 	@./scripts/graphiql-assets
 
-# Not part of `make test`: a minute of mixed load on PostgreSQL, and the same under faults
-# (the faults run restarts the local PostgreSQL server).
+# A minute of mixed load on PostgreSQL, and the same under faults (the faults run restarts the
+# local PostgreSQL server). `make test` runs a 10-second smoke of each, without the restart.
+# The server is DATABASE_URL's, else TEST_DATABASE_URL's; LOAD_ARGS / FAULTS_ARGS pass through
+# (e.g. "--seconds 20 --clients 8", "--without-restart").
+LOAD_ARGS ?=
+FAULTS_ARGS ?=
 load: $(STAMP)
-	$(BIN)/python -m bench.mixed_load
+	$(BIN)/python -m bench.mixed_load $(LOAD_ARGS)
 
 faults: $(STAMP)
-	$(BIN)/python -m bench.faults
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,8 +53,8 @@ schema-check: $(STAMP)
 	@$(BIN)/salescoord schema | diff -u schema.graphql - \
 	  || (echo "schema.graphql is out of date: run 'make schema' and commit it" && exit 1)
 
-# The benchmark (bench/README.md), never part of `make test`: both databases, one after the
-# other; BENCH_ARGS="--scale 10" or "--seconds 5" or "--only Q1,Q2" pass through.
+# The benchmark (bench/README.md): both databases, one after the other; BENCH_ARGS="--scale 10"
+# or "--seconds 5" or "--only Q1,Q2" pass through. `make test` runs a smoke of it (Q0, SQLite).
 BENCH_ARGS ?=
 $(VENV)/.bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -55,14 +55,14 @@ def plain(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def prepare(db: str, scale: int, reuse: bool, pg_base: str) -> str:
+async def prepare(db: str, scale: int, reuse: bool, pg_base: str, folder: Path) -> str:
     """The URL of the bench database for `db` at `scale`, loaded: afresh, or with `reuse`
     the one loaded before (brought to the newest migration; the data set is deterministic,
-    so it holds the same rows)."""
+    so it holds the same rows). SQLite's file is in `folder`."""
     from db.migrate import upgrade_async
 
     if db == "sqlite":
-        path = Path(__file__).resolve().parent / "var" / f"bench-s{scale}.db"
+        path = folder / f"bench-s{scale}.db"
         url = f"sqlite+aiosqlite:///{path}"
         if reuse and path.exists():
             await upgrade_async(url)

@@ -7,6 +7,7 @@ run proves that nothing acknowledged was lost. Traffic goes to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -16,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,12 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy.engine import make_url
+
+from bench.bulk import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-ADMIN_URL = os.environ.get("LOAD_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASE = "salescoord_load"
 PASSWORD = "salescoord-demo"
 DOMAIN = "demo.salescoord.test"
@@ -38,10 +42,11 @@ MY_ITEMS = """query MyItems { viewer { lists(first: 20) { nodes { kind
 MY_LISTS = (
     "query MyLists { lists(kind: PERSONAL, first: 5) { nodes { id } } contents(first: 50) { nodes { id } } }"
 )
-NOTE = """mutation ItemNote($id: ID!, $note: String, $version: Int!) {
-  updateListItemNote(id: $id, note: $note, version: $version) { id version note } }"""
-ADD_ITEM = """mutation AddItem($list: ID!, $content: ID!) {
-  addListItem(listId: $list, contentId: $content) { id } }"""
+# Every mutation sent with an app token carries its client-generated key (R16).
+NOTE = """mutation ItemNote($id: ID!, $note: String, $version: Int!, $key: String!) {
+  updateListItemNote(id: $id, note: $note, version: $version, clientMutationId: $key) { id version note } }"""
+ADD_ITEM = """mutation AddItem($list: ID!, $content: ID!, $key: String!) {
+  addListItem(listId: $list, contentId: $content, clientMutationId: $key) { id } }"""
 LOGIN = """mutation Login($e: String!, $p: String!, $c: Channel!) {
   login(email: $e, password: $p, client: $c) { token } }"""
 MY_MEETINGS = "query MyMeetings { meetings(first: 5) { nodes { id } } }"
@@ -70,12 +75,66 @@ class Stats:
         self.errors.append((time.monotonic() - self.started, operation, what[:200]))
 
 
-def _env(database_url: str) -> dict[str, str]:
+def default_server_url() -> str:
+    """The PostgreSQL server to load: DATABASE_URL when it names one (an operator's), else
+    TEST_DATABASE_URL (a developer's), else the local server on libpq's own default port."""
+    for name in ("DATABASE_URL", "TEST_DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith("postgresql"):
+            return url
+    return "postgresql+asyncpg://postgres@127.0.0.1/test"
+
+
+def add_arguments(parser: argparse.ArgumentParser, port: int) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=default_server_url(),
+        help="a database on the PostgreSQL server to use (default: DATABASE_URL, else TEST_DATABASE_URL)",
+    )
+    parser.add_argument("--database", default=DATABASE, help="created afresh on that server for the run")
+    parser.add_argument("--port", type=int, default=port, help="the servers listen on 127.0.0.1:PORT")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder of the result file")
+    parser.add_argument(
+        "--data-dir", type=Path, default=ROOT / "var" / "load", help="the servers' data folder and log"
+    )
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Where a run works: its own database beside the one `server_url` names (never that
+    one), a port on 127.0.0.1, the folder of its result file and the servers' data folder."""
+
+    server_url: str
+    database: str
+    port: int
+    results: Path
+    data_dir: Path
+
+    @classmethod
+    def from_arguments(cls, args: argparse.Namespace) -> Setup:
+        return cls(args.database_url, args.database, args.port, args.results, args.data_dir)
+
+    @property
+    def url(self) -> str:
+        """The run's database, for the service (SQLAlchemy with asyncpg)."""
+        target = make_url(self.server_url).set(drivername="postgresql+asyncpg", database=self.database)
+        return target.render_as_string(hide_password=False)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def server_log(self) -> Path:
+        return self.data_dir / "server.log"
+
+
+def _env(setup: Setup) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": setup.url,
         "SALESCOORD_SECRET": "load-secret-" + "x" * 40,
-        "SALESCOORD_DATA_DIR": str(ROOT / "var" / "load"),
+        "SALESCOORD_DATA_DIR": str(setup.data_dir),
         "LOG_LEVEL": "warning",
         "DB_POOL_SIZE": "10",
         # one loopback address plays every client: per-IP and per-user budgets are for people
@@ -85,43 +144,49 @@ def _env(database_url: str) -> dict[str, str]:
     }
 
 
-async def fresh_database(scale: int) -> str:
-    admin = await asyncpg.connect(ADMIN_URL)
+async def fresh_database(setup: Setup, scale: int) -> str:
+    """The run's database, dropped if it was there, created and loaded with the demo data."""
+    if setup.database == make_url(setup.server_url).database:
+        raise SystemExit(f"--database {setup.database} is the database of --database-url: name another")
+    admin = await asyncpg.connect(plain(setup.server_url))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{setup.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{setup.database}"')
     finally:
         await admin.close()
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}"
-    subprocess.run(
+    demo = subprocess.run(
         [sys.executable, "-m", "salescoord.cli", "demo", "--scale", str(scale)],
-        env=_env(url),
+        env=_env(setup),
         cwd=ROOT,
-        check=True,
         capture_output=True,
+        text=True,
     )
-    return url
+    if demo.returncode:
+        raise SystemExit(f"loading the demo data failed:\n{demo.stderr}")
+    return setup.url
 
 
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "salescoord.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-migrate",
-        ],
-        env=_env(database_url),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+async def drop_database(setup: Setup) -> None:
+    admin = await asyncpg.connect(plain(setup.server_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{setup.database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def start_server(setup: Setup, workers: int) -> subprocess.Popen:
+    """`salescoord serve` with `workers` processes; what it writes goes to setup.server_log."""
+    setup.data_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "salescoord.cli", "serve", "--host", "127.0.0.1", "--port"]
+    with setup.server_log.open("w") as log:
+        return subprocess.Popen(
+            [*command, str(setup.port), "--workers", str(workers), "--no-migrate"],
+            env=_env(setup),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -206,11 +271,14 @@ OPERATIONS = [
 
 
 async def client_loop(base: str, actor: Actor, stats: Stats, until: float, seed: int) -> None:
+    """Each operation once, so that however short the run every one is exercised, then the
+    weighted mix until `until`."""
     rng = random.Random(seed)
     names, weights = zip(*OPERATIONS, strict=True)
+    first_round = list(names)
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         while time.monotonic() < until:
-            operation = rng.choices(names, weights)[0]
+            operation = first_round.pop(0) if first_round else rng.choices(names, weights)[0]
             began = time.perf_counter()
             try:
                 ok = await _run(http, operation, actor, stats, rng)
@@ -235,9 +303,8 @@ async def _run(
             stats.registered.append(email)
     elif operation == "MeetingNote" and actor.meetings:
         text = f"in meeting {rng.randrange(10**9)}"
-        key = f"load-{rng.randrange(10**15)}"
         body = await gql(
-            http, MEETING_NOTE, actor.am_token, meeting=rng.choice(actor.meetings), text=text, key=key
+            http, MEETING_NOTE, actor.am_token, meeting=rng.choice(actor.meetings), text=text, key=_key()
         )
         if not body.get("errors"):
             stats.meeting_notes[body["data"]["createNote"]["id"]] = text
@@ -246,13 +313,16 @@ async def _run(
     elif operation == "ItemNote" and actor.items:
         item = rng.choice(sorted(actor.items))
         note = f"note {rng.randrange(10**9)}"
-        body = await gql(http, NOTE, actor.am_token, id=item, note=note, version=actor.items[item])
+        body = await gql(
+            http, NOTE, actor.am_token, id=item, note=note, version=actor.items[item], key=_key()
+        )
         if not body.get("errors"):
             actor.items[item] = body["data"]["updateListItemNote"]["version"]
             stats.notes[item] = note
     elif operation == "AddItem" and actor.personal_list and actor.contents:
+        content = rng.choice(actor.contents)
         body = await gql(
-            http, ADD_ITEM, actor.am_token, list=actor.personal_list, content=rng.choice(actor.contents)
+            http, ADD_ITEM, actor.am_token, list=actor.personal_list, content=content, key=_key()
         )
         if not body.get("errors"):
             stats.added.append(body["data"]["addListItem"]["id"])
@@ -264,14 +334,18 @@ async def _run(
     return True
 
 
-async def lost_writes(stats: Stats) -> list[str]:
+def _key() -> str:
+    return f"load-{uuid.uuid4()}"
+
+
+async def lost_writes(setup: Setup, stats: Stats) -> list[str]:
     """Acknowledged writes that the database does not hold."""
     import base64
 
     def pk(global_id: str) -> int:
         return int(base64.b64decode(global_id).decode().split(":")[1])
 
-    connection = await asyncpg.connect(ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}")
+    connection = await asyncpg.connect(plain(setup.url))
     try:
         lost = []
         for item, note in stats.notes.items():
@@ -305,9 +379,9 @@ def summary(stats: Stats, seconds: float) -> dict[str, Any]:
     return table
 
 
-def write_result(name: str, result: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{time.strftime('%Y-%m-%d')}-{name}.json"
+def write_result(setup: Setup, name: str, result: dict[str, Any]) -> Path:
+    setup.results.mkdir(parents=True, exist_ok=True)
+    path = setup.results / f"{time.strftime('%Y-%m-%d')}-{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path
 

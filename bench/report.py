@@ -89,25 +89,30 @@ def _same_statements(report: dict[str, Any], other: dict[str, Any] | None) -> di
     }
 
 
-def counterpart(report: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any] | None:
+def counterpart(
+    report: dict[str, Any], others: list[dict[str, Any]], folder: Path = RESULTS
+) -> dict[str, Any] | None:
     """The run at the other scale (1 against 10): from this invocation, else the newest
-    results file of the same database."""
+    results file of the same database in `folder`."""
     wanted = 10 if report["scale"] == 1 else 1
     for other in others:
         if other["db"] == report["db"] and other["scale"] == wanted:
             return other
     pattern = f"*-{report['db']}.json" if wanted == 1 else f"*-{report['db']}-s{wanted}.json"
-    files = sorted(RESULTS.glob(pattern))
+    files = sorted(folder.glob(pattern))
     if not files:
         return None
-    loaded = json.loads(files[-1].read_text())
-    return loaded | {"file": str(files[-1].relative_to(RESULTS.parent.parent))}
+    newest = files[-1]
+    shown = (
+        newest.relative_to(RESULTS.parent.parent) if newest.is_relative_to(RESULTS.parent.parent) else newest
+    )
+    return json.loads(newest.read_text()) | {"file": str(shown)}
 
 
-def write(report: dict[str, Any]) -> Path:
+def write(report: dict[str, Any], folder: Path = RESULTS) -> Path:
     suffix = "" if report["scale"] == 1 else f"-s{report['scale']}"
-    path = RESULTS / f"{datetime.now(UTC).date()}-{report['db']}{suffix}.json"
-    RESULTS.mkdir(exist_ok=True)
+    path = folder / f"{datetime.now(UTC).date()}-{report['db']}{suffix}.json"
+    folder.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return path
 

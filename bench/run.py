@@ -5,6 +5,7 @@ loaders without batching or caching, no parser or validation cache), (c) the raw
 
     python -m bench.run --db sqlite|postgresql [--scale 1[,10]] [--seconds 3] [--reuse]
                         [--only Q1,Q3] [--without-postgraphile]
+                        [--port 8301] [--work-dir bench/var] [--results bench/results]
 
 The servers run one after the other, pinned to core 0 (bench.servers); this process, the
 load generator, pins itself to core 1. Reported per operation: req/s at 8 clients, p50/p99
@@ -31,16 +32,15 @@ from sqlalchemy import event
 from bench import bulk, dataset, floor, peer, report, servers
 from bench.load import HttpConnection, measure
 from bench.operations import OPERATIONS, Operation, perform
-from bench.servers import HOST, PORTS, SECRET
+from bench.servers import HOST, SECRET, Layout
 from permissions.enums import Channel
 from salescoord.settings import Settings
 from salescoord.tokens import issue_token
 from schema.ids import encode_id
 
-HERE = Path(__file__).resolve().parent
 PG_BASE = os.environ.get(
     "BENCH_DATABASE_URL",
-    os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
+    os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1/test"),
 )
 # Q3's meeting: the first one the SC manages with three attendees, notes and two lists
 # (a BUYER list and a GLOBAL one), so that every part of the detail has rows at any scale.
@@ -97,17 +97,18 @@ async def statements_in_process(url: str, naive: bool, operation: Operation, tok
 
 
 async def run_target(
-    target: str, url: str, operations: list[Operation], tokens: dict[str, str], seconds: float
+    target: str, url: str, operations: list[Operation], tokens: dict[str, str], seconds: float, layout: Layout
 ) -> dict[str, Any]:
     """One server: each operation's answer, its statements (the floor's and PostGraphile's,
     counted by the server around a second, warm request) and its measurement."""
-    process = servers.start(target, url)
+    process = servers.start(target, url, layout)
+    port = layout.port(target)
     results: dict[str, Any] = {}
     try:
         for operation in operations:
             asked = operation.for_peer() if target == "postgraphile" else operation
             token = tokens[operation.viewer]
-            connection = HttpConnection(HOST, PORTS[target])
+            connection = HttpConnection(HOST, port)
 
             async def send(payload: dict[str, Any], token: str, connection: HttpConnection = connection):
                 return await connection.post("/graphql", payload, token)
@@ -115,9 +116,9 @@ async def run_target(
             bodies = await perform(asked, send, token)
             statements = None
             if target in ("floor", "postgraphile"):
-                before = servers.statements_sent(target)
+                before = servers.statements_sent(port)
                 await perform(asked, send, token)
-                statements = servers.statements_sent(target) - before
+                statements = servers.statements_sent(port) - before
             connection.close()
 
             async def once(connection: HttpConnection, asked: Operation = asked, token: str = token):
@@ -126,7 +127,7 @@ async def run_target(
 
                 await perform(asked, send, token)
 
-            measured = await measure(HOST, PORTS[target], once, seconds)
+            measured = await measure(HOST, port, once, seconds)
             results[operation.name] = {"bodies": bodies, "measurement": measured, "statements": statements}
             print(
                 f"  {target:12s} {operation.name}: {measured.per_second:8.1f} op/s at 8 clients, "
@@ -145,7 +146,8 @@ def _versions(with_peer: bool) -> dict[str, str]:
 
 
 async def run_scale(args: argparse.Namespace, scale: int) -> dict[str, Any]:
-    url = await bulk.prepare(args.db, scale, args.reuse, PG_BASE)
+    layout = Layout(args.port, args.work_dir)
+    url = await bulk.prepare(args.db, scale, args.reuse, PG_BASE, layout.work_dir)
     ids = viewers(scale)
     settings = Settings(database_url=url, secret_keys=(SECRET,))
     tokens = {role: issue_token(settings, user, Channel.WEB)[0] for role, user in ids.items()}
@@ -167,7 +169,7 @@ async def run_scale(args: argparse.Namespace, scale: int) -> dict[str, Any]:
     runs = {}
     for target in targets:
         print(f"{target}:", flush=True)
-        runs[target] = await run_target(target, url, operations, tokens, args.seconds)
+        runs[target] = await run_target(target, url, operations, tokens, args.seconds, layout)
     result: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "db": args.db,
@@ -223,6 +225,9 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep a database loaded before")
     parser.add_argument("--only", default="", help="comma-separated operation names")
     parser.add_argument("--without-postgraphile", action="store_true", help="skip peer (d)")
+    parser.add_argument("--port", type=int, default=Layout.first_port, help="the first of four ports")
+    parser.add_argument("--work-dir", type=Path, default=Layout.work_dir, help="SQLite files, servers' data")
+    parser.add_argument("--results", type=Path, default=report.RESULTS, help="folder of the results files")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
@@ -230,9 +235,9 @@ async def main(argv: list[str] | None = None) -> int:
     results = [await run_scale(args, int(scale)) for scale in args.scale.split(",")]
     failed = []
     for result in results:
-        result["targets"] = report.targets(result, report.counterpart(result, results))
+        result["targets"] = report.targets(result, report.counterpart(result, results, args.results))
         report.print_table(result)
-        print(f"results: {report.write(result).relative_to(HERE.parent)}")
+        print(f"results: {report.write(result, args.results)}")
         for name, entry in result["operations"].items():
             failed += [f"{result['db']} scale {result['scale']} {name}: {d}" for d in entry["differences"]]
     if failed:
