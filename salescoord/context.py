@@ -30,7 +30,6 @@ class Context:
     token: str | None = None
 
     operation: str = "unparsed"
-    connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
     budget: UserBudget | None = None  # the server process's per-user request budget
     listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
     credentials: Credentials | None = None  # a websocket's sign-in, checked again by each operation (R29)
