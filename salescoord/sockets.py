@@ -10,6 +10,7 @@ viewer as a fresh HTTP request would (R29).
 - the socket's sign-in is checked again on the safety poll (LIVE_SAFETY_POLL_SECONDS), at
   the token's expiry and at each delivery of a live subscription (`resolvers.live`); once it
   no longer stands the socket closes: 4401 (token invalid or expired), 4403 (user deactivated).
+- every message is bounded in size and rate before it is parsed (`salescoord.socket_limits`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from json import JSONDecodeError
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -30,9 +32,11 @@ from strawberry.utils.aio import aclosing
 from db.session import RequestDatabase
 from salescoord.context import Context, bearer_token, build_context
 from salescoord.credentials import Credentials, Refusal, TokenRefused, seconds_left, signed_in
+from salescoord.socket_limits import MessageLimits
 
 log = logging.getLogger("salescoord.sockets")
 BAD_REQUEST, FORBIDDEN = 4400, 4403
+MAX_OPERATION_ID = 128
 
 
 class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
@@ -40,9 +44,40 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self.settings = self.context.settings
         self.ws = self.context.request
+        self.limits = MessageLimits(self.settings)
         self.credentials: Credentials | None = None
         self.closed = False
         self._watch: asyncio.Task[None] | None = None
+
+    async def handle(self) -> None:
+        """Strawberry's loop, with each message bounded before it is parsed."""
+        self.on_request_accepted()
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                received = await self.ws.receive()
+                if received["type"] == "websocket.disconnect":
+                    return
+                text = received.get("text")
+                if text is None:
+                    await self.close(BAD_REQUEST, "WebSocket message type must be text")
+                    return
+                refusal = self.limits.refusal(text, signed_in=self.connection_acknowledged)
+                if refusal is not None:
+                    await self.close(*refusal)
+                    return
+                try:
+                    message = self.view.decode_json(text)
+                except (JSONDecodeError, RecursionError):  # nested arrays past the parser's depth
+                    await self.close(BAD_REQUEST, "WebSocket message must be valid JSON")
+                    return
+                if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+                    await self.close(BAD_REQUEST, "Failed to parse message")
+                    return
+                await self.handle_message(message)  # type: ignore[arg-type]
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await self.shutdown()
 
     async def shutdown(self) -> None:
         if self._watch is not None:
@@ -82,6 +117,9 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_subscribe(self, message: Any) -> None:
         if self.closed:
+            return
+        if not _well_formed(message):
+            await self.close(BAD_REQUEST, "Invalid subscribe message")
             return
         await super().handle_subscribe(message)
 
@@ -162,3 +200,18 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
         if self.closed or self.ws.application_state == WebSocketState.DISCONNECTED:
             return
         await super().send_message(message)
+
+
+def _well_formed(message: dict[str, Any]) -> bool:
+    """A subscribe message as graphql-transport-ws defines it; anything else is refused
+    before it reaches the handler, which would fail on it with an unexpected error."""
+    payload = message.get("payload")
+    operation_id = message.get("id")
+    return (
+        isinstance(operation_id, str)
+        and 0 < len(operation_id) <= MAX_OPERATION_ID
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables") or {}, dict)
+        and isinstance(payload.get("operationName") or "", str)
+    )

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from salescoord.socket_limits import server_options
 from tests.smtp import free_port
 
 PROTOCOL = "graphql-transport-ws"
@@ -30,6 +31,7 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         port=port,
         lifespan="off",  # the test owns the engine
         log_level="warning",
+        **server_options(app.state.settings),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import ROOT
 from tests.smtp import free_port
@@ -53,9 +54,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where / "venv" / "bin"
 
 
-@pytest.fixture
-def server(installed: Path, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def server(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`salescoord serve` from the fresh virtualenv, over demo data in a new SQLite file."""
+    tmp_path = tmp_path_factory.mktemp("served")
     env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'production.db'}",
@@ -130,3 +132,13 @@ async def test_R27_R29_a_production_install_serves_a_graphql_transport_ws_subscr
             await socket.send(json.dumps({"id": "1", "type": "complete"}))
             await socket.send(json.dumps({"type": "ping"}))
             assert json.loads(await asyncio.wait_for(socket.recv(), timeout=15)) == {"type": "pong"}
+
+
+async def test_R29_a_production_server_reads_no_frame_far_over_the_body_limit(server):
+    """uvicorn as `salescoord serve` starts it stops reading a frame at twice MAX_BODY_BYTES
+    (1009, message too big) instead of buffering up to its own default of 16 MiB."""
+    async with connect(f"ws://{server}/graphql", subprotocols=["graphql-transport-ws"]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"padding": "x" * 1024 * 1024}}))
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(socket.recv(), timeout=15)
+        assert socket.close_code == 1009

@@ -9,12 +9,15 @@ changes that take a socket's rights away come through ordinary HTTP requests to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import json
 import time
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from websockets.exceptions import ConnectionClosed
 
 from db.tables import lists
 from permissions.enums import Channel
@@ -188,3 +191,90 @@ async def test_R29_R22_the_per_user_budget_answers_RATE_LIMITED_over_a_socket_as
         == {"code", "bucket", "retryAfter"}
     )
     assert socket_error["extensions"]["bucket"] == "user" and socket_error["extensions"]["retryAfter"] >= 1
+
+
+def query_of_bytes(size: int) -> dict:
+    """A subscribe message of about `size` bytes (a query padded with a comment)."""
+    return {"id": "1", "type": "subscribe", "payload": {"query": "#" + "x" * size + "\n{ viewer { id } }"}}
+
+
+async def test_R29_a_message_over_the_http_body_limit_closes_the_socket(engine, settings, world):
+    """256 KiB, as for an HTTP body: just over it the app closes with 4400; far over it uvicorn
+    stops reading the frame (1009) instead of buffering up to 16 MiB."""
+    limit = settings.max_body_bytes
+    async with serving(app_for(engine, settings)) as address:
+        async with socket_to(address) as socket:
+            await socket.signed_in(issue_token(settings, world["am"]))
+            assert (await socket.run("0", VIEWER))["type"] == "next"  # a normal message passes
+            await socket.send(query_of_bytes(limit))
+            assert await socket.receive() == {"type": "close", "code": 4400}
+        async with socket_to(address) as socket:
+            await socket.signed_in(issue_token(settings, world["am"]))
+            await socket.send(query_of_bytes(4 * limit))
+            assert await socket.receive() == {"type": "close", "code": 1009}
+
+
+async def test_R29_before_signing_in_a_socket_reads_nothing_but_a_small_connection_init(
+    engine, settings, world
+):
+    """A connection_init carries a token: one over 16 KiB is refused unread, even with a
+    valid token in it; the rest of a small payload is ignored."""
+    token = f"Bearer {issue_token(settings, world['am'])}"
+    padded = {"type": "connection_init", "payload": {"authorization": token, "padding": "x" * 20_000}}
+    async with serving(app_for(engine, settings)) as address:
+        async with socket_to(address) as socket:
+            await socket.send(padded)
+            assert await socket.receive() == {"type": "close", "code": 4400}
+        async with socket_to(address) as socket:
+            await socket.send(
+                {"type": "connection_init", "payload": {"authorization": token, "other": [1, 2]}}
+            )
+            assert await socket.receive() == {"type": "connection_ack"}
+
+
+async def test_R29_a_flood_of_messages_closes_the_socket(engine, settings, world):
+    async with serving(app_for(engine, settings, ws_messages_per_second=20)) as address:
+        async with socket_to(address) as socket:
+            for _ in range(10):
+                await socket.send({"type": "ping"})
+                assert await socket.receive() == {"type": "pong"}  # within the bound: answered
+        async with socket_to(address) as socket:
+            await socket.signed_in(issue_token(settings, world["am"]))
+            with contextlib.suppress(ConnectionClosed):  # the server may close before the last
+                for _ in range(200):
+                    await socket.send({"type": "ping"})
+            answers = [await socket.receive()]
+            while answers[-1]["type"] == "pong":
+                answers.append(await socket.receive())
+            assert answers[-1] == {"type": "close", "code": 4429}
+            # 20 a second: cut off long before the 200th, however slowly a busy machine reads
+            assert len(answers) - 1 < 100
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            json.dumps({"type": "subscribe", "id": {"a": 1}, "payload": {"query": "{ viewer { id } }"}}),
+            id="id",
+        ),
+        pytest.param(
+            json.dumps({"type": "subscribe", "id": "1", "payload": ["{ viewer { id } }"]}), id="payload"
+        ),
+        pytest.param(json.dumps({"type": "subscribe", "id": "1", "payload": {"query": 7}}), id="query"),
+        pytest.param(json.dumps(["subscribe"]), id="not-an-object"),
+        pytest.param("[" * 5000 + "]" * 5000, id="nested"),
+        pytest.param("{not json", id="not-json"),
+    ],
+)
+async def test_R22_R29_a_malformed_message_closes_the_socket_with_4400(engine, settings, world, text):
+    async with serving(app_for(engine, settings)) as address, socket_to(address) as socket:
+        await socket.signed_in(issue_token(settings, world["am"]))
+        await socket.send_text(text)
+        assert await socket.receive() == {"type": "close", "code": 4400}
+
+
+async def test_R29_only_graphql_transport_ws_is_spoken(engine, settings, world):
+    """The legacy subscriptions-transport-ws protocol has no per-operation checks here."""
+    async with serving(app_for(engine, settings)) as address, socket_to(address, ("graphql-ws",)) as socket:
+        assert await socket.receive() == {"type": "close", "code": 4406}
