@@ -7,10 +7,11 @@ process), and every `live_safety_poll_seconds` besides (LIVE_SAFETY_POLL_SECONDS
 lost notification costs latency, never an event; while a change of the meeting waits behind
 an older transaction still running, again shortly. On SQLite (one host) every POLL_SECONDS.
 
-Each delivery is checked against the viewer's scope *as it is then*: the viewer is read
-again (a deactivated user or changed role counts at once, R14), the meeting must still be
-in sight (otherwise the subscription ends), and every object goes through the scoped
-loaders. Every look uses a connection of its own, held only for that look.
+Each delivery is checked against the viewer's scope *as it is then*: the socket's sign-in
+is checked again (`salescoord.credentials`: an expired token or a deactivated user closes
+the socket, a changed role counts at once, R14, R29), the meeting must still be in sight
+(otherwise the subscription ends), and every object goes through the scoped loaders. Every
+look uses a connection of its own, held only for that look.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from strawberry.types import Info
 from db.listen import ChangeListener
 from db.loaders import Loaders
 from db.queries import changes
-from db.queries.people import VIEWER_BY_ID, viewer_from_row
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from resolvers.lookups import LOADER_BY_TYPE
@@ -39,9 +39,10 @@ HELD_BACK_SECONDS = 0.2  # PostgreSQL: a change of the meeting waits behind a ru
 
 async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change, None]:
     pk = expect_id(meeting_id, "Meeting", field="meetingId")
-    signed_in = info.context.viewer
-    if signed_in is None:
+    credentials = info.context.credentials
+    if info.context.viewer is None or credentials is None:
         raise Unauthenticated()
+    await info.context.db.release()  # each look reads through a connection of its own
     engine, listener = info.context.db.engine, info.context.listener
     poll = POLL_SECONDS if listener is None else info.context.settings.live_safety_poll_seconds
     position: tuple[int, int] | None = None
@@ -52,11 +53,10 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
             db = RequestDatabase(engine)
             batch: list[Change] = []
             try:
-                row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": signed_in.id})
-                viewer = viewer_from_row(row, signed_in.channel) if row is not None else None
+                viewer = await credentials.viewer(db)  # refused: the socket closes, this ends
                 scope = Scope.of(viewer)
                 loaders = Loaders(db, scope)
-                if viewer is None or await loaders.meeting_by_id.load(pk) is None:
+                if await loaders.meeting_by_id.load(pk) is None:
                     if position is None:
                         raise NotFound("No Meeting with that id.", field="meetingId")
                     return  # the meeting left the viewer's sight: the subscription ends (R19)

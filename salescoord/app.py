@@ -20,19 +20,19 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.types.unset import UNSET
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from db.listen import ChangeListener
 from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
-from salescoord.context import Context, bearer_token, build_context, load_viewer
+from salescoord.context import Context, bearer_token, build_context
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
+from salescoord.sockets import GraphQLSocket
 from schema.root import build_schema
 from schema.root import schema as default_schema
 
@@ -41,13 +41,17 @@ request_log = logging.getLogger("salescoord.request")
 
 class GraphQLApp(GraphQL):
     """Strawberry's ASGI view, with one database connection per HTTP request, closed after it,
-    and one structured log line and metrics sample per request."""
+    and one structured log line and metrics sample per request. Subscriptions speak
+    graphql-transport-ws only, each operation checked as a request is (`salescoord.sockets`)."""
+
+    graphql_transport_ws_handler_class = GraphQLSocket
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(
             build_schema(caches=False) if settings.naive else default_schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             **options,
         )
         self.settings = settings
@@ -104,20 +108,6 @@ class GraphQLApp(GraphQL):
                 "error_codes": codes,
             },
         )
-
-    async def on_ws_connect(self, context: Context) -> Any:
-        """A subscription signs in with `{"authorization": "Bearer <token>"}` in its
-        connection_init payload (browsers cannot set headers on a websocket), or a header."""
-        await context.identify()
-        if context.viewer is None:
-            params = context.connection_params or {}
-            token = bearer_token({"authorization": str(params.get("authorization") or "")})
-            viewer = await load_viewer(context.db, self.settings, token)
-            if viewer is None:
-                raise ConnectionRejectionError()
-            context.become(viewer)
-        await context.db.release()  # the subscription reads through connections of its own
-        return UNSET
 
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]

@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         import uvicorn
 
         from salescoord.logs import configure_logging
+        from salescoord.socket_limits import server_options
 
         level = os.environ.get("LOG_LEVEL", "info")
         os.environ["SALESCOORD_JSON_LOGS"] = "1"  # worker processes configure themselves from it
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers if args.workers > 1 else None,
             log_level=level.lower(),
             log_config=None,
+            **server_options(settings),
         )
         return 0
     return 2

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.loaders import Loaders
-from db.queries.people import VIEWER_BY_ID, viewer_from_row
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from permissions.viewer import Viewer
+from salescoord.credentials import Credentials, Refusal, signed_in
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
-from salescoord.tokens import read_token
 
 
 @dataclass
@@ -31,14 +30,17 @@ class Context:
     token: str | None = None
 
     operation: str = "unparsed"
-    connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
     budget: UserBudget | None = None  # the server process's per-user request budget
     listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
+    credentials: Credentials | None = None  # a websocket's sign-in, checked again by each operation (R29)
 
     async def identify(self) -> None:
         """Load the viewer the token names. The HTTP app defers this until the query has
-        passed its limits, so a refused query costs no SQL (R24)."""
-        if self.token is not None and self.viewer is None:
+        passed its limits, so a refused query costs no SQL (R24). A websocket's operation
+        whose sign-in no longer stands closes the socket instead of running anonymous."""
+        if self.credentials is not None and self.viewer is None:
+            self.become(await self.credentials.viewer(self.db))
+        elif self.token is not None and self.viewer is None:
             token, self.token = self.token, None
             viewer = await load_viewer(self.db, self.settings, token)
             if viewer is not None:
@@ -71,14 +73,14 @@ def bearer_token(headers: Any) -> str | None:
 
 async def load_viewer(db: RequestDatabase, settings: Settings, token: str | None) -> Viewer | None:
     """The signed-in user, read from the database on every request: a deactivated user or a
-    changed role counts at once (R14). An invalid or expired token reads as anonymous."""
+    changed role counts at once (R14). An invalid or expired token, or a deactivated user,
+    reads as anonymous."""
     if not token:
         return None
-    claims = read_token(settings, token)
-    if claims is None:
+    try:
+        return await signed_in(db, settings, token)
+    except Refusal:
         return None
-    row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": claims.user_id})
-    return viewer_from_row(row, claims.channel) if row is not None else None
 
 
 async def build_context(

@@ -171,6 +171,8 @@ class Settings:
     live_safety_poll_seconds: float = field(
         default_factory=lambda: float(os.environ.get("LIVE_SAFETY_POLL_SECONDS", 10))
     )
+    # messages one websocket may send per second before it is closed (4429); 0: no bound
+    ws_messages_per_second: int = field(default_factory=_int("WS_MESSAGES_PER_SECOND", 50))
     smtp: SmtpSettings | None = field(default_factory=_smtp_from_env)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     public_url: str = field(
