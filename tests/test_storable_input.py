@@ -124,6 +124,18 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
             w.admin,
             "search",
         ),
+        "NUL in a block string": (
+            'query { users(search: """Bad\x00text""") { totalCount } }',
+            {},
+            w.admin,
+            "search",
+        ),
+        "NUL in a braced escape": (
+            'query { users(search: "Bad\\u{0}text") { totalCount } }',
+            {},
+            w.admin,
+            "search",
+        ),
         "NUL in a variable's default": (
             'query($s: String = "\\u0000") { users(search: $s) { totalCount } }',
             {},
