@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from db.queries import changes as queries
 from db.queries.pages import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from db.storable import BIGINT, INTEGER, fits
 from resolvers.node import nodes
 from salescoord.errors import BadUserInput, ResyncRequired
 from schema.ids import encode_id
@@ -28,6 +29,8 @@ def _position(since: str) -> tuple[int, int]:
     if len(key) != 3 or not all(isinstance(part, int) for part in key):
         raise BadUserInput("Malformed cursor.", field="since")
     xid, row_id, issued = key
+    if not (fits(xid, BIGINT) and fits(row_id, INTEGER)):  # the change log's columns
+        raise BadUserInput("Malformed cursor.", field="since")
     if issued < time.time() - queries.RETENTION.total_seconds():
         raise ResyncRequired(
             "This cursor is older than the feed's retention: fetch a snapshot and start again.",

@@ -20,11 +20,11 @@ from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs
 from resolvers.exactly_once import Perform, exactly_once
-from resolvers.lookups import visible_row
+from resolvers.lookups import visible_row, visible_rows
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from schema.enums import MeetingStatus
-from schema.ids import encode_id, expect_id
+from schema.ids import encode_id
 from schema.pagination import Connection
 from schema.types.meetings import Meeting, Note
 from schema.types.people import User
@@ -45,8 +45,8 @@ async def meetings(
 ) -> Connection[Meeting]:
     statement = queries.search_meetings(
         info.context.scope,
-        host_id=expect_id(host_id, "User", field="hostId") if host_id else None,
-        buyer_id=expect_id(buyer_id, "User", field="buyerId") if buyer_id else None,
+        host_id=(await visible_row(info, host_id, "User", "hostId")).id if host_id is not None else None,
+        buyer_id=(await visible_row(info, buyer_id, "User", "buyerId")).id if buyer_id is not None else None,
         starts_from=starts_from,
         starts_to=starts_to,
         status=status.value if status else None,
@@ -66,9 +66,9 @@ async def offered_buyers(
 
 # -- helpers ------------------------------------------------------------------------------
 async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
-    """A host the viewer may set up meetings for (R9); the same answer whether the id names
-    someone else's AM or nobody at all."""
-    pk = expect_id(host_id, "User", field=field)
+    """A host the viewer may set up meetings for (R9): someone out of sight is NOT_FOUND like
+    nobody at all; someone in sight who may not host for the viewer is FORBIDDEN."""
+    pk = (await visible_row(info, host_id, "User", field)).id
     viewer = info.context.viewer
     if viewer.channel is Channel.APP and pk != viewer.id:
         raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
@@ -77,9 +77,13 @@ async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
     return pk
 
 
+async def _buyers(info: Info, buyer_ids: list[str], field: str) -> list[int]:
+    return [row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), "User", field)]
+
+
 async def _accepted(info: Info, host: int, buyer_ids: list[str], field: str) -> list[int]:
-    """Buyers associated with the host AM (R1, R9); naming any other is FORBIDDEN."""
-    pks = [expect_id(b, "User", field=field) for b in inputs.unique(buyer_ids, field)]
+    """Buyers associated with the host AM (R1, R9); naming any other buyer in sight is FORBIDDEN."""
+    pks = await _buyers(info, buyer_ids, field)
     accepted = set(await _scalars(info, queries.accepted_buyers(host, pks)))
     if set(pks) - accepted:
         raise Forbidden("Only buyers associated with the host may attend.", field=field)
@@ -189,8 +193,7 @@ async def change_attendees(
         if add:
             buyers = await _accepted(info, meeting.host_id, buyer_ids, "buyerIds")
         else:
-            unique = inputs.unique(buyer_ids, "buyerIds")
-            buyers = [expect_id(b, "User", field="buyerIds") for b in unique]
+            buyers = await _buyers(info, buyer_ids, "buyerIds")
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
             await queries.set_attendees(connection, viewer, meeting.id, meeting.host_id, buyers, add=add)
@@ -364,7 +367,7 @@ async def send_summary(
         meeting = await _managed(info, meeting_id, "meetingId")
         chosen = None
         if buyer_ids is not None:
-            chosen = [expect_id(b, "User", field="buyerIds") for b in inputs.unique(buyer_ids, "buyerIds")]
+            chosen = await _buyers(info, buyer_ids, "buyerIds")
         recipients = await info.context.db.fetch(summaries.attendees_named(meeting.id, chosen))
         if chosen is not None and len(recipients) != len(chosen):
             raise BadUserInput("A summary goes only to the meeting's attendees.", field="buyerIds")

@@ -32,8 +32,8 @@ BUILDERS: dict[str, Any] = {
 MAX_NODES = 100
 
 
-async def node(info: Info, id: str) -> Node | None:
-    type_name, pk = decode_id(id)
+async def node(info: Info, id: str, field: str = "id") -> Node | None:
+    type_name, pk = decode_id(id, field=field)
     if type_name not in BUILDERS:
         return None
     row = await getattr(info.context.loaders, LOADER_BY_TYPE[type_name]).load(pk)
@@ -43,4 +43,4 @@ async def node(info: Info, id: str) -> Node | None:
 async def nodes(info: Info, ids: list[str]) -> list[Node | None]:
     if len(ids) > MAX_NODES:
         raise BadUserInput(f"At most {MAX_NODES} ids.", field="ids")
-    return list(await asyncio.gather(*(node(info, id) for id in ids)))
+    return list(await asyncio.gather(*(node(info, id, "ids") for id in ids)))

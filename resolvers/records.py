@@ -7,9 +7,8 @@ from datetime import datetime
 from strawberry.types import Info
 
 from db.queries import audit, outbox
+from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
-from salescoord.errors import BadUserInput
-from schema.ids import decode_id
 from schema.pagination import Connection
 from schema.types.records import AuditEvent, OutboxEmail
 
@@ -31,14 +30,7 @@ async def audit_events(
     first: int,
     after: str | None,
 ) -> Connection[AuditEvent]:
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise BadUserInput(f"{name} needs a time zone offset.", field=name)
-    actor = None
-    if actor_id is not None:
-        type_name, actor = decode_id(actor_id, field="actorId")
-        if type_name != "User":
-            raise BadUserInput("actorId must name a User.", field="actorId")
+    actor = (await visible_row(info, actor_id, "User", "actorId")).id if actor_id is not None else None
     statement = audit.audit_events_statement(
         action=action, actor_id=actor, object_type=object_type, since=since, until=until
     )

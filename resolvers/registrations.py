@@ -14,26 +14,32 @@ from permissions.enums import Channel
 from resolvers import inputs
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
-from salescoord.errors import BadUserInput, Unauthenticated
+from salescoord.errors import BadUserInput, NotFound, Unauthenticated
 from salescoord.password_links import fingerprint, issue_set_password_token, link, read_set_password_token
 from salescoord.passwords import hash_password
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
-from schema.ids import decode_id, encode_id
+from schema.ids import encode_id, expect_id
 from schema.pagination import Connection
 from schema.types.registrations import Registration
 
 MESSAGE_LENGTH = 2000
 STATUSES = (queries.PENDING, queries.APPROVED, queries.REJECTED)
+NO_SUCH = {"accountManagerId": "No such account manager.", "territoryId": "No such territory."}
+
+
+def _no_such(field: str) -> BadUserInput:
+    """A public caller names an AM or a territory it cannot see: an id of nothing, of the
+    wrong type, tampered, or of someone who is no active AM is bad input (R23), one answer
+    for all, not a lookup through a scope it does not have."""
+    return BadUserInput(NO_SUCH[field], field=field)
 
 
 def _pk(global_id: str, type_name: str, field: str) -> int:
-    """A public caller names an AM or a territory it cannot see: an id of the wrong type or
-    of nothing is bad input (R23), not a lookup through a scope it does not have."""
-    actual, pk = decode_id(global_id, field=field)
-    if actual != type_name:
-        raise BadUserInput(f"{field} must name a {type_name}.", field=field)
-    return pk
+    try:
+        return expect_id(global_id, type_name, field=field)
+    except NotFound:
+        raise _no_such(field) from None
 
 
 async def register(
@@ -68,11 +74,11 @@ async def register(
         if values["requested_am_id"] is not None and not await queries.active_account_manager(
             connection, values["requested_am_id"]
         ):
-            raise BadUserInput("No such account manager.", field="accountManagerId")
+            raise _no_such("accountManagerId")
         if values["territory_id"] is not None and not await queries.territory_exists(
             connection, values["territory_id"]
         ):
-            raise BadUserInput("No such territory.", field="territoryId")
+            raise _no_such("territoryId")
         registration_id = await queries.create_registration(
             connection, values, f"{info.context.settings.public_url}/registrations"
         )

@@ -17,8 +17,7 @@ LONGEST_PERIOD = timedelta(days=3 * 366)
 
 
 def period(start: datetime, end: datetime) -> queries.Period:
-    """A timestamp without an offset is read as UTC."""
-    start, end = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end))
+    """Both carry an offset: the DateTime scalar reads a time without one as UTC."""
     if end <= start:
         raise BadUserInput("end must be after start.", field="end")
     if end - start > LONGEST_PERIOD:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -37,6 +39,7 @@ from schema.root import build_schema
 from schema.root import schema as default_schema
 
 request_log = logging.getLogger("salescoord.request")
+GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
 class GraphQLApp(GraphQL):
@@ -108,6 +111,16 @@ class GraphQLApp(GraphQL):
                 "error_codes": codes,
             },
         )
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """An `operationName` that is no GraphQL name can name no operation: refused here,
+        before strawberry quotes it in its answer (a lone surrogate there failed the response
+        itself)."""
+        data = await super().parse_http_body(request)
+        name = getattr(data, "operation_name", None)
+        if name is not None and not (isinstance(name, str) and GRAPHQL_NAME.fullmatch(name)):
+            raise HTTPException(400, "operationName is not the name of an operation.")
+        return data
 
     async def get_context(self, request: Any, response: Any) -> Context:
         db = request.scope["state"]["db"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from db.storable import INTEGER, fits
 from salescoord.errors import BadUserInput, NotFound
 
 
@@ -13,13 +14,14 @@ def encode_id(type_name: str, pk: int) -> str:
 
 
 def decode_id(global_id: str, *, field: str = "id") -> tuple[str, int]:
-    """(type name, primary key); malformed ids are BAD_USER_INPUT (R23)."""
+    """(type name, primary key); malformed ids are BAD_USER_INPUT (R23), and so is a key that
+    no row can have: keys are positive and PostgreSQL `integer` columns."""
     try:
         type_name, _, pk = base64.b64decode(global_id, validate=True).decode().partition(":")
         number = int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadUserInput("Malformed id.", field=field) from error
-    if not type_name or number < 1 or number > 2**62:
+    if not type_name or number < 1 or not fits(number, INTEGER):
         raise BadUserInput("Malformed id.", field=field)
     return type_name, number
 

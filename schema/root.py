@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
@@ -12,8 +14,10 @@ from resolvers import node as resolve_node
 from schema.admission import Admission
 from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
+from schema.datetimes import DATE_TIME
 from schema.errors import ErrorCodes
 from schema.execution import DirectLeaves
+from schema.input_text import StorableText
 from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.live import MeetingsSubscription
@@ -25,6 +29,7 @@ from schema.places import PlacesMutation, PlacesQuery
 from schema.records import RecordsQuery
 from schema.registrations import RegistrationsMutation, RegistrationsQuery
 from schema.reporting import ReportingQuery
+from schema.subscription_channel import SubscriptionChannel
 from schema.types.lists import Content, List, ListItem
 from schema.types.meetings import Meeting, Note
 from schema.types.people import User
@@ -86,8 +91,9 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         # Order matters: errors are formatted outermost; tokens bound the parse; the limits
-        # run after validation; the viewer is loaded (and rate-limited) only then. The naive
-        # benchmark baseline drops the parser and validation caches.
+        # run after validation, then the channel and the strings are checked; the viewer is
+        # loaded (and rate-limited) only then. The naive benchmark baseline drops the parser
+        # and validation caches.
         extensions=[
             ErrorCodes,
             TokenLimiter,
@@ -95,10 +101,13 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
             *([ParserCache, ValidationCache] if caches else []),
             QueryCostLimiter,
             OperationName,
+            SubscriptionChannel,
+            StorableText,
             Admission,
         ],
         types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides={datetime: DATE_TIME},
         execution_context_class=DirectLeaves,
     )
 

@@ -18,9 +18,12 @@ from db.tables import (
     contents,
     list_items,
     lists,
+    meeting_attendees,
     meeting_lists,
     meetings,
     notes,
+    registrations,
+    roles,
     territories,
     users,
 )
@@ -205,6 +208,25 @@ class Factory:
             version=1,
             created_at=now,
             updated_at=now,
+        )
+
+    async def attendee(self, meeting: int, buyer: int) -> None:
+        await self.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
+
+    async def set_permissions(self, role: str, permissions: list[str]) -> None:
+        await self.execute(roles.update().where(roles.c.name == role).values(permissions=permissions))
+
+    async def registration(self, *, requested_am: int | None = None, territory: int | None = None) -> int:
+        n = next(_serial)
+        return await self._insert(
+            registrations,
+            name=f"Applicant {n}",
+            email=f"applicant{n}@example.test",
+            company_name="Applicant Co",
+            requested_am_id=requested_am,
+            territory_id=territory,
+            status="PENDING",
+            created_at=utcnow(),
         )
 
     async def attach_list(self, meeting: int, list_id: int) -> None:

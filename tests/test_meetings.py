@@ -325,12 +325,16 @@ async def test_R9_an_sc_sets_up_a_meeting_for_their_am_who_is_the_host(client, w
     assert (event.actor_id, event.on_behalf_of_id) == (world.sc, world.am)  # R25
 
 
+# A host in the viewer's sight whom they may not set up meetings for is FORBIDDEN; one out of
+# their sight is NOT_FOUND, exactly like an id of nobody (docs/security.md).
 HOSTS = [
     ("R9-sc-for-own-am", "sc", "am", None),
     ("R9-sc-hosts-themselves", "sc", "sc", None),
-    ("R9-sc-not-for-another-am", "sc", "other_am", "FORBIDDEN"),
+    ("R9-sc-not-for-another-am-out-of-sight", "sc", "other_am", "NOT_FOUND"),
+    ("R9-sc-not-for-a-buyer-in-sight", "sc", "buyer", "FORBIDDEN"),
     ("R9-am-for-themselves", "am", "am", None),
-    ("R9-am-not-for-another-am", "am", "other_am", "FORBIDDEN"),
+    ("R9-am-not-for-another-am-out-of-sight", "am", "other_am", "NOT_FOUND"),
+    ("R9-am-not-for-their-sc-in-sight", "am", "sc", "FORBIDDEN"),
     ("R9-admin-for-any-am", "admin", "other_am", None),
     ("R9-buyer-never", "buyer", "am", "FORBIDDEN"),
     ("R9-not-a-buyer-as-host", "admin", "buyer", "FORBIDDEN"),
@@ -364,19 +368,33 @@ async def test_R9_offered_buyers_are_exactly_the_host_ams_associated_buyers(clie
         gid("User", world.sibling),
     }
     body = await client.post(OFFERED, {"host": gid("User", world.other_am)}, as_user=world.sc)
-    assert codes(body) == ["FORBIDDEN"]
+    assert codes(body) == ["NOT_FOUND"]  # out of the SC's sight
+    body = await client.post(OFFERED, {"host": gid("User", world.buyer)}, as_user=world.sc)
+    assert codes(body) == ["FORBIDDEN"]  # in sight, but no host
+
+
+ATTENDEES = [
+    # (viewer, the person named as an attendee, the answer)
+    ("admin", "stranger", "FORBIDDEN"),  # the admin sees everyone: another AM's buyer
+    ("admin", "other_am", "FORBIDDEN"),
+    ("admin", "admin", "FORBIDDEN"),
+    ("sc", "am", "FORBIDDEN"),  # in the SC's sight, but no buyer
+    ("sc", "stranger", "NOT_FOUND"),  # out of the SC's sight: like an id of nobody
+    ("sc", "other_am", "NOT_FOUND"),
+    ("sc", "admin", "NOT_FOUND"),
+]
 
 
 async def test_R9_adding_a_buyer_not_associated_with_the_host_is_forbidden(client, world, engine):
     before = await snapshot(engine)
-    for outsider in ("stranger", "admin", "other_am"):
+    for viewer, outsider, code in ATTENDEES:
         named = [gid("User", getattr(world, outsider))]
         for mutation, variables in (
             (ADD, {"id": gid("Meeting", world.meeting), "buyers": named}),
             (CREATE, {"host": gid("User", world.am), "attendees": named}),
         ):
-            body = await client.post(mutation, variables, as_user=world.sc)
-            assert codes(body) == ["FORBIDDEN"], outsider
+            body = await client.post(mutation, variables, as_user=getattr(world, viewer))
+            assert codes(body) == [code], (viewer, outsider)
     assert await snapshot(engine) == before
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from db.session import RequestDatabase
+from db.storable import BIGINT, INTEGER, fits, storable_text
 from permissions.scope import Scope
 from salescoord.errors import BadUserInput
 
@@ -84,12 +85,13 @@ def _after(order: Sequence[sa.ColumnElement[Any]], page: PageRequest) -> sa.Colu
 
 def _fits(column: sa.ColumnElement[Any], value: Any) -> bool:
     """A cursor from another list (or forged) must not reach the database as a comparison of
-    mismatched types: PostgreSQL refuses it, SQLite quietly compares anyway."""
+    mismatched types or a value the column cannot hold: PostgreSQL refuses it, SQLite quietly
+    compares anyway."""
     kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
     if isinstance(kind, sa.Integer):
-        return isinstance(value, int) and -(2**63) <= value < 2**63
+        return isinstance(value, int) and fits(value, BIGINT if isinstance(kind, sa.BigInteger) else INTEGER)
     if isinstance(kind, sa.String):
-        return isinstance(value, str)
+        return isinstance(value, str) and storable_text(value)
     return False
 
 
