@@ -11,7 +11,6 @@ from db.queries.people import account_by_email, viewer_from_row
 from permissions.enums import Channel
 from resolvers import inputs
 from salescoord.errors import Unauthenticated
-from salescoord.passwords import verify_password
 from salescoord.rate_limits import (
     client_ip,
     forget_failed_logins,
@@ -42,7 +41,7 @@ async def login(info: Info, email: str, password: str, client: Channel) -> SignI
     if len(password) > 200:
         password = password[:200]
     row = await info.context.db.fetch_one(account_by_email(email))
-    valid = verify_password(row.password_hash if row else None, password)
+    valid = await context.passwords.verify(row.password_hash if row else None, password)
     if row is None or not valid or not row.active:
         await record_failed_login(context, email)
         raise Unauthenticated("Wrong email or password.")

@@ -13,6 +13,7 @@ from db.queries.people import VIEWER_BY_ID, viewer_from_row
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from permissions.viewer import Viewer
+from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from salescoord.tokens import read_token
@@ -25,6 +26,7 @@ class Context:
     viewer: Viewer | None
     scope: Scope
     loaders: Loaders
+    passwords: PasswordWork  # the process's argon2 threads
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -90,8 +92,10 @@ async def build_context(
     *,
     identify: bool = True,
     budget: UserBudget | None = None,
+    passwords: PasswordWork | None = None,
 ) -> Context:
-    """With `identify=False` the viewer is loaded later, by `Context.identify()`."""
+    """With `identify=False` the viewer is loaded later, by `Context.identify()`. The server
+    shares one `passwords` among its requests, so that their argon2 checks are bounded together."""
     viewer = await load_viewer(db, settings, token) if identify else None
     scope = scope_for(viewer, settings)
     return Context(
@@ -104,4 +108,5 @@ async def build_context(
         response=response,
         token=None if identify else token,
         budget=budget,
+        passwords=passwords or PasswordWork(settings.password_hash_concurrency),
     )
