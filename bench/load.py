@@ -20,14 +20,20 @@ class HttpConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, payload: Any, token: str) -> tuple[dict[str, str], Any]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         body = orjson.dumps(payload)
         head = (
             f"POST {path} HTTP/1.1\r\nhost: {self.host}\r\ncontent-type: application/json\r\n"
             f"authorization: Bearer {token}\r\ncontent-length: {len(body)}\r\n\r\n"
         )
-        self.writer.write(head.encode() + body)
+        return await self._exchange(head.encode() + body)
+
+    async def get(self, path: str) -> tuple[dict[str, str], Any]:
+        return await self._exchange(f"GET {path} HTTP/1.1\r\nhost: {self.host}\r\n\r\n".encode())
+
+    async def _exchange(self, request: bytes) -> tuple[dict[str, str], Any]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(request)
         status_and_headers = await self.reader.readuntil(b"\r\n\r\n")
         lines = status_and_headers.decode("latin-1").split("\r\n")
         if not lines[0].startswith("HTTP/1.1 200"):

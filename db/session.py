@@ -29,7 +29,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # compilation, which cost 3 s to save nothing on a 200 ms statement (make bench, Q4).
     # No ping at every checkout (a round trip per request): a connection that died with
     # its server fails its first statement, the pool then drops it and every older one,
-    # and RequestDatabase.fetch() retries a request's first read once on a new connection.
+    # and RequestDatabase.fetch() retries a request's first read once on a new connection;
+    # a request whose first use is a transaction checks its connection before it begins.
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -49,6 +50,7 @@ def _sqlite_begin(connection: Any) -> None:
 
 WRITE_INTENT = "salescoord.write_intent"
 AUTOCOMMIT, READ_COMMITTED = "AUTOCOMMIT", "READ COMMITTED"
+ALIVE = "SELECT 1"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -118,11 +120,35 @@ class RequestDatabase:
                     raise
             # The pooled connection had died (its server restarted) before this request's
             # first statement, so nothing of the request is lost: once more, on a new one.
-            self._connection = None
-            with contextlib.suppress(sa.exc.SQLAlchemyError):
-                await connection.close()
-            connection = await self._connect()
+            connection = await self._reconnect(connection)
             return (await connection.execute(statement, params)).all()
+
+    async def _reconnect(self, dead: AsyncConnection) -> AsyncConnection:
+        self._connection = None
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            await dead.close()
+        return await self._connect()
+
+    async def _connect_for_writes(self) -> AsyncConnection:
+        """The request's connection, known alive when a transaction is its first use.
+
+        A read that finds its pooled connection dead runs again (`_fetch`), but a
+        transaction's body cannot run twice: its first statement would fail on the dead
+        connection after the caller had started. So a PostgreSQL connection fresh from the
+        pool answers one round trip first (sign-in and sign-up write before they read; every
+        other request has read by then and pays nothing), and a dead one is replaced before
+        anything of the request was sent."""
+        fresh = self._connection is None
+        connection = await self._connect()
+        if not fresh or self.dialect != "postgresql":
+            return connection
+        try:
+            await connection.exec_driver_sql(ALIVE)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return await self._reconnect(connection)
+        return connection
 
     async def fetch_one(
         self, statement: sa.Executable, params: dict[str, Any] | None = None
@@ -138,7 +164,7 @@ class RequestDatabase:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """Run writes atomically: commit on success, roll back on any error."""
         async with self._lock:
-            connection = await self._connect()
+            connection = await self._connect_for_writes()
             if connection.in_transaction():
                 await connection.commit()
             autocommit = self.dialect == "postgresql"

@@ -11,14 +11,7 @@ from db.queries.people import account_by_email, viewer_from_row
 from permissions.enums import Channel
 from resolvers import inputs
 from salescoord.errors import Unauthenticated
-from salescoord.passwords import verify_password
-from salescoord.rate_limits import (
-    client_ip,
-    forget_failed_logins,
-    rate_limit,
-    record_failed_login,
-    refuse_locked_account,
-)
+from salescoord.rate_limits import client_ip, forget_failed_logins, rate_limit, reserve_login_attempt
 from salescoord.tokens import issue_token
 
 
@@ -32,23 +25,22 @@ class SignIn:
 async def login(info: Info, email: str, password: str, client: Channel) -> SignIn:
     """Every failure reads the same, and costs one argon2 verification either way, so the
     answer does not tell whether an email has an account. Attempts are counted per IP, and
-    failures per account: past either limit the answer is RATE_LIMITED until the window ends."""
+    failures per account: past either limit the answer is RATE_LIMITED until the window ends.
+    An attempt counts as a failure until its password is found right."""
     email = inputs.email(email)
     context, settings = info.context, info.context.settings
     await rate_limit(
         context, "login", client_ip(context), settings.login_attempts_per_ip, settings.login_window_seconds
     )
-    failures = await refuse_locked_account(context, email)
+    await reserve_login_attempt(context, email)
     if len(password) > 200:
         password = password[:200]
     row = await info.context.db.fetch_one(account_by_email(email))
-    valid = verify_password(row.password_hash if row else None, password)
+    valid = await context.passwords.verify(row.password_hash if row else None, password)
     if row is None or not valid or not row.active:
-        await record_failed_login(context, email)
         raise Unauthenticated("Wrong email or password.")
-    if failures:
-        await forget_failed_logins(context, email)
     async with info.context.db.transaction() as connection:
+        await forget_failed_logins(connection, email)
         await record_activity(connection, user_id=row.id, kind=ActivityKind.SIGN_IN)
     token, expires_at = issue_token(info.context.settings, row.id, client)
     info.context.become(viewer_from_row(row, client))

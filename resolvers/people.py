@@ -14,7 +14,6 @@ from resolvers import inputs
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Forbidden
-from salescoord.passwords import hash_password
 from schema.pagination import Connection
 from schema.types.people import Role, User
 
@@ -105,7 +104,7 @@ async def create_user(
         "email": inputs.email(email),
         "name": inputs.text(name, "name"),
         "role": role,
-        "password_hash": hash_password(inputs.password(password)) if password else None,
+        "password_hash": await info.context.passwords.hash(inputs.password(password)) if password else None,
         **await _buyer_links(info, role, company_id, direct_account_manager_id),
     }
     async with info.context.db.transaction() as connection:
@@ -125,7 +124,7 @@ async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | No
     if changes.get("active") is not strawberry.UNSET:
         values["active"] = bool(changes["active"])
     if changes.get("password") is not strawberry.UNSET:
-        values["password_hash"] = hash_password(inputs.password(changes["password"]))
+        values["password_hash"] = await info.context.passwords.hash(inputs.password(changes["password"]))
     role = Roles(row.role)
     if changes.get("role") is not strawberry.UNSET:
         values["role"] = role = Roles(changes["role"])

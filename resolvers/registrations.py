@@ -16,7 +16,6 @@ from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
 from salescoord.password_links import fingerprint, issue_set_password_token, link, read_set_password_token
-from salescoord.passwords import hash_password
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
 from schema.ids import encode_id, expect_id
@@ -200,7 +199,7 @@ async def set_password(info: Info, token: str, password: str, client: Channel) -
     def link_matches(current_hash: str | None) -> bool:
         return fingerprint(settings, current_hash) == claims.fingerprint
 
-    new_hash = hash_password(password)
+    new_hash = await info.context.passwords.hash(password)
     async with info.context.db.transaction() as connection:
         viewer = await accounts.set_password_once(connection, claims.user_id, link_matches, new_hash, client)
     if viewer is None:

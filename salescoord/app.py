@@ -32,6 +32,7 @@ from salescoord.context import Context, bearer_token, build_context
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
+from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from salescoord.sockets import GraphQLSocket
@@ -60,6 +61,7 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.engine: Any = None
         self.budget = UserBudget(settings.requests_per_user, settings.user_window_seconds)
+        self.passwords = PasswordWork(settings.password_hash_concurrency)
         self._listener: ChangeListener | None = None
 
     @property
@@ -132,6 +134,7 @@ class GraphQLApp(GraphQL):
             response=response,
             identify=False,  # schema.admission.Admission loads the viewer after the limits
             budget=self.budget,
+            passwords=self.passwords,
         )
         request.scope["state"]["context"] = context
         context.listener = self.listener

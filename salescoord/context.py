@@ -13,6 +13,7 @@ from db.session import RequestDatabase
 from permissions.scope import Scope
 from permissions.viewer import Viewer
 from salescoord.credentials import Credentials, Refusal, signed_in
+from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 
@@ -24,6 +25,7 @@ class Context:
     viewer: Viewer | None
     scope: Scope
     loaders: Loaders
+    passwords: PasswordWork  # the process's argon2 threads
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -92,8 +94,10 @@ async def build_context(
     *,
     identify: bool = True,
     budget: UserBudget | None = None,
+    passwords: PasswordWork | None = None,
 ) -> Context:
-    """With `identify=False` the viewer is loaded later, by `Context.identify()`."""
+    """With `identify=False` the viewer is loaded later, by `Context.identify()`. The server
+    shares one `passwords` among its requests, so that their argon2 checks are bounded together."""
     viewer = await load_viewer(db, settings, token) if identify else None
     scope = scope_for(viewer, settings)
     return Context(
@@ -106,4 +110,5 @@ async def build_context(
         response=response,
         token=None if identify else token,
         budget=budget,
+        passwords=passwords or PasswordWork(settings.password_hash_concurrency),
     )

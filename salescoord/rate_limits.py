@@ -19,6 +19,8 @@ import random
 import time
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from db.queries import rate_limits as counters
 from salescoord.errors import RateLimited
 
@@ -59,30 +61,23 @@ async def rate_limit(context: Any, bucket: str, key: str, limit: int, window: in
 FAILED_LOGINS = "failed-login"
 
 
-async def refuse_locked_account(context: Any, email: str) -> int:
-    """After `failed_logins_per_account` failures in the window, sign-ins to that account
-    wait for the window to end, whatever the password: guessing slows to a crawl."""
+async def reserve_login_attempt(context: Any, email: str) -> None:
+    """Count a sign-in to `email` as failed before its password is checked; refuse it unchecked
+    once the window holds `failed_logins_per_account` failures, whatever the password, so
+    guessing slows to a crawl. The count comes first, in one atomic upsert: had it been read
+    first and written after a failed check, every guess sent at once would have been checked.
+    A sign-in that succeeds clears the count (`forget_failed_logins`)."""
     settings = context.settings
     limit, window = settings.failed_logins_per_account, settings.failed_login_window_seconds
     if limit <= 0:
-        return 0
-    now = int(time.time())
-    failures = await context.db.scalar(counters.hits(FAILED_LOGINS, email, window, now)) or 0
-    if failures >= limit:
-        raise refusal(context, FAILED_LOGINS, max(counters.window_start(now, window) + window - now, 1))
-    return failures
-
-
-async def record_failed_login(context: Any, email: str) -> None:
-    settings = context.settings
-    if settings.failed_logins_per_account <= 0:
         return
+    now = int(time.time())
     async with context.db.transaction() as conn:
-        await counters.count_hit(
-            conn, FAILED_LOGINS, email, settings.failed_login_window_seconds, int(time.time())
-        )
+        failures, window_end = await counters.count_hit(conn, FAILED_LOGINS, email, window, now)
+    if failures > limit:
+        raise refusal(context, FAILED_LOGINS, max(window_end - now, 1))
 
 
-async def forget_failed_logins(context: Any, email: str) -> None:
-    async with context.db.transaction() as conn:
-        await counters.forget(conn, FAILED_LOGINS, email)
+async def forget_failed_logins(conn: AsyncConnection, email: str) -> None:
+    """In the successful sign-in's own transaction."""
+    await counters.forget(conn, FAILED_LOGINS, email)

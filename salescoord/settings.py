@@ -159,6 +159,10 @@ class Settings:
     register_window_seconds: int = field(default_factory=_int("RATE_REGISTER_WINDOW_SECONDS", 3600))
     requests_per_user: int = field(default_factory=_int("RATE_REQUESTS_PER_USER", 600))
     user_window_seconds: int = field(default_factory=_int("RATE_USER_WINDOW_SECONDS", 60))
+    # -- argon2 checks computed at once per process (64 MiB each), off the event loop ------
+    password_hash_concurrency: int = field(
+        default_factory=_int("PASSWORD_HASH_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))
+    )
     # -- HTTP -----------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     max_body_bytes: int = field(default_factory=_int("MAX_BODY_BYTES", 256 * 1024))

@@ -157,6 +157,7 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
             request=self.ws,
             identify=False,  # schema.admission.Admission: after the limits, by the credentials
             budget=view.budget,
+            passwords=view.passwords,
         )
         context.credentials = self.credentials
         context.listener = view.listener

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from salescoord.app import attach_engine, create_app
 from salescoord.settings import Settings
@@ -17,10 +18,19 @@ from tests.helpers import Client
 
 
 @asynccontextmanager
-async def client_with(engine: AsyncEngine, settings: Settings, **overrides: Any) -> AsyncIterator[Client]:
+async def served(
+    engine: AsyncEngine, settings: Settings, **overrides: Any
+) -> AsyncIterator[tuple[Starlette, Client]]:
+    """The app itself beside its client, for what a process holds (`app.state.graphql`)."""
     changed = dataclasses.replace(settings, **overrides)
     app = create_app(changed)
     attach_engine(app, engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-        yield Client(http, changed)
+        yield app, Client(http, changed)
+
+
+@asynccontextmanager
+async def client_with(engine: AsyncEngine, settings: Settings, **overrides: Any) -> AsyncIterator[Client]:
+    async with served(engine, settings, **overrides) as (_, client):
+        yield client

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import create_engine
 from permissions.enums import Channel
-from tests.apps import client_with
+from tests.apps import client_with, served
 from tests.helpers import PASSWORD, codes
 
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -79,6 +79,46 @@ async def test_failed_logins_slow_down_per_account_not_for_others(engine, settin
         assert codes(await login(client, other_email)) == []
         await next_window(engine)
         assert codes(await login(client, victim_email)) == []
+
+
+async def failed_login_hits(engine: AsyncEngine, email: str) -> int | None:
+    async with engine.connect() as connection:
+        statement = sa.text("SELECT hits FROM rate_counters WHERE bucket = 'failed-login' AND key = :key")
+        return (await connection.execute(statement, {"key": email})).scalar()
+
+
+async def test_R4_concurrent_guesses_past_the_account_lock_are_refused_without_a_password_check(
+    engine, settings, make
+):
+    """Each attempt is counted as a failure before its password is checked, in one atomic
+    upsert: of 30 guesses at once, 5 are checked and 25 refused unchecked, and then the
+    right password is refused too. (Read, verify, then count let all 30 be checked.)"""
+    email = await email_of(engine, await make.am())
+    # the per-IP limit off: one address sends every guess here, and this is the account's lock
+    limits = {"failed_logins_per_account": 5, "login_attempts_per_ip": 0}
+    async with served(engine, settings, **limits) as (app, client):
+        work = app.state.graphql.passwords
+        bodies = await asyncio.gather(*(login(client, email, f"guess number {n}") for n in range(30)))
+        assert sorted(code for body in bodies for code in codes(body)) == (
+            ["RATE_LIMITED"] * 25 + ["UNAUTHENTICATED"] * 5
+        )
+        assert work.verifications == 5
+        assert_rate_limited(await login(client, email), "failed-login")
+        assert work.verifications == 5
+
+
+async def test_R4_the_right_password_clears_the_failures_before_it(engine, settings, make):
+    email = await email_of(engine, await make.am())
+    async with served(engine, settings, failed_logins_per_account=3) as (app, client):
+        for _ in range(2):
+            assert codes(await login(client, email, "wrong password!")) == ["UNAUTHENTICATED"]
+        assert await failed_login_hits(engine, email) == 2
+        assert codes(await login(client, email)) == []
+        assert await failed_login_hits(engine, email) is None
+        for _ in range(3):  # a fresh allowance: the two failures before are forgiven
+            assert codes(await login(client, email, "wrong password!")) == ["UNAUTHENTICATED"]
+        assert_rate_limited(await login(client, email), "failed-login")
+        assert app.state.graphql.passwords.verifications == 6
 
 
 async def test_requests_per_user_are_limited_per_user_then_recover(engine, settings, make):

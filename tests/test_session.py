@@ -11,9 +11,30 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from tests.helpers import codes
+from tests.helpers import PASSWORD, codes
 
 VIEWER = "query { viewer { id name } }"
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password, client: WEB) { token }
+}"""
+REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { email status } }"
+APPLICATION = {"name": "Ann Applicant", "companyName": "Applicant Ltd", "message": "We would like to order."}
+
+
+async def drop_every_connection(url: str) -> int:
+    """What a restart of the server does to the pool: every connection of the test's database
+    ends (the server itself keeps running for the other tests)."""
+    target = make_url(url)
+    admin = await asyncpg.connect(
+        host=target.host, port=target.port or 5432, user=target.username, database=target.database
+    )
+    try:
+        return await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
 
 
 async def test_a_read_after_the_server_dropped_every_connection_answers(client, make, backend):
@@ -26,21 +47,37 @@ async def test_a_read_after_the_server_dropped_every_connection_answers(client, 
     token = client.token(am)
     for _ in range(3):  # connections in the pool
         assert codes(await client.post(VIEWER, token=token)) == []
-    target = make_url(url)
-    admin = await asyncpg.connect(
-        host=target.host, port=target.port or 5432, user=target.username, database=target.database
-    )
-    try:
-        dropped = await admin.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await admin.close()
-    assert dropped >= 1
+    assert await drop_every_connection(url) >= 1
     body = await client.post(VIEWER, token=token)
     assert codes(body) == []
     assert body["data"]["viewer"]["name"]
+
+
+async def test_R27_a_request_that_starts_with_a_write_after_the_server_dropped_every_connection_answers(
+    client, make, backend
+):
+    """Signing in and signing up write (their rate counters) before they read anything: the
+    pooled connection is found dead at the transaction's start, before any of the request's
+    statements was sent, and the transaction runs on a new connection instead."""
+    name, url, _ = backend
+    if name != "postgresql":
+        pytest.skip("SQLite has no server to lose connections to")
+    email = "signs-in@example.test"
+    am = await make.user("ACCOUNT_MANAGER", email=email)
+    for attempt in range(3):
+        for _ in range(3):  # connections in the pool
+            assert codes(await client.post(VIEWER, token=client.token(am))) == []
+        assert await drop_every_connection(url) >= 1
+        await asyncio.sleep(0.2)  # the process is idle; the closed sockets are seen
+        body = await client.post(LOGIN, {"email": email, "password": PASSWORD})
+        assert codes(body) == [], (attempt, body)
+        assert body["data"]["login"]["token"]
+        assert await drop_every_connection(url) >= 1
+        await asyncio.sleep(0.2)
+        applicant = f"after-restart-{attempt}@example.test"
+        body = await client.post(REGISTER, {"input": {**APPLICATION, "email": applicant}})
+        assert codes(body) == [], (attempt, body)
+        assert body["data"]["register"] == {"email": applicant, "status": "PENDING"}
 
 
 async def test_a_read_only_request_sends_only_its_statements(client, make, engine, backend):

@@ -38,15 +38,6 @@ async def count_hit(
     return hits, start + window
 
 
-def hits(bucket: str, key: str, window: int, now: int) -> sa.Select:
-    """The key's hits in the current window (no row: none)."""
-    return sa.select(rate_counters.c.hits).where(
-        rate_counters.c.bucket == bucket,
-        rate_counters.c.key == key,
-        rate_counters.c.window_start == window_start(now, window),
-    )
-
-
 async def forget(conn: AsyncConnection, bucket: str, key: str) -> None:
     await conn.execute(
         rate_counters.delete().where(rate_counters.c.bucket == bucket, rate_counters.c.key == key)
