@@ -147,6 +147,7 @@ class Settings:
     max_fields: int = field(default_factory=_int("QUERY_MAX_FIELDS", 1000))
     max_nodes: int = field(default_factory=_int("QUERY_MAX_NODES", 50_000))
     max_cost: int = field(default_factory=_int("QUERY_MAX_COST", 100_000))
+    max_validation_steps: int = field(default_factory=_int("QUERY_MAX_VALIDATION_STEPS", 10_000))
     # -- what a production deployment turns off (R22) -------------------------------------
     introspection: bool = field(default_factory=_flag("GRAPHQL_INTROSPECTION", True))
     field_suggestions: bool = field(default_factory=_flag("GRAPHQL_FIELD_SUGGESTIONS", True))

@@ -14,7 +14,7 @@ from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
 from schema.execution import DirectLeaves
-from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
+from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter, ValidationWorkLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.live import MeetingsSubscription
 from schema.meetings import MeetingsMutation, MeetingsQuery
@@ -85,13 +85,16 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # Order matters: errors are formatted outermost; tokens bound the parse; the limits
-        # run after validation; the viewer is loaded (and rate-limited) only then. The naive
-        # benchmark baseline drops the parser and validation caches.
+        # Order matters: errors are formatted outermost; tokens bound the parse; the work of
+        # validation is bounded before it runs (ahead of the validation cache, which validates
+        # on entering its hook); the query's limits run after validation; the viewer is loaded
+        # (and rate-limited) only then. The naive benchmark baseline drops the parser and
+        # validation caches.
         extensions=[
             ErrorCodes,
             TokenLimiter,
             IntrospectionSwitch,
+            ValidationWorkLimiter,
             *([ParserCache, ValidationCache] if caches else []),
             QueryCostLimiter,
             OperationName,
