@@ -53,6 +53,9 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.engine: Any = None
         self.budget = UserBudget(settings.requests_per_user, settings.user_window_seconds)
+        self.anonymous_budget = UserBudget(
+            settings.anonymous_requests_per_ip, settings.anonymous_window_seconds, bucket="anonymous"
+        )
         self._listener: ChangeListener | None = None
 
     @property
@@ -129,6 +132,7 @@ class GraphQLApp(GraphQL):
             response=response,
             identify=False,  # schema.admission.Admission loads the viewer after the limits
             budget=self.budget,
+            anonymous_budget=self.anonymous_budget,
         )
         request.scope["state"]["context"] = context
         context.listener = self.listener

@@ -33,6 +33,7 @@ class Context:
     operation: str = "unparsed"
     connection_params: Any = None  # a websocket's connection_init payload (subscriptions)
     budget: UserBudget | None = None  # the server process's per-user request budget
+    anonymous_budget: UserBudget | None = None  # and its per-IP budget of anonymous requests
     listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
 
     async def identify(self) -> None:
@@ -90,6 +91,7 @@ async def build_context(
     *,
     identify: bool = True,
     budget: UserBudget | None = None,
+    anonymous_budget: UserBudget | None = None,
 ) -> Context:
     """With `identify=False` the viewer is loaded later, by `Context.identify()`."""
     viewer = await load_viewer(db, settings, token) if identify else None
@@ -104,4 +106,5 @@ async def build_context(
         response=response,
         token=None if identify else token,
         budget=budget,
+        anonymous_budget=anonymous_budget,
     )

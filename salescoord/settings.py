@@ -160,6 +160,8 @@ class Settings:
     register_window_seconds: int = field(default_factory=_int("RATE_REGISTER_WINDOW_SECONDS", 3600))
     requests_per_user: int = field(default_factory=_int("RATE_REQUESTS_PER_USER", 600))
     user_window_seconds: int = field(default_factory=_int("RATE_USER_WINDOW_SECONDS", 60))
+    anonymous_requests_per_ip: int = field(default_factory=_int("RATE_ANONYMOUS_PER_IP", 60))
+    anonymous_window_seconds: int = field(default_factory=_int("RATE_ANONYMOUS_WINDOW_SECONDS", 60))
     # -- HTTP -----------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     max_body_bytes: int = field(default_factory=_int("MAX_BODY_BYTES", 256 * 1024))

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from permissions.guards import scoped
 from resolvers import node as resolve_node
 from schema.admission import Admission
+from schema.anonymous_budget import AnonymousBudget
 from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes
@@ -86,15 +87,16 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         # Order matters: errors are formatted outermost; tokens bound the parse; the work of
-        # validation is bounded before it runs (ahead of the validation cache, which validates
-        # on entering its hook); the query's limits run after validation; the viewer is loaded
-        # (and rate-limited) only then. The naive benchmark baseline drops the parser and
-        # validation caches.
+        # validation is bounded, and anonymous callers counted per IP, before it runs (ahead of
+        # the validation cache, which validates on entering its hook); the query's limits run
+        # after validation; the viewer is loaded (and rate-limited) only then. The naive
+        # benchmark baseline drops the parser and validation caches.
         extensions=[
             ErrorCodes,
             TokenLimiter,
             IntrospectionSwitch,
             ValidationWorkLimiter,
+            AnonymousBudget,
             *([ParserCache, ValidationCache] if caches else []),
             QueryCostLimiter,
             OperationName,
