@@ -28,6 +28,7 @@ from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context, load_viewer
+from salescoord.graphql_http import GraphQLOverHTTP
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
@@ -39,9 +40,10 @@ from schema.root import schema as default_schema
 request_log = logging.getLogger("salescoord.request")
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(GraphQLOverHTTP, GraphQL):
     """Strawberry's ASGI view, with one database connection per HTTP request, closed after it,
-    and one structured log line and metrics sample per request."""
+    and one structured log line and metrics sample per request; media types, statuses and
+    refusals as GraphQL over HTTP has them (`salescoord.graphql_http`)."""
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(

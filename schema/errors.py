@@ -43,7 +43,7 @@ class ErrorCodes(SchemaExtension):
         try:
             yield
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
-            raise  # answered by the HTTP view (400)
+            raise  # answered by the HTTP view (400, JSON: salescoord.graphql_http)
         except Exception as error:
             # Raised by another extension's hook (the parser cache parses while entering its
             # hook, so a syntax error arrives here) rather than returned in the result:

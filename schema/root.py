@@ -20,6 +20,7 @@ from schema.lists import ListsMutation, ListsQuery
 from schema.live import MeetingsSubscription
 from schema.meetings import MeetingsMutation, MeetingsQuery
 from schema.node import Node
+from schema.operation_choice import OperationChoice
 from schema.operation_name import OperationName
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
@@ -86,7 +87,8 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # Order matters: errors are formatted outermost; tokens bound the parse; the work of
+        # Order matters: errors are formatted outermost; tokens bound the parse; the operation
+        # to run is chosen once parsed (several without a name: an error); the work of
         # validation is bounded, and anonymous callers counted per IP, before it runs (ahead of
         # the validation cache, which validates on entering its hook); the query's limits run
         # after validation; the viewer is loaded (and rate-limited) only then. The naive
@@ -94,6 +96,7 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             TokenLimiter,
+            OperationChoice,
             IntrospectionSwitch,
             ValidationWorkLimiter,
             AnonymousBudget,
