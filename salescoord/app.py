@@ -32,6 +32,7 @@ from salescoord.graphql_http import GraphQLOverHTTP
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
+from salescoord.operation_labels import OperationLabels
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from schema.root import build_schema
@@ -53,6 +54,7 @@ class GraphQLApp(GraphQLOverHTTP, GraphQL):
             **options,
         )
         self.settings = settings
+        self.operation_labels = OperationLabels(self.schema._schema, settings.metrics_operations)
         self.engine: Any = None
         self.budget = UserBudget(settings.requests_per_user, settings.user_window_seconds)
         self.anonymous_budget = UserBudget(
@@ -91,13 +93,13 @@ class GraphQLApp(GraphQLOverHTTP, GraphQL):
             await db.close()
             self._record(state, db, time.perf_counter() - started)
 
-    @staticmethod
-    def _record(state: dict[str, Any], db: RequestDatabase, seconds: float) -> None:
+    def _record(self, state: dict[str, Any], db: RequestDatabase, seconds: float) -> None:
         context: Context | None = state.get("context")
         if context is None:  # GraphiQL page, or refused before execution
             return
         codes = state.get("error_codes", [])
-        metrics.observe_request(context.operation, seconds, db.statement_count, codes)
+        label = self.operation_labels(context.operation)
+        metrics.observe_request(label, seconds, db.statement_count, codes)
         request_log.info(
             "request",
             extra={
@@ -150,6 +152,13 @@ class GraphQLApp(GraphQLOverHTTP, GraphQL):
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    """For a Prometheus scraper holding `METRICS_TOKEN`; not served without one set."""
+    token = request.app.state.settings.metrics_token
+    if not token:
+        return Response("Not Found", status_code=404)
+    if not metrics.authorized(request.headers.get("authorization"), token):
+        challenge = {"WWW-Authenticate": 'Bearer realm="metrics"'}
+        return Response("Unauthorized", status_code=401, headers=challenge)
     engine = request.app.state.graphql.engine
     async with engine.connect() as connection:
         metrics.OUTBOX_BACKLOG.set(await outbox_backlog(connection))

@@ -40,9 +40,14 @@ def _flag(name: str, default: bool) -> Any:
     return lambda: os.environ.get(name, "1" if default else "0") == "1"
 
 
+def _names(variable: str) -> tuple[str, ...]:
+    """A comma-separated list."""
+    configured = os.environ.get(variable, "")
+    return tuple(name.strip() for name in configured.split(",") if name.strip())
+
+
 def _origins() -> tuple[str, ...]:
-    configured = os.environ.get("CORS_ORIGINS", "")
-    return tuple(origin.strip() for origin in configured.split(",") if origin.strip())
+    return _names("CORS_ORIGINS")
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,9 @@ class Settings:
     # -- HTTP -----------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     max_body_bytes: int = field(default_factory=_int("MAX_BODY_BYTES", 256 * 1024))
+    # -- metrics: off unless a scraper's token is set; labels from a bounded set --------------
+    metrics_token: str | None = field(default_factory=lambda: os.environ.get("METRICS_TOKEN") or None)
+    metrics_operations: tuple[str, ...] = field(default_factory=lambda: _names("METRICS_OPERATIONS"))
     graphiql_assets: Path = field(
         default_factory=lambda: Path(
             os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"
