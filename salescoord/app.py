@@ -29,9 +29,11 @@ from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
+from salescoord.graphql_http import GraphQLOverHTTP
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
+from salescoord.operation_labels import OperationLabels
 from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
@@ -43,9 +45,10 @@ request_log = logging.getLogger("salescoord.request")
 GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(GraphQLOverHTTP, GraphQL):
     """Strawberry's ASGI view, with one database connection per HTTP request, closed after it,
-    and one structured log line and metrics sample per request. Subscriptions speak
+    and one structured log line and metrics sample per request; media types, statuses and
+    refusals as GraphQL over HTTP has them (`salescoord.graphql_http`). Subscriptions speak
     graphql-transport-ws only, each operation checked as a request is (`salescoord.sockets`)."""
 
     graphql_transport_ws_handler_class = GraphQLSocket
@@ -59,9 +62,13 @@ class GraphQLApp(GraphQL):
             **options,
         )
         self.settings = settings
+        self.operation_labels = OperationLabels(self.schema._schema, settings.metrics_operations)
         self.engine: Any = None
         self.budget = UserBudget(settings.requests_per_user, settings.user_window_seconds)
         self.passwords = PasswordWork(settings.password_hash_concurrency)
+        self.anonymous_budget = UserBudget(
+            settings.anonymous_requests_per_ip, settings.anonymous_window_seconds, bucket="anonymous"
+        )
         self._listener: ChangeListener | None = None
 
     @property
@@ -95,13 +102,13 @@ class GraphQLApp(GraphQL):
             await db.close()
             self._record(state, db, time.perf_counter() - started)
 
-    @staticmethod
-    def _record(state: dict[str, Any], db: RequestDatabase, seconds: float) -> None:
+    def _record(self, state: dict[str, Any], db: RequestDatabase, seconds: float) -> None:
         context: Context | None = state.get("context")
         if context is None:  # GraphiQL page, or refused before execution
             return
         codes = state.get("error_codes", [])
-        metrics.observe_request(context.operation, seconds, db.statement_count, codes)
+        label = self.operation_labels(context.operation)
+        metrics.observe_request(label, seconds, db.statement_count, codes)
         request_log.info(
             "request",
             extra={
@@ -135,6 +142,7 @@ class GraphQLApp(GraphQL):
             identify=False,  # schema.admission.Admission loads the viewer after the limits
             budget=self.budget,
             passwords=self.passwords,
+            anonymous_budget=self.anonymous_budget,
         )
         request.scope["state"]["context"] = context
         context.listener = self.listener
@@ -150,6 +158,13 @@ class GraphQLApp(GraphQL):
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    """For a Prometheus scraper holding `METRICS_TOKEN`; not served without one set."""
+    token = request.app.state.settings.metrics_token
+    if not token:
+        return Response("Not Found", status_code=404)
+    if not metrics.authorized(request.headers.get("authorization"), token):
+        challenge = {"WWW-Authenticate": 'Bearer realm="metrics"'}
+        return Response("Unauthorized", status_code=401, headers=challenge)
     engine = request.app.state.graphql.engine
     async with engine.connect() as connection:
         metrics.OUTBOX_BACKLOG.set(await outbox_backlog(connection))

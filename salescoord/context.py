@@ -33,6 +33,7 @@ class Context:
 
     operation: str = "unparsed"
     budget: UserBudget | None = None  # the server process's per-user request budget
+    anonymous_budget: UserBudget | None = None  # and its per-IP budget of anonymous requests
     listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
     credentials: Credentials | None = None  # a websocket's sign-in, checked again by each operation (R29)
 
@@ -95,6 +96,7 @@ async def build_context(
     identify: bool = True,
     budget: UserBudget | None = None,
     passwords: PasswordWork | None = None,
+    anonymous_budget: UserBudget | None = None,
 ) -> Context:
     """With `identify=False` the viewer is loaded later, by `Context.identify()`. The server
     shares one `passwords` among its requests, so that their argon2 checks are bounded together."""
@@ -111,4 +113,5 @@ async def build_context(
         token=None if identify else token,
         budget=budget,
         passwords=passwords or PasswordWork(settings.password_hash_concurrency),
+        anonymous_budget=anonymous_budget,
     )

@@ -70,7 +70,7 @@ class RequestGuard:
 
 
 async def _answer(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}).encode()
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -1,5 +1,6 @@
 """Prometheus metrics at /metrics: requests, latency and SQL statements by operation, errors
-by code, and the email outbox backlog.
+by code, and the email outbox backlog. Operations are labelled from a bounded set
+(`salescoord.operation_labels`), and /metrics answers only a scraper with `METRICS_TOKEN`.
 
 With several worker processes, set PROMETHEUS_MULTIPROC_DIR to an empty folder shared by
 them (prometheus_client's multiprocess mode) so one scrape sees every process.
@@ -7,6 +8,7 @@ them (prometheus_client's multiprocess mode) so one scrape sees every process.
 
 from __future__ import annotations
 
+import hmac
 import os
 
 from prometheus_client import (
@@ -36,28 +38,19 @@ STATEMENTS = Histogram(
 OUTBOX_BACKLOG = Gauge("salescoord_outbox_backlog", "Emails waiting in the outbox", multiprocess_mode="max")
 
 
-MAX_OPERATIONS = 500
-_operations: set[str] = set()
-
-
-def _label(operation: str) -> str:
-    """Operation names come from clients: past a bound, new ones share one label, so a client
-    cannot grow the metrics without limit."""
-    if operation in _operations:
-        return operation
-    if len(_operations) < MAX_OPERATIONS:
-        _operations.add(operation)
-        return operation
-    return "other"
-
-
 def observe_request(operation: str, seconds: float, statements: int, error_codes: list[str]) -> None:
-    operation = _label(operation)
+    """`operation` is a label from `salescoord.operation_labels`, never a client's own name."""
     REQUESTS.labels(operation).inc()
     LATENCY.labels(operation).observe(seconds)
     STATEMENTS.labels(operation).observe(statements)
     for code in error_codes:
         ERRORS.labels(code).inc()
+
+
+def authorized(authorization: str | None, token: str) -> bool:
+    """`Authorization: Bearer <METRICS_TOKEN>`, compared in constant time."""
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def exposition() -> tuple[bytes, str]:

@@ -15,6 +15,8 @@ batches, and decides in between on the shared total it last read plus its own hi
 
     budget = UserBudget(limit=600, window=60)
     await budget.spend(context, str(viewer.id))   # RATE_LIMITED past the limit
+
+The same machinery counts anonymous requests per IP (`bucket="anonymous"`, schema/anonymous_budget.py).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ class _Tally:
 
 
 class UserBudget:
-    def __init__(self, limit: int, window: int) -> None:
-        self.limit, self.window = limit, window
+    def __init__(self, limit: int, window: int, bucket: str = BUCKET) -> None:
+        self.limit, self.window, self.bucket = limit, window, bucket
         self.batch = max(1, limit // 50)
         self._tallies: dict[str, _Tally] = {}
 
@@ -58,7 +60,7 @@ class UserBudget:
             return
         hits, window_end = await self._flush(context, key, tally, int(now))
         if hits > self.limit:
-            raise refusal(context, BUCKET, max(window_end - int(now), 1))
+            raise refusal(context, self.bucket, max(window_end - int(now), 1))
 
     def _tally(self, key: str, start: int) -> _Tally:
         tally = self._tallies.get(key)
@@ -73,7 +75,7 @@ class UserBudget:
         try:
             async with context.db.transaction() as connection:
                 hits, window_end = await counters.count_hit(
-                    connection, BUCKET, key, self.window, now, pending
+                    connection, self.bucket, key, self.window, now, pending
                 )
         except BaseException:
             tally.pending += pending  # not counted: the next flush carries them

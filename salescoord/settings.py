@@ -40,9 +40,14 @@ def _flag(name: str, default: bool) -> Any:
     return lambda: os.environ.get(name, "1" if default else "0") == "1"
 
 
+def _names(variable: str) -> tuple[str, ...]:
+    """A comma-separated list."""
+    configured = os.environ.get(variable, "")
+    return tuple(name.strip() for name in configured.split(",") if name.strip())
+
+
 def _origins() -> tuple[str, ...]:
-    configured = os.environ.get("CORS_ORIGINS", "")
-    return tuple(origin.strip() for origin in configured.split(",") if origin.strip())
+    return _names("CORS_ORIGINS")
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,7 @@ class Settings:
     max_fields: int = field(default_factory=_int("QUERY_MAX_FIELDS", 1000))
     max_nodes: int = field(default_factory=_int("QUERY_MAX_NODES", 50_000))
     max_cost: int = field(default_factory=_int("QUERY_MAX_COST", 100_000))
+    max_validation_steps: int = field(default_factory=_int("QUERY_MAX_VALIDATION_STEPS", 10_000))
     # -- what a production deployment turns off (R22) -------------------------------------
     introspection: bool = field(default_factory=_flag("GRAPHQL_INTROSPECTION", True))
     field_suggestions: bool = field(default_factory=_flag("GRAPHQL_FIELD_SUGGESTIONS", True))
@@ -163,9 +169,14 @@ class Settings:
     password_hash_concurrency: int = field(
         default_factory=_int("PASSWORD_HASH_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))
     )
+    anonymous_requests_per_ip: int = field(default_factory=_int("RATE_ANONYMOUS_PER_IP", 60))
+    anonymous_window_seconds: int = field(default_factory=_int("RATE_ANONYMOUS_WINDOW_SECONDS", 60))
     # -- HTTP -----------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     max_body_bytes: int = field(default_factory=_int("MAX_BODY_BYTES", 256 * 1024))
+    # -- metrics: off unless a scraper's token is set; labels from a bounded set --------------
+    metrics_token: str | None = field(default_factory=lambda: os.environ.get("METRICS_TOKEN") or None)
+    metrics_operations: tuple[str, ...] = field(default_factory=lambda: _names("METRICS_OPERATIONS"))
     graphiql_assets: Path = field(
         default_factory=lambda: Path(
             os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"

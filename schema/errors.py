@@ -4,6 +4,8 @@
 - errors of the request itself (syntax, validation, variable coercion such as an
   unknown enum value) are BAD_USER_INPUT (R23), unless a limit gave them a code,
   with the argument, input field or variable at fault as `field` where there is one;
+- graphql-core's own abort of a validation past its work budget is QUERY_TOO_COMPLEX
+  (R24), like the bound that normally refuses such a document first;
 - anything else is INTERNAL with a request id; the stack is logged, never sent.
 """
 
@@ -25,6 +27,7 @@ from graphql import (
     Visitor,
     visit,
 )
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -40,7 +43,7 @@ class ErrorCodes(SchemaExtension):
         try:
             yield
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
-            raise  # answered by the HTTP view (400)
+            raise  # answered by the HTTP view (400, JSON: salescoord.graphql_http)
         except Exception as error:
             # Raised by another extension's hook (the parser cache parses while entering its
             # hook, so a syntax error arrives here) rather than returned in the result:
@@ -60,6 +63,9 @@ class ErrorCodes(SchemaExtension):
             original = original.original_error
         if isinstance(original, ServiceError):
             return self._rebuild(error, original.message, original.extensions)
+        if _validation_aborted(error):
+            message = "Validating the query took too long; repeat fewer fields under one response name."
+            return self._rebuild(error, message, {"code": "QUERY_TOO_COMPLEX", "bound": "validation"})
         if original is None or _coercion_error(error):
             extensions = {**(error.extensions or {})}
             extensions["code"] = extensions.get("code") or "BAD_USER_INPUT"
@@ -96,6 +102,12 @@ def without_suggestions(message: str) -> str:
     """graphql-core's "Did you mean 'email'?" tells a prober the schema it may not read
     when introspection is off: with `field_suggestions` off, it goes."""
     return SUGGESTION.sub("", message)
+
+
+def _validation_aborted(error: GraphQLError) -> bool:
+    """graphql-core's work budget ran out ("Validation aborted."), not its error count (whose
+    notice follows a hundred errors of the client's own)."""
+    return isinstance(error, ValidationAbortedError) and error.message == "Validation aborted."
 
 
 def _coercion_error(error: GraphQLError) -> bool:

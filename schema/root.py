@@ -12,17 +12,19 @@ from strawberry.types import Info
 from permissions.guards import scoped
 from resolvers import node as resolve_node
 from schema.admission import Admission
+from schema.anonymous_budget import AnonymousBudget
 from schema.auth import AuthMutation
 from schema.changes import ChangesQuery
 from schema.datetimes import DATE_TIME
 from schema.errors import ErrorCodes
 from schema.execution import DirectLeaves
 from schema.input_text import StorableText
-from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter
+from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter, ValidationWorkLimiter
 from schema.lists import ListsMutation, ListsQuery
 from schema.live import MeetingsSubscription
 from schema.meetings import MeetingsMutation, MeetingsQuery
 from schema.node import Node
+from schema.operation_choice import OperationChoice
 from schema.operation_name import OperationName
 from schema.people import PeopleMutation, PeopleQuery
 from schema.places import PlacesMutation, PlacesQuery
@@ -90,14 +92,20 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        # Order matters: errors are formatted outermost; tokens bound the parse; the limits
-        # run after validation, then the channel and the strings are checked; the viewer is
-        # loaded (and rate-limited) only then. The naive benchmark baseline drops the parser
-        # and validation caches.
+        # Order matters: errors are formatted outermost; tokens bound the parse; the operation
+        # to run is chosen once parsed (several without a name: an error); the work of
+        # validation is bounded, and anonymous callers counted per IP, before it runs (ahead of
+        # the validation cache, which validates on entering its hook); the query's limits run
+        # after validation, then the channel and the strings are checked; the viewer is loaded
+        # (and rate-limited) only then. The naive benchmark baseline drops the parser and
+        # validation caches.
         extensions=[
             ErrorCodes,
             TokenLimiter,
+            OperationChoice,
             IntrospectionSwitch,
+            ValidationWorkLimiter,
+            AnonymousBudget,
             *([ParserCache, ValidationCache] if caches else []),
             QueryCostLimiter,
             OperationName,

@@ -133,13 +133,15 @@ async def engine(backend) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     os.environ.setdefault("SALESCOORD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    # Tests sign up many times from one address, and count the statements of requests (a
-    # per-user budget adds its write at times of its own); the rate limits have their tests.
+    # Tests sign up many times from one address, and count the statements of requests (the
+    # per-user and anonymous budgets add writes at times of their own); the rate limits have
+    # their tests.
     return Settings(
         database_url="unused",
         secret_keys=("test-secret-" + "x" * 40,),
         registrations_per_ip=10_000,
         requests_per_user=0,
+        anonymous_requests_per_ip=0,
     )
 
 

@@ -7,11 +7,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from graphql import DocumentNode, OperationDefinitionNode, parse
+from graphql import DocumentNode, OperationDefinitionNode, parse, validate
+from graphql.validation.rules.overlapping_fields_can_be_merged import (
+    OverlappingFieldsCanBeMergedRule,
+    get_complexity_budget,
+)
 
+from bench import validation_cost
 from salescoord.settings import Settings
 from schema.limits.measure import measure
+from schema.limits.overlap import TooDeep, merging_steps
 from schema.root import schema
+from tests.apps import client_with
 from tests.helpers import codes
 
 DEFAULTS = Settings(database_url="", secret_keys=("unused",))
@@ -157,3 +164,73 @@ def test_R24_the_readme_tour_fits_every_bound():
         name = operation.definitions[0].name
         for bound in ("depth", "aliases", "directives", "fields", "nodes", "cost"):
             assert getattr(measured, bound) <= getattr(DEFAULTS, f"max_{bound}"), (name, bound, measured)
+        assert merging_steps(operation, DEFAULTS.max_validation_steps, DEFAULTS.max_depth) < 1000, name
+
+
+REPEATED_OBJECTS = "query { viewer { " + "company { name } " * 440 + "} }"  # 1,764 tokens, 880 fields
+REPEATED_LEAF = "query { viewer { " + "name " * 800 + "} }"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [REPEATED_OBJECTS, REPEATED_LEAF],
+    ids=["R24-repeated-objects-under-every-other-bound", "R24-800-repeated-fields"],
+)
+async def test_R24_validation_work_is_bounded_before_validation_also_for_anonymous_callers(
+    client, statements, query
+):
+    """graphql-core's field-merging check is quadratic in repeated fields: 1.5 s of CPU for the
+    first document, and "Validation aborted." (BAD_USER_INPUT) for the second. Both are
+    refused from a count of that work made before validation, with no SQL."""
+    statements["count"] = 0
+    body = await client.post(query)
+    assert codes(body) == ["QUERY_TOO_COMPLEX"], body
+    assert body["errors"][0]["extensions"]["bound"] == "validation"
+    assert body.get("data") is None
+    assert statements["count"] == 0
+
+
+async def test_R24_graphql_cores_own_validation_abort_is_query_too_complex(engine, settings):
+    """With the bound out of the way, graphql-core's budget still stops the work; its
+    "Validation aborted." reads as the bound it is, not as the client's bad input."""
+    async with client_with(engine, settings, max_validation_steps=10**9) as client:
+        body = await client.post(REPEATED_LEAF)
+    assert codes(body) == ["QUERY_TOO_COMPLEX"], body
+    assert body["errors"][0]["extensions"]["bound"] == "validation"
+
+
+def repeated_chain(levels: int) -> str:
+    """Two `parent` fields compared, each spreading a chain of `levels` fragments deep."""
+    chain = " ".join(f"fragment P{n} on Territory {{ parent {{ ...P{n + 1} }} }}" for n in range(levels))
+    return (
+        "query { territories(first: 1) { nodes { parent { ...P0 } parent { ...P0 } } } }"
+        f" {chain} fragment P{levels} on Territory {{ name }}"
+    )
+
+
+def test_R24_the_count_stops_at_the_depth_bound_instead_of_recursing_on():
+    assert merging_steps(parse(repeated_chain(DEFAULTS.max_depth - 2)), 10_000, DEFAULTS.max_depth) < 1000
+    with pytest.raises(TooDeep):
+        merging_steps(parse(repeated_chain(DEFAULTS.max_depth)), 10_000, DEFAULTS.max_depth)
+
+
+class MeteredMerging(OverlappingFieldsCanBeMergedRule):
+    """graphql-core's rule, keeping its work counter for the test to read."""
+
+    last: MeteredMerging | None = None
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        MeteredMerging.last = self
+
+
+@pytest.mark.parametrize("shape", sorted(validation_cost.SHAPES))
+def test_R24_the_counted_validation_steps_bound_graphql_cores_own_count(shape):
+    """The bound counts graphql-core's steps from above, so a document within it never makes
+    graphql-core do more (bench/validation_cost.py builds the shapes)."""
+    for size in (2, 3, 5, 10, 20):
+        document = parse(validation_cost.SHAPES[shape](size))
+        counted = merging_steps(document, 10**9, 100)
+        validate(schema._schema, document, [MeteredMerging])
+        spent = get_complexity_budget() - MeteredMerging.last.rule_context.remaining_complexity_budget
+        assert spent <= counted, (shape, size, spent, counted)

@@ -207,3 +207,31 @@ async def test_a_process_that_never_saw_the_user_checks_the_shared_counter_first
             assert codes(await one.post(VIEWER, token=token)) == []
     finally:
         await second_engine.dispose()
+
+
+REGISTER = """mutation($email: String!) {
+  register(input: {name: "Ann", email: $email, companyName: "Ann's", message: "Hello"}) { status }
+}"""
+NOT_A_FIELD = "query { noSuchField }"
+
+
+async def test_R4_anonymous_requests_are_counted_per_ip_before_validation_then_recover(
+    engine, settings, make
+):
+    """Anonymous callers may only sign in and sign up (R4); anything else they send is counted
+    per IP before it is validated, so its CPU is bounded per address. Sign-ins, sign-ups and
+    signed-in callers are not counted here; a forged token is anonymous."""
+    am = await make.am()
+    email = await email_of(engine, am)
+    async with client_with(engine, settings, anonymous_requests_per_ip=3) as client:
+        for _ in range(2):
+            assert codes(await client.post(VIEWER)) == ["UNAUTHENTICATED"]
+        assert codes(await client.post(VIEWER, token="forged.token.value")) == ["UNAUTHENTICATED"]
+        refused = await client.http.post("/graphql", json={"query": NOT_A_FIELD})
+        assert_rate_limited(refused.json(), "anonymous")  # not BAD_USER_INPUT: never validated
+        assert int(refused.headers["retry-after"]) >= 1
+        assert codes(await login(client, email)) == []
+        assert codes(await client.post(REGISTER, {"email": "ann@example.test"})) == []
+        assert codes(await client.post(VIEWER, as_user=am)) == []
+        await next_window(engine)
+        assert codes(await client.post(NOT_A_FIELD)) == ["BAD_USER_INPUT"]
