@@ -12,7 +12,8 @@ so a key comes back with another operation or other input.
 Each mutation names one root field, in turn over the schema's mutations. Every other one has
 its root arguments hoisted into variables (the app's way, and the only way a lone surrogate
 reaches the server: GraphQL's own string syntax cannot carry one); one in ten is drawn in
-hypothesis-graphql's negative mode (wrong types, missing arguments). Drawn in worker
+hypothesis-graphql's negative mode (wrong types, missing arguments); an argument with a
+default is left out one time in three. Drawn in worker
 processes beside the suite, as the queries are.
 """
 
@@ -151,6 +152,46 @@ def _typed(schema: graphql.GraphQLSchema, document: graphql.DocumentNode) -> gra
     return graphql.visit(document, Typer())
 
 
+def _leave_defaults(
+    schema: graphql.GraphQLSchema, document: graphql.DocumentNode, rng: random.Random
+) -> graphql.DocumentNode:
+    """Drop each root argument that has a default one time in three: what the service does
+    when the client does not say (a note's `hostOnly`, say) is drawn too."""
+    operation = document.definitions[0]
+    root = operation.selection_set.selections[0]
+    definitions = schema.mutation_type.fields[root.name.value].args
+
+    def has_default(name: str) -> bool:
+        definition = definitions.get(name)
+        node = definition.ast_node if definition else None  # graphql-core keeps SDL defaults here
+        return node is not None and node.default_value is not None
+
+    kept = tuple(
+        argument
+        for argument in root.arguments or ()
+        if not has_default(argument.name.value) or rng.random() >= 1 / 3
+    )
+    field = graphql.FieldNode(
+        alias=root.alias,
+        name=root.name,
+        arguments=kept,
+        directives=root.directives,
+        selection_set=root.selection_set,
+    )
+    selections = graphql.SelectionSetNode(selections=(field,))
+    return graphql.DocumentNode(
+        definitions=(
+            graphql.OperationDefinitionNode(
+                operation=operation.operation,
+                name=operation.name,
+                variable_definitions=(),
+                directives=(),
+                selection_set=selections,
+            ),
+        )
+    )
+
+
 def mutation_names(schema: graphql.GraphQLSchema) -> list[str]:
     return sorted(schema.mutation_type.fields)
 
@@ -230,7 +271,7 @@ def draw_chunk(chunk: int, first: int, count: int) -> list[tuple[str, dict[str, 
         data = ConjectureData(random=rng)
         with BuildContext(data, wrapped_test=None, is_final=True):
             document = graphql.DocumentNode(definitions=(_one_root_field(data.draw(strategy)),))
-        document = _typed(schema, document)
+        document = _leave_defaults(schema, _typed(schema, document), rng)
         variables = None
         if n % 2:
             document, variables = hoisted(schema, document)
