@@ -23,9 +23,10 @@ run: $(STAMP)
 test: $(STAMP) lint schema-check browser
 	$(BIN)/pytest
 
-# The long profile of the fuzzed visibility matrix (FUZZ_LONG_QUERIES per viewer, each database).
+# The long profiles of the fuzzed matrices, each database: FUZZ_LONG_QUERIES queries and
+# FUZZ_LONG_MUTATIONS mutations per viewer.
 fuzz: $(STAMP)
-	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py
+	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py tests/test_fuzz_mutations.py
 # Headless Chromium and GraphiQL's own files for the browser test (best effort off CI).
 browser:
 	@./scripts/browser-deps

@@ -4,6 +4,7 @@ anything is written."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from salescoord.errors import BadUserInput
 
@@ -15,9 +16,17 @@ NOTE_LENGTH = 5000
 PASSWORD_LENGTH = (10, 200)
 
 
+def given(value: Any, field: str) -> Any:
+    """A value an update may change but not clear: an explicit null is bad input (it would
+    otherwise pass for false, or crash a check that expects text)."""
+    if value is None:
+        raise BadUserInput(f"{field} cannot be null.", field=field)
+    return value
+
+
 def text(value: str, field: str, max_length: int = NAME_LENGTH) -> str:
     """Trimmed, non-empty, at most `max_length` characters, no control characters."""
-    value = value.strip()
+    value = given(value, field).strip()
     if not value:
         raise BadUserInput(f"{field} must not be empty.", field=field)
     if len(value) > max_length:
@@ -34,7 +43,7 @@ def optional_text(value: str | None, field: str, max_length: int = NOTE_LENGTH) 
 
 
 def email(value: str, field: str = "email") -> str:
-    value = value.strip().lower()
+    value = given(value, field).strip().lower()
     if len(value) > 254 or not EMAIL.match(value):
         raise BadUserInput("Not a valid email address.", field=field)
     return value
@@ -42,7 +51,7 @@ def email(value: str, field: str = "email") -> str:
 
 def password(value: str, field: str = "password") -> str:
     low, high = PASSWORD_LENGTH
-    if not low <= len(value) <= high:
+    if not low <= len(given(value, field)) <= high:
         raise BadUserInput(f"A password has {low} to {high} characters.", field=field)
     return value
 

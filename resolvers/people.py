@@ -122,12 +122,12 @@ async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | No
     if changes.get("email") is not strawberry.UNSET:
         values["email"] = inputs.email(changes["email"])
     if changes.get("active") is not strawberry.UNSET:
-        values["active"] = bool(changes["active"])
+        values["active"] = inputs.given(changes["active"], "active")
     if changes.get("password") is not strawberry.UNSET:
         values["password_hash"] = await info.context.passwords.hash(inputs.password(changes["password"]))
     role = Roles(row.role)
     if changes.get("role") is not strawberry.UNSET:
-        values["role"] = role = Roles(changes["role"])
+        values["role"] = role = Roles(inputs.given(changes["role"], "role"))
     company = changes.get("company_id", strawberry.UNSET)
     direct_am = changes.get("direct_account_manager_id", strawberry.UNSET)
     if role is not Roles(row.role) or company is not strawberry.UNSET or direct_am is not strawberry.UNSET:

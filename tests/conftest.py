@@ -180,22 +180,30 @@ def make(engine: AsyncEngine):
     return Factory(engine)
 
 
+FUZZ_MODULES = ("tests.test_fuzz_scope", "tests.test_fuzz_mutations")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The fuzzed matrix runs last, and its queries are drawn beside the tests before it."""
-    fuzz = [item for item in items if item.module.__name__ == "tests.test_fuzz_scope"]
+    """The fuzzed matrices run last, and their queries and mutations are drawn beside the
+    tests before them."""
+    fuzz = [item for item in items if item.module.__name__ in FUZZ_MODULES]
     if fuzz:
-        from tests import fuzz_queries
+        from tests import fuzz_mutations, fuzz_queries
 
         items[:] = [item for item in items if item not in fuzz] + fuzz
         workers = int(os.environ.get("FUZZ_WORKERS", 0)) or (
             os.cpu_count() or 1 if os.environ.get("SALESCOORD_FUZZ") == "long" else 1
         )
-        fuzz_queries.start(fuzz_queries.profile_size(), workers)
+        modules = {item.module.__name__ for item in fuzz}
+        if "tests.test_fuzz_scope" in modules:
+            fuzz_queries.start(fuzz_queries.profile_size(), workers)
+        if "tests.test_fuzz_mutations" in modules:
+            fuzz_mutations.start(fuzz_mutations.profile_size(), workers)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The fuzzed matrix's counts per viewer, also in a quiet run (`make test`)."""
+    """The fuzzed matrices' counts per viewer, also in a quiet run (`make test`)."""
     import sys
 
     module = sys.modules.get("tests.test_fuzz_scope")

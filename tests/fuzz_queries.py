@@ -80,9 +80,10 @@ COUNTED = (
 )
 
 
-def instrumented(schema: graphql.GraphQLSchema, query: str) -> str:
+def instrumented(schema: graphql.GraphQLSchema, query: str | graphql.DocumentNode) -> str | Any:
     """`_oid: id` in every selection on a type with an id, so nothing comes back unidentified;
-    `_total`, `_more` and `_rows` on every connection without `after`."""
+    `_total`, `_more` and `_rows` on every connection without `after`. A document comes back
+    as a document, a text as a text."""
     type_info = graphql.TypeInfo(schema)
 
     class Instrument(graphql.Visitor):
@@ -108,8 +109,9 @@ def instrumented(schema: graphql.GraphQLSchema, query: str) -> str:
                 return graphql.SelectionSetNode(selections=(*node.selections, OID))
             return None
 
-    document = graphql.parse(query)
-    return graphql.print_ast(graphql.visit(document, graphql.TypeInfoVisitor(type_info, Instrument())))
+    document = query if isinstance(query, graphql.DocumentNode) else graphql.parse(query)
+    visited = graphql.visit(document, graphql.TypeInfoVisitor(type_info, Instrument()))
+    return visited if isinstance(query, graphql.DocumentNode) else graphql.print_ast(visited)
 
 
 def draw_chunk(chunk: int, count: int) -> list[str]:

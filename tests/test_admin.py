@@ -675,3 +675,24 @@ async def test_R14_the_admin_role_keeps_manage_roles(client, world, engine):
     )
     assert codes(body) == ["BAD_USER_INPUT"] and body["errors"][0]["extensions"]["field"] == "permissions"
     assert await snapshot(engine) == before
+
+
+async def test_R23_null_for_a_field_an_update_cannot_clear_is_bad_input_and_writes_nothing(
+    client, world, engine
+):
+    """Found by the fuzzed write matrix: `name: null` crashed (INTERNAL), `active: null`
+    passed for false and deactivated the user."""
+    w = world
+    cases = [
+        (UPDATE_USER, {"id": gid("User", w.am), field: None}, field)
+        for field in ("name", "email", "active", "role", "password")
+    ] + [
+        (UPDATE_TERRITORY, {"id": gid("Territory", w.north), "name": None}, "name"),
+        (UPDATE_COMPANY, {"id": gid("Company", w.company_north), "name": None}, "name"),
+    ]
+    before = await snapshot(engine)
+    for mutation, changes, field in cases:
+        body = await client.post(mutation, {"input": changes}, as_user=w.admin)
+        assert codes(body) == ["BAD_USER_INPUT"], (changes, body)
+        assert body["errors"][0]["extensions"]["field"] == field
+    assert await snapshot(engine) == before
