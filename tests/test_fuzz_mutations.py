@@ -55,7 +55,6 @@ CODES = {
 # Classes of finding that other work is closing at the time of writing: reported, counted and
 # shown with a reproducer, but not failed on. Remove each line once its fix is merged.
 KNOWN_UNTIL_MERGED = {
-    "INTERNAL on bad input": "NUL bytes, lone surrogates, ids past int4, extreme DateTimes (R22, R23)",
     NOTE_SHARED_BY_DEFAULT: "notes are internal unless their writer shares them (R37)",
     LIST_ATTACHMENT: "attaching a list never shows it to anyone new (R37)",
 }
