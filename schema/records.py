@@ -1,4 +1,5 @@
-"""Root fields for admins: the email outbox (R20) and the audit trail (R25)."""
+"""Root fields for admins: the email outbox (R20) and the audit trail (R25), on the web only:
+an app token, an admin's too, lives 30 days on a device carried to buyers (R10)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, guard
+from permissions.guards import back_office
 from resolvers import records as resolve
 from schema.pagination import Connection
 from schema.types.people import PAGE
@@ -18,7 +19,7 @@ from schema.types.records import AuditEvent, EmailStatus, OutboxEmail
 @strawberry.type
 class RecordsQuery:
     @strawberry.field(
-        extensions=[guard(HasPermission(Permission.MANAGE_USERS))],
+        extensions=[back_office(Permission.MANAGE_USERS, basis=None)],
         description="Every outgoing email, oldest first. With no SMTP configured they stay PENDING "
         "here (R20).",
     )
@@ -28,7 +29,7 @@ class RecordsQuery:
         return await resolve.outbox_emails(info, status.value if status else None, first, after)
 
     @strawberry.field(
-        extensions=[guard(HasPermission(Permission.MANAGE_USERS))],
+        extensions=[back_office(Permission.MANAGE_USERS, basis=None)],
         description="The audit trail, newest first (R25); `since` inclusive, `until` exclusive.",
     )
     async def audit_events(
