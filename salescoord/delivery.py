@@ -1,6 +1,6 @@
 """The outbox's delivery worker (R20): claims due emails, sends them over SMTP, marks them.
 
-    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery, signing=settings)
     await worker.deliver_due()   # one round: claim, send, mark; returns how many were claimed
     await worker.run(stop)       # rounds until `stop` is set (`salescoord serve` and `worker`)
 
@@ -10,6 +10,10 @@ recipient) marks it FAILED with the server's answer, as RFC 5321 senders do. A r
 login is the server's answer about *our* configuration, not the email, so it is retried.
 Each sent email records its Message-ID: a crash between sending and marking is the one
 case that can send twice, and the id makes such a duplicate visible.
+
+An email for a new buyer holds a placeholder where their set-password link goes; the worker
+signs the link with the service's keys (`signing`) and writes it in as it builds the message,
+so the outbox never holds a usable one (R32).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import contextlib
 import logging
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from html import escape
 from typing import Any
 
 import aiosmtplib
@@ -26,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.queries import outbox
 from db.session import WRITE_INTENT
-from salescoord.settings import DeliverySettings, SmtpSettings
+from salescoord import password_links
+from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 
 log = logging.getLogger("salescoord.delivery")
 
@@ -40,16 +46,20 @@ def backoff_seconds(attempt: int, settings: DeliverySettings) -> float:
     return min(settings.retry_base_seconds * 2 ** max(attempt - 1, 0), settings.retry_max_seconds)
 
 
-def build_message(row: Any, sender: str) -> EmailMessage:
+def build_message(row: Any, sender: str, link: str | None = None) -> EmailMessage:
+    """The email of an outbox row; `link` (the row's set-password link) replaces its placeholder."""
+    text, html = row.body_text, row.body_html
+    if link is not None:
+        text, html = password_links.fill(text, link), password_links.fill(html, escape(link))
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
     message["Subject"] = row.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=_domain(sender))
-    message.set_content(row.body_text)
-    if row.body_html:
-        message.add_alternative(row.body_html, subtype="html")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -72,8 +82,10 @@ class DeliveryWorker:
     """Sends the outbox. Any number of workers may run at once, in one process or many:
     each claim is exclusive (see `db.queries.outbox.claim_due`)."""
 
-    def __init__(self, engine: AsyncEngine, smtp: SmtpSettings, settings: DeliverySettings) -> None:
-        self.engine, self.smtp, self.settings = engine, smtp, settings
+    def __init__(
+        self, engine: AsyncEngine, smtp: SmtpSettings, settings: DeliverySettings, *, signing: Settings
+    ) -> None:
+        self.engine, self.smtp, self.settings, self.signing = engine, smtp, settings, signing
 
     async def _write(self, work: Any) -> Any:
         async with self.engine.connect() as connection:
@@ -121,8 +133,15 @@ class DeliveryWorker:
             await client.login(smtp.username, smtp.password or "")
         return client
 
+    def _link(self, row: Any) -> str | None:
+        """The row's set-password link, signed now: like the approval itself, for an account
+        without a password, so one set meanwhile (by the link or otherwise) has spent it."""
+        if row.set_password_user_id is None:
+            return None
+        return password_links.set_password_link(self.signing, row.set_password_user_id, None)
+
     async def _send_one(self, client: aiosmtplib.SMTP, row: Any) -> None:
-        message = build_message(row, self.smtp.sender)
+        message = build_message(row, self.smtp.sender, self._link(row))
         try:
             await client.send_message(message)
         except Exception as error:

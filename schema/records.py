@@ -21,7 +21,8 @@ class RecordsQuery:
     @strawberry.field(
         extensions=[back_office(Permission.MANAGE_USERS, basis=None)],
         description="Every outgoing email, oldest first. With no SMTP configured they stay PENDING "
-        "here (R20).",
+        "here (R20). A set-password link shows as a placeholder: the delivery worker writes it in "
+        "when it sends the email, so no reader of the outbox holds a key to an account (R32).",
     )
     async def outbox(
         self, info: Info, status: EmailStatus | None = None, first: int = PAGE, after: str | None = None

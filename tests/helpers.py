@@ -31,6 +31,7 @@ from salescoord.tokens import issue_token
 from schema.ids import encode_id
 
 PASSWORD = "correct horse battery"
+SECRET = "test-secret-" + "x" * 40  # the suite's signing key (tests/conftest.py `settings`)
 _PASSWORD_HASH = hash_password(PASSWORD)
 _serial = count(1)
 

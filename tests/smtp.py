@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tables import emails
 from salescoord.delivery import DeliveryWorker
-from salescoord.settings import DeliverySettings, SmtpSettings
+from salescoord.settings import DeliverySettings, Settings, SmtpSettings
+from tests.helpers import SECRET
 
 FAST = DeliverySettings(
     poll_seconds=0.02,
@@ -88,8 +89,11 @@ class SmtpServer:
         return [message for tos, message in self.messages if address in tos]
 
 
+SIGNING = Settings(database_url="unused", secret_keys=(SECRET,))  # signs links as the suite's app does
+
+
 def worker(engine: AsyncEngine, server: SmtpServer, settings: DeliverySettings = FAST) -> DeliveryWorker:
-    return DeliveryWorker(engine, server.settings, settings)
+    return DeliveryWorker(engine, server.settings, settings, signing=SIGNING)
 
 
 async def statuses(engine: AsyncEngine) -> dict[str, int]:

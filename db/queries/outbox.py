@@ -41,8 +41,11 @@ async def enqueue_email(
     subject: str,
     body_text: str,
     body_html: str | None = None,
+    set_password_user_id: int | None = None,
 ) -> int:
-    """Write one outgoing email into the outbox, inside the caller's transaction."""
+    """Write one outgoing email into the outbox, inside the caller's transaction. With
+    `set_password_user_id`, the bodies hold `password_links.PLACEHOLDER` where the worker
+    writes that account's set-password link at sending time (R32)."""
     now = utcnow()
     email_id = (
         await connection.execute(
@@ -53,6 +56,7 @@ async def enqueue_email(
                 subject=subject,
                 body_text=body_text,
                 body_html=body_html,
+                set_password_user_id=set_password_user_id,
                 status=PENDING,
                 attempts=0,
                 next_attempt_at=now,
