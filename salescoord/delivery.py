@@ -1,7 +1,7 @@
 """The outbox's delivery worker (R20): claims due emails, sends them over SMTP, marks them.
 
     worker = DeliveryWorker(engine, settings.smtp, settings.delivery, signing=settings)
-    await worker.deliver_due()   # one round: claim, send, mark; returns how many were claimed
+    await worker.deliver_due()   # one round: claim, send, mark, email by email; how many were claimed
     await worker.run(stop)       # rounds until `stop` is set (`salescoord serve` and `worker`)
 
 A temporary failure (SMTP down, a 4xx answer, a timeout) puts the email back as PENDING
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
@@ -94,30 +95,77 @@ class DeliveryWorker:
                 return await work(connection)
 
     async def deliver_due(self) -> int:
-        """One round. Returns the number of emails claimed (0: nothing was due)."""
-        rows = await self._write(
+        """One round: up to `batch_size` emails over one SMTP connection, each claimed just
+        before it is sent, its lease renewed while it is. A batch claimed at once would wait
+        for the sends before it and could outlive its lease (20 slow answers outlast 300 s),
+        and another worker would send it a second time. Returns how many were claimed."""
+        claimed, client = 0, None
+        try:
+            while claimed < self.settings.batch_size:
+                claim = await self._write(
+                    lambda c: outbox.claim_due(c, limit=1, lease_seconds=self.settings.lease_seconds)
+                )
+                if not claim:
+                    break
+                (row,) = claim
+                claimed += 1
+                async with self._lease_kept(row):
+                    if client is None:
+                        try:
+                            client = await self._connect()
+                        except Exception as error:
+                            return claimed + await self._postpone(row, f"connect: {error}", claimed)
+                    await self._send_one(client, row)
+        finally:
+            if client is not None:
+                try:
+                    await client.quit()
+                except Exception:  # the server may be gone already; the marks are written
+                    client.close()
+        return claimed
+
+    async def _postpone(self, row: Any, error: str, claimed: int) -> int:
+        """SMTP is down: this email and the rest of the round's batch (claimed at once, since
+        none of them will be sent now) wait for their next try. Returns how many more were
+        claimed."""
+        await self._retry(row, error)
+        rest = await self._write(
             lambda c: outbox.claim_due(
-                c, limit=self.settings.batch_size, lease_seconds=self.settings.lease_seconds
+                c, limit=self.settings.batch_size - claimed, lease_seconds=self.settings.lease_seconds
             )
         )
-        if not rows:
-            return 0
-        client = None
+        for other in rest:
+            await self._retry(other, error)
+        return len(rest)
+
+    @contextlib.asynccontextmanager
+    async def _lease_kept(self, row: Any) -> AsyncIterator[None]:
+        """Renews the row's lease every fifth of it until the block ends, so however slow the
+        server, the email stays this worker's while it is being sent. The renewal is never
+        cancelled mid-statement: it is told to stop and finishes its write."""
+        lease = self.settings.lease_seconds
+        done = asyncio.Event()
+
+        async def renew() -> None:
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), timeout=lease / 5)
+                    return
+                try:
+                    kept = await self._write(lambda c: outbox.renew_lease(c, row.id, row.attempts, lease))
+                except Exception as error:  # the next renewal tries again, well inside the lease
+                    log.warning("email %s: lease not renewed: %s", row.id, error)
+                    continue
+                if not kept:
+                    log.warning("email %s: attempt %s lost its lease", row.id, row.attempts)
+                    return
+
+        renewing = asyncio.create_task(renew())
         try:
-            client = await self._connect()
-        except Exception as error:  # SMTP down: every claimed email waits for the next try
-            for row in rows:
-                await self._retry(row, f"connect: {error}")
-            return len(rows)
-        try:
-            for row in rows:
-                await self._send_one(client, row)
+            yield
         finally:
-            try:
-                await client.quit()
-            except Exception:  # the server may be gone already; the marks are written
-                client.close()
-        return len(rows)
+            done.set()
+            await renewing
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = self.smtp

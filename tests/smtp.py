@@ -4,6 +4,7 @@ server = SmtpServer()        # a port reserved, nothing listening: SMTP is down
 server.start()               # now it accepts mail
 server.messages              # every message received: (envelope recipients, parsed message)
 server.refuse["x@y"] = "550 5.1.1 no such user"   # answer RCPT TO with this
+server.answer_after = 1.0    # a slow server: each message is accepted a second after its data
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.server.answer_after)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
             self.server.messages.append((list(envelope.rcpt_tos), message))
@@ -66,6 +68,7 @@ class SmtpServer:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.refuse: dict[str, str] = {}
         self.refuse_once: dict[str, bool] = {}
+        self.answer_after = 0.0
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 

@@ -5,6 +5,7 @@ and retry with backoff."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from html import escape
 
@@ -154,6 +155,42 @@ async def test_R20_two_workers_at_once_send_each_email_once(engine, backend, smt
     await deliver_all(engine, worker(engine, smtp, small_batches), worker(engine, smtp, small_batches))
     assert smtp.recipients() == sorted(f"r{n}@example.com" for n in range(60))
     assert await statuses(engine) == {"SENT": 60}
+
+
+async def queue(engine, count: int) -> list[str]:
+    addresses = [f"r{n}@example.com" for n in range(count)]
+    async with engine.begin() as connection:
+        for address in addresses:
+            await enqueue_email(connection, kind="TEST", to_address=address, subject="s", body_text="b")
+    return addresses
+
+
+async def test_R20_a_server_slower_than_the_lease_for_a_batch_gets_each_email_once(engine, backend, smtp):
+    """Eight emails, a second each, a 3 s lease, two workers with batches of ten: a batch
+    claimed at once outlives its lease after three sends and the idle worker would send the
+    rest again. Each email is claimed as it is sent, so each arrives once."""
+    addresses = await queue(engine, 8)
+    smtp.answer_after = 1.0
+    slow = DeliverySettings(**{**FAST.__dict__, "batch_size": 10, "lease_seconds": 3})
+    await deliver_all(engine, worker(engine, smtp, slow), worker(engine, smtp, slow), rounds=3000)
+    assert smtp.recipients() == sorted(addresses)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(sa.select(emails.c.status, emails.c.attempts))).all()
+    assert set(rows) == {("SENT", 1)}
+
+
+async def test_R20_one_email_slower_than_its_lease_stays_with_the_worker_sending_it(engine, backend, smtp):
+    """The lease is renewed while the email is sent (every fifth of it), so the other worker,
+    polling all along, never takes it over."""
+    addresses = await queue(engine, 1)
+    smtp.answer_after = 4.0
+    short_lease = DeliverySettings(**{**FAST.__dict__, "lease_seconds": 2})
+    workers = worker(engine, smtp, short_lease), worker(engine, smtp, short_lease)
+    # without renewal the two would take the email from each other for ever: bounded, 15x over
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(deliver_all(engine, *workers, rounds=3000), timeout=60)
+    assert smtp.recipients() == addresses
+    assert await statuses(engine) == {"SENT": 1}
 
 
 async def test_R20_a_claim_takes_one_batch_and_open_claims_never_overlap(engine, backend):
