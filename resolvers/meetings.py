@@ -207,12 +207,20 @@ async def change_attendees(
 async def change_list(
     info: Info, meeting_id: str, list_id: str, attach: bool, client_mutation_id: str | None
 ) -> Meeting | None:
-    """Attach a list the viewer may open (R11), or detach one."""
+    """Attach a list the viewer may open and show to the meeting's managers (R11, R37), or
+    detach one (which never shows anything to anyone)."""
     viewer = info.context.viewer
 
     async def prepare() -> Perform:
         meeting = await _managed(info, meeting_id, "meetingId")
         target = await visible_row(info, list_id, "List", "listId")
+        attachable = queries.attachable(info.context.scope, meeting.host_id, target.id)
+        if attach and await info.context.db.fetch_one(attachable) is None:
+            raise Forbidden(
+                "Only your own lists, GLOBAL lists and lists already used in this host's meetings "
+                "may be attached: attaching would show this list to people who cannot see it (R37).",
+                field="listId",
+            )
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
             await queries.set_list(connection, viewer, meeting.id, meeting.host_id, target.id, attach)

@@ -425,6 +425,55 @@ async def test_R11_attach_only_lists_you_may_open_and_detach(client, world, make
     assert data["node"] is None
 
 
+ATTACHING = [
+    # (label, who attaches, which list, to which meeting, allowed)
+    ("R37-sc-carries-another-AMs-list-to-this-AM", "sc", "other_buyer_list", "meeting", False),
+    ("R37-admin-shows-no-list-to-another-host", "admin", "other_buyer_list", "meeting", False),
+    ("R37-sc-shows-the-host-a-list-of-the-sc", "sc", "sc_personal", "meeting", True),
+    ("R37-a-global-list-every-staff-member-sees", "sc", "global_list", "meeting", True),
+    ("R37-the-hosts-list-already-in-their-meeting", "sc", "buyer_list", "second_meeting", True),
+    ("R37-the-host-shows-their-own-list", "am", "am_personal", "meeting", True),
+]  # fmt: skip
+
+
+async def test_R37_attaching_a_list_never_shows_it_to_anyone_who_could_not_see_it(
+    client, world, make, engine
+):
+    """The SC supports both AMs and reaches the other AM's BUYER list through that AM's meeting;
+    attaching it to this AM's meeting would show it to this AM: FORBIDDEN, nothing written."""
+    w = world
+    await make.link_sc(w.other_am, w.sc)
+    other_buyer_list = await make.list(w.other_am, "BUYER", "Stranger's", buyer=w.stranger)
+    await make.attach_list(w.other_meeting, other_buyer_list)
+    named = {
+        "other_buyer_list": other_buyer_list,
+        "sc_personal": await make.list(w.sc, "PERSONAL", "SC's"),
+        "global_list": await make.list(w.admin, "GLOBAL", "Everyone's"),
+        "buyer_list": w.buyer_list,
+        "am_personal": w.am_personal,
+        "meeting": w.meeting,
+        "second_meeting": await make.meeting(host=w.am, created_by=w.sc),
+    }
+    for n, (label, who, list_name, meeting, allowed) in enumerate(ATTACHING):
+        variables = {
+            "id": gid("Meeting", named[meeting]),
+            "list": gid("List", named[list_name]),
+            "key": f"a{n}",
+        }
+        before = await snapshot(engine)
+        body = await client.post(ATTACH, variables, as_user=getattr(w, who))
+        if allowed:
+            assert not body.get("errors"), (label, body)
+        else:
+            assert codes(body) == ["FORBIDDEN"], (label, body)
+            assert body["errors"][0]["extensions"]["field"] == "listId", label
+            assert await snapshot(engine) == before, label
+    reached = await client.data(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": gid("List", other_buyer_list)}, as_user=w.am
+    )
+    assert reached["node"] is None  # the host still cannot open the other AM's list
+
+
 async def test_R9_remove_attendees(client, world, engine):
     await client.data(
         REMOVE, {"id": gid("Meeting", world.meeting), "buyers": [gid("User", world.buyer)]}, as_user=world.sc

@@ -127,6 +127,11 @@ def attached(meeting_id: int, list_id: int) -> sa.Select:
     )
 
 
+def attachable(scope: Scope, host_id: int, list_id: int) -> sa.Select:
+    """The list if the viewer may attach it to a meeting of `host_id` (R37)."""
+    return sa.select(lists.c.id).where(lists.c.id == list_id, scope.attachable_lists(host_id))
+
+
 def allowed_host(scope: Scope, host_id: int) -> sa.Select:
     """The host if the viewer may set up meetings for them (R9): themselves (an AM or an SC),
     one of their AMs; admins any AM or SC."""
