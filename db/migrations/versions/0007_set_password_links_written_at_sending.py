@@ -53,7 +53,7 @@ def _subject(token: str) -> int | None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("emails", schema=None) as batch_op:
+    with op.batch_alter_table("emails", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.add_column(sa.Column("set_password_user_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             "fk_emails_set_password_user_id_users", "users", ["set_password_user_id"], ["id"]
@@ -85,6 +85,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("emails", schema=None) as batch_op:
+    with op.batch_alter_table("emails", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_constraint("fk_emails_set_password_user_id_users", type_="foreignkey")
         batch_op.drop_column("set_password_user_id")
