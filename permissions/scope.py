@@ -362,7 +362,8 @@ class Scope:
 
     @_memoized
     def notes(self) -> ColumnElement[bool]:
-        """Notes of the meetings the viewer may see; a buyer never sees host-only notes (R13)."""
+        """Notes of the meetings the viewer may see; a buyer only those their writer shared
+        (R13, R37): a note is internal unless shared."""
         viewer = self.viewer
         if viewer is None:
             return NOTHING
@@ -372,7 +373,7 @@ class Scope:
             sa.exists().where(meeting.c.id == notes.c.meeting_id, self._sees(meeting)).correlate(notes)
         )
         if viewer.role is RoleName.BUYER:
-            return sa.and_(predicate, notes.c.host_only.is_(False))
+            return sa.and_(predicate, notes.c.shared.is_(True))
         return predicate
 
     def hosts_once_managed(self, host: ColumnElement[int]) -> ColumnElement[bool]:

@@ -24,7 +24,7 @@ QUERIES = {
     "contents": "SELECT id FROM contents",
     "meetings": "SELECT id, host_id FROM meetings",
     "attendees": "SELECT meeting_id, buyer_id FROM meeting_attendees",
-    "notes": "SELECT id, meeting_id, host_only FROM notes",
+    "notes": "SELECT id, meeting_id, shared FROM notes",
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
     "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
 }
@@ -123,7 +123,7 @@ class Tables:
         notes = {
             r.id
             for r in self.rows["notes"]
-            if r.meeting_id in meetings and not (r.host_only and asker.role == "BUYER")
+            if r.meeting_id in meetings and (r.shared or asker.role != "BUYER")  # R37
         }
         return {
             "Meeting": meetings,

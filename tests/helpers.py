@@ -218,7 +218,7 @@ class Factory:
         *,
         author: int,
         text: str = "A note",
-        host_only: bool = False,
+        shared: bool = False,
         phase: str = "PRE_MEETING",
     ) -> int:
         now = utcnow()
@@ -227,7 +227,7 @@ class Factory:
             meeting_id=meeting,
             author_id=author,
             phase=phase,
-            host_only=host_only,
+            shared=shared,
             text=text,
             version=1,
             created_at=now,

@@ -298,7 +298,7 @@ async def test_R20_the_server_delivers_the_outbox_from_its_lifespan(engine, sett
 # -- R21: a meeting summary as the attendees receive it -----------------------------------
 START = 'mutation($id: ID!) { startMeeting(id: $id, clientMutationId: "start") { status } }'
 IN_MEETING_NOTE = """mutation($id: ID!, $text: String!) {
-  createNote(meetingId: $id, text: $text, clientMutationId: "in-meeting") { phase } }"""
+  createNote(meetingId: $id, text: $text, shared: true, clientMutationId: "in-meeting") { phase } }"""
 SUMMARY = """mutation($id: ID!) {
   sendMeetingSummary(meetingId: $id, clientMutationId: "summary-1") { id } }"""
 
@@ -315,8 +315,8 @@ async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_it
     meeting = await make.meeting(host=am, created_by=sc, title="Spring line")
     for buyer in (ann, bob):
         await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
-    await make.note(meeting, author=sc, text="Bring the spring samples")
-    await make.note(meeting, author=am, text="Margin is thin, do not discount", host_only=True)
+    await make.note(meeting, author=sc, text="Bring the spring samples", shared=True)
+    await make.note(meeting, author=am, text="Margin is thin, do not discount")
     shown = await make.list(am, "BUYER", "For Ann", buyer=ann)
     await make.attach_list(meeting, shown)
     await make.item(shown, await make.content("Blue jacket"), 0, note="Size M <in stock>")

@@ -101,11 +101,11 @@ async def realistic_world(make, client) -> dict[str, Any]:
     # the buyer viewer also attends m2, which carries the BUYER list made for b_south (R13)
     for meeting, buyer in [(m1, b_district), (m2, b_south), (m2, b_district), (m3, b_direct3)]:
         await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
-    for meeting, author, host_only in [
+    for meeting, author, internal in [
         (m1, am1, False), (m1, am1, True), (m1, sc_two, False), (m2, am2, True), (m3, am3, False),
         (m4, sc_two, False),
     ]:  # fmt: skip
-        await make.note(meeting, author=author, host_only=host_only)
+        await make.note(meeting, author=author, shared=not internal)
     for n, (am, territory) in enumerate(
         [(am1, None), (None, district), (am3, south1), (None, None), (None, north)]
     ):

@@ -19,7 +19,7 @@ WEB, APP = Channel.WEB, Channel.APP
 # -- queries ------------------------------------------------------------------------------
 SEES = """query($id: ID!, $host: ID!) {
   top: meetings(first: 100) { totalCount nodes { id } }
-  a: node(id: $id) { id ... on Meeting { notes(first: 100) { nodes { id hostOnly } } } }
+  a: node(id: $id) { id ... on Meeting { notes(first: 100) { nodes { id shared } } } }
   b: node(id: $id) { id }
   host: node(id: $host) { ... on User { meetings(first: 100) { nodes { id } } } }
 }"""
@@ -54,8 +54,8 @@ DETACH = """mutation($id: ID!, $list: ID!, $key: String) {
   detachList(meetingId: $id, listId: $list, clientMutationId: $key) { id } }"""
 START = "mutation($id: ID!, $key: String) { startMeeting(id: $id, clientMutationId: $key) { id status } }"
 END = "mutation($id: ID!, $key: String) { endMeeting(id: $id, clientMutationId: $key) { id status } }"
-NOTE = """mutation($id: ID!, $key: String, $hostOnly: Boolean) {
-  createNote(meetingId: $id, text: "Bring samples", hostOnly: $hostOnly, clientMutationId: $key) {
+NOTE = """mutation($id: ID!, $key: String, $shared: Boolean) {
+  createNote(meetingId: $id, text: "Bring samples", shared: $shared, clientMutationId: $key) {
     id phase version meeting { id } } }"""
 EDIT_NOTE = """mutation($id: ID!, $version: Int!, $key: String) {
   updateNote(id: $id, version: $version, text: "Edited", clientMutationId: $key) { id version text } }"""
@@ -74,8 +74,8 @@ class World:
     meeting: int  # hosted by `am`, set up by `sc`
     other_meeting: int  # hosted by `other_am`
     sc_meeting: int  # hosted by `sc` themselves
-    public_note: int
-    secret_note: int  # host-only
+    public_note: int  # shared with the attendees
+    secret_note: int  # internal
     buyer_list: int  # `am`'s BUYER list for `buyer`, attached to `meeting`
     am_personal: int
 
@@ -98,8 +98,8 @@ async def world(make) -> World:
     await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
     buyer_list = await make.list(am, "BUYER", "For buyer", buyer=buyer)
     await make.attach_list(meeting, buyer_list)
-    public_note = await make.note(meeting, author=sc, text="Public")
-    secret_note = await make.note(meeting, author=am, text="Secret", host_only=True)
+    public_note = await make.note(meeting, author=sc, text="Public", shared=True)
+    secret_note = await make.note(meeting, author=am, text="Secret")
     return World(
         admin=admin,
         am=am,
@@ -492,7 +492,7 @@ SUMMARY = """mutation($id: ID!, $buyers: [ID!], $key: String) {
   sendMeetingSummary(meetingId: $id, buyerIds: $buyers, clientMutationId: $key) { id } }"""
 
 
-async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_host_only_notes(
+async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_internal_notes(
     client, world, engine, make
 ):
     from db.tables import emails
@@ -522,4 +522,4 @@ async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_host_on
         assert (email.kind, email.status) == ("MEETING_SUMMARY", "PENDING")
         for part in (email.body_text, email.body_html):
             assert "Public" in part and "Blue jacket" in part and "Size M" in part and "Buyer" in part
-            assert "Secret" not in part  # R13: a host-only note never reaches a buyer
+            assert "Secret" not in part  # R13, R37: an internal note never reaches a buyer

@@ -323,7 +323,7 @@ async def create_note(
     meeting: Any,
     *,
     phase: str,
-    host_only: bool,
+    shared: bool,
     text: str,
     client_id: str | None,
 ) -> int:
@@ -335,7 +335,7 @@ async def create_note(
                 meeting_id=meeting.id,
                 author_id=actor.id,
                 phase=phase,
-                host_only=host_only,
+                shared=shared,
                 text=text,
                 client_id=client_id,
                 version=1,
@@ -355,7 +355,7 @@ async def create_note(
         "Note",
         note_id,
         on_behalf_of=_on_behalf(actor, meeting.host_id),
-        diff={"meeting_id": meeting.id, "phase": phase, "host_only": host_only},
+        diff={"meeting_id": meeting.id, "phase": phase, "shared": shared},
     )
     return note_id
 
