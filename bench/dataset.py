@@ -192,7 +192,7 @@ def generate(scale: int = 1, seed: int = 20261128) -> Dataset:
                 meeting + 1,
                 meetings[meeting][1],
                 "IN_MEETING",
-                False,
+                True,  # shared with the attendees (R37)
                 f"Note {n + 1}",
                 None,
                 1,
@@ -207,7 +207,7 @@ def generate(scale: int = 1, seed: int = 20261128) -> Dataset:
             "meeting_id",
             "author_id",
             "phase",
-            "host_only",
+            "shared",
             "text",
             "client_id",
             "version",

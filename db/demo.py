@@ -357,7 +357,7 @@ async def _fill(connection: Any, scale: int) -> None:
                         "meeting_id": meeting_id,
                         "author_id": am_id,
                         "phase": "PRE_MEETING",
-                        "host_only": False,
+                        "shared": True,
                         "text": "Bring the new lookbook.",
                         "version": 1,
                         "created_at": now,

@@ -362,7 +362,8 @@ class Scope:
 
     @_memoized
     def notes(self) -> ColumnElement[bool]:
-        """Notes of the meetings the viewer may see; a buyer never sees host-only notes (R13)."""
+        """Notes of the meetings the viewer may see; a buyer only those their writer shared
+        (R13, R37): a note is internal unless shared."""
         viewer = self.viewer
         if viewer is None:
             return NOTHING
@@ -372,7 +373,7 @@ class Scope:
             sa.exists().where(meeting.c.id == notes.c.meeting_id, self._sees(meeting)).correlate(notes)
         )
         if viewer.role is RoleName.BUYER:
-            return sa.and_(predicate, notes.c.host_only.is_(False))
+            return sa.and_(predicate, notes.c.shared.is_(True))
         return predicate
 
     def hosts_once_managed(self, host: ColumnElement[int]) -> ColumnElement[bool]:
@@ -422,6 +423,36 @@ class Scope:
         """Every list the viewer may open (`node(id:)`, its items): the Lists section, plus
         the lists attached to a meeting the viewer may manage, while attached (R11)."""
         return sa.or_(self.lists_section(), self._on_managed_meeting())
+
+    def attachable_lists(self, host_id: int) -> ColumnElement[bool]:
+        """Lists the viewer may attach to a meeting hosted by `host_id` (R37, refining R11).
+        Attaching shows a list to everyone who manages the meeting (the host, the host's SCs,
+        admins), so only a list they all see already, or one its owner chooses to show them:
+        the viewer's own list, a GLOBAL list (every staff member's Lists section), or a list
+        already attached to a meeting of the same host (managed by exactly the same people).
+        An SC who reached another AM's BUYER list through that AM's meeting cannot carry it
+        into this host's meeting; nor can an admin, who sees every list.
+
+        >>> select(lists.c.id).where(lists.c.id == list_id, scope.attachable_lists(host_id))
+        """
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:
+            return NOTHING
+        used = meeting_lists.alias("used_list")
+        same_host = meetings.alias("same_host_meeting")
+        in_same_hosts_meeting = (
+            sa.exists()
+            .where(
+                used.c.list_id == lists.c.id,
+                same_host.c.id == used.c.meeting_id,
+                same_host.c.host_id == host_id,
+            )
+            .correlate(lists)
+        )
+        return sa.and_(
+            self.lists(),
+            sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL", in_same_hosts_meeting),
+        )
 
     # -- changing lists: each of these is a part of `lists()` -----------------------------
     @_memoized

@@ -210,12 +210,20 @@ async def change_attendees(
 async def change_list(
     info: Info, meeting_id: str, list_id: str, attach: bool, client_mutation_id: str | None
 ) -> Meeting | None:
-    """Attach a list the viewer may open (R11), or detach one."""
+    """Attach a list the viewer may open and show to the meeting's managers (R11, R37), or
+    detach one (which never shows anything to anyone)."""
     viewer = info.context.viewer
 
     async def prepare() -> Perform:
         meeting = await _managed(info, meeting_id, "meetingId")
         target = await visible_row(info, list_id, "List", "listId")
+        attachable = queries.attachable(info.context.scope, meeting.host_id, target.id)
+        if attach and await info.context.db.fetch_one(attachable) is None:
+            raise Forbidden(
+                "Only your own lists, GLOBAL lists and lists already used in this host's meetings "
+                "may be attached: attaching would show this list to people who cannot see it (R37).",
+                field="listId",
+            )
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
             await queries.set_list(connection, viewer, meeting.id, meeting.host_id, target.id, attach)
@@ -263,10 +271,12 @@ async def create_note(
     info: Info,
     meeting_id: str,
     text: str,
-    host_only: bool,
+    shared: bool,
     client_id: str | None,
     client_mutation_id: str | None,
 ) -> Note | None:
+    """Internal unless `shared` (R37): a note reaches the attending buyers only when its writer
+    says so."""
     viewer = info.context.viewer
 
     async def prepare() -> Perform:
@@ -279,13 +289,13 @@ async def create_note(
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
             note_id = await queries.create_note(
-                connection, viewer, meeting, phase=phase, host_only=host_only, text=clean, client_id=client_id
+                connection, viewer, meeting, phase=phase, shared=shared, text=clean, client_id=client_id
             )
             return "Note", note_id
 
         return perform
 
-    arguments = {"meetingId": meeting_id, "text": text, "hostOnly": host_only, "clientId": client_id}
+    arguments = {"meetingId": meeting_id, "text": text, "shared": shared, "clientId": client_id}
     key = client_mutation_id or client_id
     _, note_id = await exactly_once(info, key, "createNote", arguments, prepare)
     return await _note(info, note_id)
@@ -308,22 +318,26 @@ async def update_note(
     id: str,
     version: int,
     text: str | None,
-    host_only: bool | None,
+    shared: bool | None,
     client_mutation_id: str | None,
 ) -> Note | None:
     """Write over the version the client read; a stale one is a CONFLICT carrying the
-    current note, and nothing is overwritten (R17)."""
+    current note, and nothing is overwritten (R17). Sharing a note with the buyers is its
+    writer's decision (R37): anyone who may edit it may make it internal, only the writer
+    may share it."""
     viewer = info.context.viewer
 
     async def prepare() -> Perform:
         values: dict[str, Any] = {}
         if text is not None:
             values["text"] = inputs.text(text, "text", NOTE_LENGTH)
-        if host_only is not None:
-            values["host_only"] = host_only
+        if shared is not None:
+            values["shared"] = shared
         if not values:
             raise BadUserInput("Nothing to change.", field="text")
         note = await _writable_note(info, id)
+        if shared and not note.shared and note.author_id != viewer.id:
+            raise Forbidden("Only the note's writer shares it with the buyers (R37).", field="shared")
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
             if not await queries.update_note(connection, viewer, note.id, version, values):
@@ -332,7 +346,7 @@ async def update_note(
 
         return perform
 
-    arguments = {"id": id, "version": version, "text": text, "hostOnly": host_only}
+    arguments = {"id": id, "version": version, "text": text, "shared": shared}
     _, note_id = await exactly_once(info, client_mutation_id, "updateNote", arguments, prepare)
     return await _note(info, note_id)
 

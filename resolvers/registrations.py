@@ -15,7 +15,7 @@ from resolvers import inputs
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
-from salescoord.password_links import fingerprint, issue_set_password_token, link, read_set_password_token
+from salescoord.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
 from schema.ids import encode_id, expect_id
@@ -155,10 +155,6 @@ async def approve(
     else:
         company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
     settings = info.context.settings
-
-    def set_password_url(user_id: int) -> str:
-        return link(settings, issue_set_password_token(settings, user_id, None))
-
     async with info.context.db.transaction() as connection:
         await queries.approve_registration(
             connection,
@@ -166,7 +162,6 @@ async def approve(
             row.id,
             company_id=company,
             new_company=new_company,
-            set_password_url=set_password_url,
             valid_hours=settings.set_password_ttl_seconds // 3600,
         )
     return await _reload(info, row.id)

@@ -267,7 +267,7 @@ def start_delivery(engine: Any, settings: Settings) -> RunningDelivery | None:
     from salescoord.delivery import DeliveryWorker
 
     stop_event = asyncio.Event()
-    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery, signing=settings)
     return RunningDelivery(asyncio.create_task(worker.run(stop_event)), stop_event)
 
 

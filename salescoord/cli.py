@@ -118,7 +118,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
         print("error: no SMTP configured: set SMTP_URL or SMTP_HOST", file=sys.stderr)
         return 2
     engine = create_engine(settings.database_url)
-    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery, signing=settings)
     try:
         if once:
             print(f"claimed {await worker.deliver_due()} emails")

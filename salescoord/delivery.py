@@ -1,7 +1,7 @@
 """The outbox's delivery worker (R20): claims due emails, sends them over SMTP, marks them.
 
-    worker = DeliveryWorker(engine, settings.smtp, settings.delivery)
-    await worker.deliver_due()   # one round: claim, send, mark; returns how many were claimed
+    worker = DeliveryWorker(engine, settings.smtp, settings.delivery, signing=settings)
+    await worker.deliver_due()   # one round: claim, send, mark, email by email; how many were claimed
     await worker.run(stop)       # rounds until `stop` is set (`salescoord serve` and `worker`)
 
 A temporary failure (SMTP down, a 4xx answer, a timeout) puts the email back as PENDING
@@ -10,6 +10,10 @@ recipient) marks it FAILED with the server's answer, as RFC 5321 senders do. A r
 login is the server's answer about *our* configuration, not the email, so it is retried.
 Each sent email records its Message-ID: a crash between sending and marking is the one
 case that can send twice, and the id makes such a duplicate visible.
+
+An email for a new buyer holds a placeholder where their set-password link goes; the worker
+signs the link with the service's keys (`signing`) and writes it in as it builds the message,
+so the outbox never holds a usable one (R32).
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from html import escape
 from typing import Any
 
 import aiosmtplib
@@ -26,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.queries import outbox
 from db.session import WRITE_INTENT
-from salescoord.settings import DeliverySettings, SmtpSettings
+from salescoord import password_links
+from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 
 log = logging.getLogger("salescoord.delivery")
 
@@ -40,16 +47,20 @@ def backoff_seconds(attempt: int, settings: DeliverySettings) -> float:
     return min(settings.retry_base_seconds * 2 ** max(attempt - 1, 0), settings.retry_max_seconds)
 
 
-def build_message(row: Any, sender: str) -> EmailMessage:
+def build_message(row: Any, sender: str, link: str | None = None) -> EmailMessage:
+    """The email of an outbox row; `link` (the row's set-password link) replaces its placeholder."""
+    text, html = row.body_text, row.body_html
+    if link is not None:
+        text, html = password_links.fill(text, link), password_links.fill(html, escape(link))
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
     message["Subject"] = row.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=_domain(sender))
-    message.set_content(row.body_text)
-    if row.body_html:
-        message.add_alternative(row.body_html, subtype="html")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -72,8 +83,10 @@ class DeliveryWorker:
     """Sends the outbox. Any number of workers may run at once, in one process or many:
     each claim is exclusive (see `db.queries.outbox.claim_due`)."""
 
-    def __init__(self, engine: AsyncEngine, smtp: SmtpSettings, settings: DeliverySettings) -> None:
-        self.engine, self.smtp, self.settings = engine, smtp, settings
+    def __init__(
+        self, engine: AsyncEngine, smtp: SmtpSettings, settings: DeliverySettings, *, signing: Settings
+    ) -> None:
+        self.engine, self.smtp, self.settings, self.signing = engine, smtp, settings, signing
 
     async def _write(self, work: Any) -> Any:
         async with self.engine.connect() as connection:
@@ -82,30 +95,77 @@ class DeliveryWorker:
                 return await work(connection)
 
     async def deliver_due(self) -> int:
-        """One round. Returns the number of emails claimed (0: nothing was due)."""
-        rows = await self._write(
+        """One round: up to `batch_size` emails over one SMTP connection, each claimed just
+        before it is sent, its lease renewed while it is. A batch claimed at once would wait
+        for the sends before it and could outlive its lease (20 slow answers outlast 300 s),
+        and another worker would send it a second time. Returns how many were claimed."""
+        claimed, client = 0, None
+        try:
+            while claimed < self.settings.batch_size:
+                claim = await self._write(
+                    lambda c: outbox.claim_due(c, limit=1, lease_seconds=self.settings.lease_seconds)
+                )
+                if not claim:
+                    break
+                (row,) = claim
+                claimed += 1
+                async with self._lease_kept(row):
+                    if client is None:
+                        try:
+                            client = await self._connect()
+                        except Exception as error:
+                            return claimed + await self._postpone(row, f"connect: {error}", claimed)
+                    await self._send_one(client, row)
+        finally:
+            if client is not None:
+                try:
+                    await client.quit()
+                except Exception:  # the server may be gone already; the marks are written
+                    client.close()
+        return claimed
+
+    async def _postpone(self, row: Any, error: str, claimed: int) -> int:
+        """SMTP is down: this email and the rest of the round's batch (claimed at once, since
+        none of them will be sent now) wait for their next try. Returns how many more were
+        claimed."""
+        await self._retry(row, error)
+        rest = await self._write(
             lambda c: outbox.claim_due(
-                c, limit=self.settings.batch_size, lease_seconds=self.settings.lease_seconds
+                c, limit=self.settings.batch_size - claimed, lease_seconds=self.settings.lease_seconds
             )
         )
-        if not rows:
-            return 0
-        client = None
+        for other in rest:
+            await self._retry(other, error)
+        return len(rest)
+
+    @contextlib.asynccontextmanager
+    async def _lease_kept(self, row: Any) -> AsyncIterator[None]:
+        """Renews the row's lease every fifth of it until the block ends, so however slow the
+        server, the email stays this worker's while it is being sent. The renewal is never
+        cancelled mid-statement: it is told to stop and finishes its write."""
+        lease = self.settings.lease_seconds
+        done = asyncio.Event()
+
+        async def renew() -> None:
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), timeout=lease / 5)
+                    return
+                try:
+                    kept = await self._write(lambda c: outbox.renew_lease(c, row.id, row.attempts, lease))
+                except Exception as error:  # the next renewal tries again, well inside the lease
+                    log.warning("email %s: lease not renewed: %s", row.id, error)
+                    continue
+                if not kept:
+                    log.warning("email %s: attempt %s lost its lease", row.id, row.attempts)
+                    return
+
+        renewing = asyncio.create_task(renew())
         try:
-            client = await self._connect()
-        except Exception as error:  # SMTP down: every claimed email waits for the next try
-            for row in rows:
-                await self._retry(row, f"connect: {error}")
-            return len(rows)
-        try:
-            for row in rows:
-                await self._send_one(client, row)
+            yield
         finally:
-            try:
-                await client.quit()
-            except Exception:  # the server may be gone already; the marks are written
-                client.close()
-        return len(rows)
+            done.set()
+            await renewing
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = self.smtp
@@ -121,8 +181,15 @@ class DeliveryWorker:
             await client.login(smtp.username, smtp.password or "")
         return client
 
+    def _link(self, row: Any) -> str | None:
+        """The row's set-password link, signed now: like the approval itself, for an account
+        without a password, so one set meanwhile (by the link or otherwise) has spent it."""
+        if row.set_password_user_id is None:
+            return None
+        return password_links.set_password_link(self.signing, row.set_password_user_id, None)
+
     async def _send_one(self, client: aiosmtplib.SMTP, row: Any) -> None:
-        message = build_message(row, self.smtp.sender)
+        message = build_message(row, self.smtp.sender, self._link(row))
         try:
             await client.send_message(message)
         except Exception as error:

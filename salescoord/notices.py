@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from salescoord.password_links import PLACEHOLDER
+
 REGISTRATION_NOTICE = "REGISTRATION_NOTICE"
 DECISION_NOTICE = "DECISION_NOTICE"
 
@@ -46,14 +48,15 @@ def new_registration(registration: Any, queue_url: str) -> Notice:
     )
 
 
-def approved(name: str, company_name: str, set_password_url: str, valid_hours: int) -> Notice:
+def approved(name: str, company_name: str, valid_hours: int) -> Notice:
+    """The link is PLACEHOLDER here: the delivery worker writes it in when it sends (R32)."""
     return _notice(
         DECISION_NOTICE,
         "Your registration is approved",
         [
             f"Hello {name},",
             f"your registration for {company_name} is approved.",
-            f"Choose your password here (the link works once, for {valid_hours} hours):\n{set_password_url}",
+            f"Choose your password here (the link works once, for {valid_hours} hours):\n{PLACEHOLDER}",
         ],
     )
 

@@ -8,8 +8,14 @@ The token (JWT, HS256, the service's signing keys) names the user and carries a 
 of their current password hash; setting a password changes the hash, so the same link can
 never be used again, without a table of spent tokens.
 
+No usable link is ever stored (R32): the email waits in the outbox with PLACEHOLDER where the
+link goes and the account's id beside it (`emails.set_password_user_id`); the delivery worker
+signs the token and writes the link in when it sends the email. Whoever reads the outbox, the
+audit trail or the database itself holds no key to anyone's account.
+
     token = issue_set_password_token(settings, user_id, password_hash=None)
     claims = read_set_password_token(settings, token)   # None: forged, expired or malformed
+    text = fill(row.body_text, set_password_link(settings, user_id, password_hash=None))
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from salescoord.settings import Settings
 from salescoord.tokens import sign, verify
 
 PURPOSE = "set-password"
+PLACEHOLDER = "[set-password link: written in when the email is sent]"
 
 
 @dataclass(frozen=True)
@@ -61,3 +68,14 @@ def read_set_password_token(settings: Settings, token: str) -> SetPasswordClaims
 
 def link(settings: Settings, token: str) -> str:
     return f"{settings.public_url}/set-password?token={token}"
+
+
+def set_password_link(settings: Settings, user_id: int, password_hash: str | None) -> str:
+    """A fresh link: its validity runs from the sending, so an email held back by an SMTP
+    outage still arrives with the whole of it."""
+    return link(settings, issue_set_password_token(settings, user_id, password_hash))
+
+
+def fill(body: str | None, url: str) -> str | None:
+    """The email body with the link in place of PLACEHOLDER (`url` escaped for HTML bodies)."""
+    return body.replace(PLACEHOLDER, url) if body is not None else None

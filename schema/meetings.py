@@ -148,22 +148,24 @@ class MeetingsMutation:
     @strawberry.mutation(
         extensions=WRITES_NOTES,
         description="Before the meeting: its host or an SC managing it (R9); once started: the host "
-        "only (R10). `clientId` is the app's UUID for the note and serves as the key.",
+        "only (R10). Internal unless `shared: true`: only then does it reach the attending buyers "
+        "(R37). `clientId` is the app's UUID for the note and serves as the key.",
     )
     async def create_note(
         self,
         info: Info,
         meeting_id: strawberry.ID,
         text: str,
-        host_only: bool = False,
+        shared: bool = False,
         client_id: str | None = None,
         client_mutation_id: Key = None,
     ) -> Note | None:
-        return await resolve.create_note(info, meeting_id, text, host_only, client_id, client_mutation_id)
+        return await resolve.create_note(info, meeting_id, text, shared, client_id, client_mutation_id)
 
     @strawberry.mutation(
         extensions=WRITES_NOTES,
-        description="Name the version you read; a stale one is a CONFLICT carrying the current note (R17).",
+        description="Name the version you read; a stale one is a CONFLICT carrying the current note (R17). "
+        "`shared: true` is its writer's to give (R37); whoever may edit the note may make it internal.",
     )
     async def update_note(
         self,
@@ -171,10 +173,10 @@ class MeetingsMutation:
         id: strawberry.ID,
         version: int,
         text: str | None = None,
-        host_only: bool | None = None,
+        shared: bool | None = None,
         client_mutation_id: Key = None,
     ) -> Note | None:
-        return await resolve.update_note(info, id, version, text, host_only, client_mutation_id)
+        return await resolve.update_note(info, id, version, text, shared, client_mutation_id)
 
     @strawberry.mutation(
         extensions=WRITES_NOTES, description="Returns the deleted note's id; a stale version is a CONFLICT."
@@ -187,9 +189,10 @@ class MeetingsMutation:
     @strawberry.mutation(
         extensions=MANAGES,
         description="Email the summary (attendees, notes, list items with notes) to the chosen "
-        "attendees, all by default, each as they may see the meeting: never host-only notes, only the "
-        "lists shared with them (R13). Through the app: the host (R10); on the web: whoever "
-        "manages the meeting, also again (R9). Each send is a new outbox entry and audit event (R21).",
+        "attendees, all by default, each as they may see the meeting: only the notes shared with "
+        "them (R37), only the lists shared with them (R13). Through the app: the host (R10); on "
+        "the web: whoever manages the meeting, also again (R9). Each send is a new outbox entry "
+        "and audit event (R21).",
     )
     async def send_meeting_summary(
         self,

@@ -1,4 +1,5 @@
-"""Root fields for admins: the email outbox (R20) and the audit trail (R25)."""
+"""Root fields for admins: the email outbox (R20) and the audit trail (R25), on the web only:
+an app token, an admin's too, lives 30 days on a device carried to buyers (R10)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, guard
+from permissions.guards import back_office
 from resolvers import records as resolve
 from schema.pagination import Connection
 from schema.types.people import PAGE
@@ -18,9 +19,10 @@ from schema.types.records import AuditEvent, EmailStatus, OutboxEmail
 @strawberry.type
 class RecordsQuery:
     @strawberry.field(
-        extensions=[guard(HasPermission(Permission.MANAGE_USERS))],
+        extensions=[back_office(Permission.MANAGE_USERS, basis=None)],
         description="Every outgoing email, oldest first. With no SMTP configured they stay PENDING "
-        "here (R20).",
+        "here (R20). A set-password link shows as a placeholder: the delivery worker writes it in "
+        "when it sends the email, so no reader of the outbox holds a key to an account (R32).",
     )
     async def outbox(
         self, info: Info, status: EmailStatus | None = None, first: int = PAGE, after: str | None = None
@@ -28,7 +30,7 @@ class RecordsQuery:
         return await resolve.outbox_emails(info, status.value if status else None, first, after)
 
     @strawberry.field(
-        extensions=[guard(HasPermission(Permission.MANAGE_USERS))],
+        extensions=[back_office(Permission.MANAGE_USERS, basis=None)],
         description="The audit trail, newest first (R25); `since` inclusive, `until` exclusive.",
     )
     async def audit_events(

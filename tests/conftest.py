@@ -26,7 +26,7 @@ from db.session import create_engine
 from permissions.enums import DEFAULT_PERMISSIONS
 from salescoord.app import attach_engine, create_app
 from salescoord.settings import Settings
-from tests.helpers import Client
+from tests.helpers import SECRET, Client
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TABLES_IN_DELETE_ORDER = [
@@ -109,6 +109,20 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
+async def empty_database(backend, tmp_path) -> AsyncIterator[str]:
+    """The URL of a new, empty database of the backend's kind, dropped after the test: for
+    migrations run step by step."""
+    if backend[0] == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = await _create_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture
 async def engine(backend) -> AsyncIterator[AsyncEngine]:
     """The backend's engine, emptied before the test (roles back to their defaults)."""
     name, _, engine = backend
@@ -138,7 +152,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # their tests.
     return Settings(
         database_url="unused",
-        secret_keys=("test-secret-" + "x" * 40,),
+        secret_keys=(SECRET,),
         registrations_per_ip=10_000,
         requests_per_user=0,
         anonymous_requests_per_ip=0,

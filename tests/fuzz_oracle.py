@@ -1,5 +1,5 @@
 """Who may see what, computed from the tables in plain Python: the oracle of the fuzzed
-matrix, written from the SPEC (R1, R2, R10, R11, R13) and never through
+matrix, written from the SPEC (R1, R2, R10, R11, R13, R37) and never through
 `permissions.scope`, so a mistake in the scope cannot hide itself.
 
 Each Node type of the schema needs a rule here; the fuzz test fails on a type without one.
@@ -24,7 +24,7 @@ QUERIES = {
     "contents": "SELECT id FROM contents",
     "meetings": "SELECT id, host_id FROM meetings",
     "attendees": "SELECT meeting_id, buyer_id FROM meeting_attendees",
-    "notes": "SELECT id, meeting_id, host_only FROM notes",
+    "notes": "SELECT id, meeting_id, shared FROM notes",
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
     "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
 }
@@ -123,7 +123,7 @@ class Tables:
         notes = {
             r.id
             for r in self.rows["notes"]
-            if r.meeting_id in meetings and not (r.host_only and asker.role == "BUYER")
+            if r.meeting_id in meetings and (r.shared or asker.role != "BUYER")  # R37
         }
         return {
             "Meeting": meetings,
@@ -144,10 +144,28 @@ class Tables:
         return {r.id for r in self.rows["lists"] if r.owner_id == asker.user_id or r.kind == "GLOBAL"}
 
     def _lists(self, asker: Asker, ams: set[int], everything: bool) -> set[int]:
-        """R11: plus the lists attached to a meeting the viewer may manage."""
+        """R11: plus the lists attached to a meeting the viewer may manage, as far as the
+        attachment showed them to no one new (R37): a GLOBAL list, or one whose owner manages
+        that meeting on the web (the owner chose to show it to the meeting's other managers)."""
         managed = self._managed(asker, ams, everything)
-        attached = {r.list_id for r in self.rows["meeting_lists"] if r.meeting_id in managed}
+        kind_and_owner = {r.id: (r.kind, r.owner_id) for r in self.rows["lists"]}
+        hosts = {m.id: m.host_id for m in self.rows["meetings"]}
+        attached = {
+            r.list_id
+            for r in self.rows["meeting_lists"]
+            if r.meeting_id in managed
+            and (
+                kind_and_owner[r.list_id][0] == "GLOBAL"
+                or self._manages_on_the_web(kind_and_owner[r.list_id][1], hosts[r.meeting_id])
+            )
+        }
         return self._lists_section(asker) | attached
+
+    def _manages_on_the_web(self, user: int, host: int) -> bool:
+        """R9: the host, an SC of the host AM, or an admin."""
+        if user == host or self.users[user].role == "ADMIN":
+            return True
+        return any(r.am_id == host and r.sc_id == user for r in self.rows["am_coordinators"])
 
     def _managed(self, asker: Asker, ams: set[int], everything: bool) -> set[int]:
         """R9, R10: through the app only meetings they host; on the web their own and their

@@ -77,7 +77,7 @@ FOOTPRINT: dict[str, set[str]] = {
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 
-# Classes of finding; the test keeps its allowance for known ones in one place.
+# Classes of finding.
 PARTIAL = "refused mutation wrote"
 OUTSIDE = "write outside the viewer's rights"
 FOOTPRINT_CLASS = "write outside the mutation's tables"
@@ -181,10 +181,16 @@ class Rights:
         return self.owns(list_row) or self.on_managed_meeting(list_row)
 
     def may_attach_without_widening(self, list_row: dict[str, Any], meeting_id: int) -> bool:
-        """R37: a GLOBAL list, the host's own or the attaching user's own."""
+        """R37: a GLOBAL list, the attaching user's own, or one already attached to a meeting
+        of the same host (managed by exactly the same people)."""
         meeting = self.row("meetings", meeting_id)
-        owner = list_row["owner_id"]
-        return list_row["kind"] == "GLOBAL" or owner == self.id or (meeting and owner == meeting["host_id"])
+        if list_row["kind"] == "GLOBAL" or list_row["owner_id"] == self.id:
+            return True
+        if meeting is None:
+            return False
+        same_host = {m.id for m in self.tables.rows["meetings"] if m.host_id == meeting["host_id"]}
+        attached = self.tables.rows["meeting_lists"]
+        return any(r.list_id == list_row["id"] and r.meeting_id in same_host for r in attached)
 
     # -- places and registrations (R6, R7) ---------------------------------------------
     def covers(self, territory_id: int) -> bool:
@@ -669,15 +675,15 @@ class Judge:
                 "added",
                 row,
             )
-            said = self.arguments.get("hostOnly") is False or self.arguments.get("shared") is True
-            if not row["host_only"] and not said:
+            if row["shared"] and self.arguments.get("shared") is not True:
                 self.flag(NOTE_SHARED_BY_DEFAULT, f"{self.operation} wrote {_short(row)} without saying so")
         for old, new in change.changed:
             columns = _changed_columns(old, new)
             self.check(
                 self.operation == "updateNote"
-                and columns <= {"text", "host_only"} | TOUCH
-                and self._may_write_note(old["meeting_id"], old["phase"]),
+                and columns <= {"text", "shared"} | TOUCH
+                and self._may_write_note(old["meeting_id"], old["phase"])
+                and (old["shared"] or not new["shared"] or old["author_id"] == r.id),
                 "notes",
                 f"changed {sorted(columns)}",
                 new,

@@ -34,6 +34,7 @@ from salescoord.tokens import issue_token
 from schema.ids import encode_id
 
 PASSWORD = "correct horse battery"
+SECRET = "test-secret-" + "x" * 40  # the suite's signing key (tests/conftest.py `settings`)
 _PASSWORD_HASH = hash_password(PASSWORD)
 _serial = count(1)
 
@@ -239,7 +240,7 @@ class Factory:
         *,
         author: int,
         text: str = "A note",
-        host_only: bool = False,
+        shared: bool = False,
         phase: str = "PRE_MEETING",
     ) -> int:
         now = utcnow()
@@ -248,7 +249,7 @@ class Factory:
             meeting_id=meeting,
             author_id=author,
             phase=phase,
-            host_only=host_only,
+            shared=shared,
             text=text,
             version=1,
             created_at=now,

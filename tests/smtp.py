@@ -4,6 +4,7 @@ server = SmtpServer()        # a port reserved, nothing listening: SMTP is down
 server.start()               # now it accepts mail
 server.messages              # every message received: (envelope recipients, parsed message)
 server.refuse["x@y"] = "550 5.1.1 no such user"   # answer RCPT TO with this
+server.answer_after = 1.0    # a slow server: each message is accepted a second after its data
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tables import emails
 from salescoord.delivery import DeliveryWorker
-from salescoord.settings import DeliverySettings, SmtpSettings
+from salescoord.settings import DeliverySettings, Settings, SmtpSettings
+from tests.helpers import SECRET
 
 FAST = DeliverySettings(
     poll_seconds=0.02,
@@ -53,6 +55,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.server.answer_after)
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.server.lock:
             self.server.messages.append((list(envelope.rcpt_tos), message))
@@ -65,6 +68,7 @@ class SmtpServer:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.refuse: dict[str, str] = {}
         self.refuse_once: dict[str, bool] = {}
+        self.answer_after = 0.0
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -88,8 +92,11 @@ class SmtpServer:
         return [message for tos, message in self.messages if address in tos]
 
 
+SIGNING = Settings(database_url="unused", secret_keys=(SECRET,))  # signs links as the suite's app does
+
+
 def worker(engine: AsyncEngine, server: SmtpServer, settings: DeliverySettings = FAST) -> DeliveryWorker:
-    return DeliveryWorker(engine, server.settings, settings)
+    return DeliveryWorker(engine, server.settings, settings, signing=SIGNING)
 
 
 async def statuses(engine: AsyncEngine) -> dict[str, int]:

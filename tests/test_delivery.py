@@ -5,6 +5,7 @@ and retry with backoff."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from html import escape
 
@@ -156,6 +157,42 @@ async def test_R20_two_workers_at_once_send_each_email_once(engine, backend, smt
     assert await statuses(engine) == {"SENT": 60}
 
 
+async def queue(engine, count: int) -> list[str]:
+    addresses = [f"r{n}@example.com" for n in range(count)]
+    async with engine.begin() as connection:
+        for address in addresses:
+            await enqueue_email(connection, kind="TEST", to_address=address, subject="s", body_text="b")
+    return addresses
+
+
+async def test_R20_a_server_slower_than_the_lease_for_a_batch_gets_each_email_once(engine, backend, smtp):
+    """Eight emails, a second each, a 3 s lease, two workers with batches of ten: a batch
+    claimed at once outlives its lease after three sends and the idle worker would send the
+    rest again. Each email is claimed as it is sent, so each arrives once."""
+    addresses = await queue(engine, 8)
+    smtp.answer_after = 1.0
+    slow = DeliverySettings(**{**FAST.__dict__, "batch_size": 10, "lease_seconds": 3})
+    await deliver_all(engine, worker(engine, smtp, slow), worker(engine, smtp, slow), rounds=3000)
+    assert smtp.recipients() == sorted(addresses)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(sa.select(emails.c.status, emails.c.attempts))).all()
+    assert set(rows) == {("SENT", 1)}
+
+
+async def test_R20_one_email_slower_than_its_lease_stays_with_the_worker_sending_it(engine, backend, smtp):
+    """The lease is renewed while the email is sent (every fifth of it), so the other worker,
+    polling all along, never takes it over."""
+    addresses = await queue(engine, 1)
+    smtp.answer_after = 4.0
+    short_lease = DeliverySettings(**{**FAST.__dict__, "lease_seconds": 2})
+    workers = worker(engine, smtp, short_lease), worker(engine, smtp, short_lease)
+    # without renewal the two would take the email from each other for ever: bounded, 15x over
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(deliver_all(engine, *workers, rounds=3000), timeout=60)
+    assert smtp.recipients() == addresses
+    assert await statuses(engine) == {"SENT": 1}
+
+
 async def test_R20_a_claim_takes_one_batch_and_open_claims_never_overlap(engine, backend):
     """PostgreSQL: a second claim while the first is still open skips its locked rows
     (SKIP LOCKED) instead of waiting or taking them; SQLite runs claims one after another."""
@@ -261,7 +298,7 @@ async def test_R20_the_server_delivers_the_outbox_from_its_lifespan(engine, sett
 # -- R21: a meeting summary as the attendees receive it -----------------------------------
 START = 'mutation($id: ID!) { startMeeting(id: $id, clientMutationId: "start") { status } }'
 IN_MEETING_NOTE = """mutation($id: ID!, $text: String!) {
-  createNote(meetingId: $id, text: $text, clientMutationId: "in-meeting") { phase } }"""
+  createNote(meetingId: $id, text: $text, shared: true, clientMutationId: "in-meeting") { phase } }"""
 SUMMARY = """mutation($id: ID!) {
   sendMeetingSummary(meetingId: $id, clientMutationId: "summary-1") { id } }"""
 
@@ -278,8 +315,8 @@ async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_it
     meeting = await make.meeting(host=am, created_by=sc, title="Spring line")
     for buyer in (ann, bob):
         await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
-    await make.note(meeting, author=sc, text="Bring the spring samples")
-    await make.note(meeting, author=am, text="Margin is thin, do not discount", host_only=True)
+    await make.note(meeting, author=sc, text="Bring the spring samples", shared=True)
+    await make.note(meeting, author=am, text="Margin is thin, do not discount")
     shown = await make.list(am, "BUYER", "For Ann", buyer=ann)
     await make.attach_list(meeting, shown)
     await make.item(shown, await make.content("Blue jacket"), 0, note="Size M <in stock>")

@@ -20,7 +20,7 @@ from tests.helpers import gid
 WEB, APP = Channel.WEB, Channel.APP
 FIELDS = """id __typename ... on Node {
   ... on Meeting { title version }
-  ... on Note { text version hostOnly meeting { id } }
+  ... on Note { text version shared meeting { id } }
   ... on List { name version }
   ... on ListItem { note version position list { id } } }"""
 CHANGES = f"""query($since: String) {{ changes(since: $since, first: 7) {{
@@ -33,10 +33,10 @@ SERVER = f"""query {{
   meetings(first: 30) {{ nodes {{ {FIELDS} notes(first: 30) {{ nodes {{ {FIELDS} }} }}
     lists(first: 30) {{ nodes {{ {FIELDS} items(first: 30) {{ nodes {{ {FIELDS} }} }} }} }} }} }}
   lists(first: 30) {{ nodes {{ {FIELDS} items(first: 30) {{ nodes {{ {FIELDS} }} }} }} }} }}"""
-ADD_NOTE = """mutation($meeting: ID!, $key: String, $hostOnly: Boolean!) {
-  createNote(meetingId: $meeting, text: "n", hostOnly: $hostOnly, clientMutationId: $key) { id } }"""
-EDIT_NOTE = """mutation($id: ID!, $version: Int!, $text: String, $hostOnly: Boolean, $key: String) {
-  updateNote(id: $id, version: $version, text: $text, hostOnly: $hostOnly, clientMutationId: $key) { id } }"""
+ADD_NOTE = """mutation($meeting: ID!, $key: String, $shared: Boolean!) {
+  createNote(meetingId: $meeting, text: "n", shared: $shared, clientMutationId: $key) { id } }"""
+EDIT_NOTE = """mutation($id: ID!, $version: Int!, $text: String, $shared: Boolean, $key: String) {
+  updateNote(id: $id, version: $version, text: $text, shared: $shared, clientMutationId: $key) { id } }"""
 DELETE_NOTE = """mutation($id: ID!, $version: Int!, $key: String) {
   deleteNote(id: $id, version: $version, clientMutationId: $key) }"""
 
@@ -175,7 +175,7 @@ async def test_R18_a_client_applying_only_the_feed_converges_to_the_server(clien
         kind = operation[0]
         if kind == "note":
             user, channel = writers[operation[1]]
-            variables = {"meeting": gid("Meeting", meeting_ids[operation[2]]), "hostOnly": operation[3]}
+            variables = {"meeting": gid("Meeting", meeting_ids[operation[2]]), "shared": operation[3]}
             await client.post(ADD_NOTE, {**variables, "key": f"k{next(keys)}"}, as_user=user, channel=channel)
         elif kind in ("edit", "delete"):
             found = await rows(
@@ -186,7 +186,7 @@ async def test_R18_a_client_applying_only_the_feed_converges_to_the_server(clien
                 user, channel = writers[operation[1]]
                 variables = {"id": gid("Note", note.id), "version": note.version, "key": f"k{next(keys)}"}
                 if kind == "edit":
-                    variables |= {"text": f"t{next(keys)}", "hostOnly": operation[3]}
+                    variables |= {"text": f"t{next(keys)}", "shared": operation[3]}
                 query = EDIT_NOTE if kind == "edit" else DELETE_NOTE
                 await client.post(query, variables, as_user=user, channel=channel)
         elif kind in ("attach", "detach"):

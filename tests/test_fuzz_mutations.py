@@ -35,7 +35,7 @@ from tests.apps import client_with
 from tests.db_copies import copies
 from tests.fuzz_oracle import Asker
 from tests.fuzz_queries import NODE_TYPES
-from tests.fuzz_rights import LIST_ATTACHMENT, NOTE_SHARED_BY_DEFAULT, Judge, oracle_tables
+from tests.fuzz_rights import Judge, oracle_tables
 from tests.helpers import gid
 from tests.test_fuzz_scope import CURSORS, FUZZ_REPORT, TAMPERED, decode, object_ids, realistic_world
 
@@ -52,12 +52,6 @@ CODES = {
     "RESYNC_REQUIRED",
 }  # fmt: skip  (R22; INTERNAL is a finding of its own)
 
-# Classes of finding that other work is closing at the time of writing: reported, counted and
-# shown with a reproducer, but not failed on. Remove each line once its fix is merged.
-KNOWN_UNTIL_MERGED = {
-    NOTE_SHARED_BY_DEFAULT: "notes are internal unless their writer shares them (R37)",
-    LIST_ATTACHMENT: "attaching a list never shows it to anyone new (R37)",
-}
 # What the logged cause of an INTERNAL says, and what the request must carry, for it to
 # count as "INTERNAL on bad input".
 BAD_INPUT_CAUSES = re.compile(
@@ -85,7 +79,7 @@ async def mutation_world(make) -> dict[str, Asker]:
     for status in ("IN_PROGRESS", "ENDED"):
         meeting = await make.meeting(host, title=f"{status.title()} meeting")
         await make.execute(meetings.update().where(meetings.c.id == meeting).values(status=status))
-        await make.note(meeting, author=host, phase="IN_MEETING", host_only=True)
+        await make.note(meeting, author=host, phase="IN_MEETING")
     await make.execute(
         registrations.insert().values(
             name="Decided", email="decided@example.test", company_name="Decided Co", status="REJECTED",
@@ -164,7 +158,6 @@ class Run:
         self.client, self.engine, self.saved, self.asker, self.causes = client, engine, saved, asker, causes
         self.token = client.token(asker.user_id, Channel(asker.channel))
         self.tally: Counter = Counter()
-        self.known: dict[str, list[str]] = {}
         self.findings: list[str] = []
         self.used_keys: set[tuple[int, str]] = set()
         self.past_int4 = False  # the mutation names an id past int4
@@ -186,11 +179,7 @@ class Run:
             return {"errors": [{"message": f"HTTP {response.status_code}", "extensions": {"code": None}}]}
 
     def note(self, kind: str, detail: str, request: str) -> None:
-        if kind in KNOWN_UNTIL_MERGED:
-            self.tally[f"known: {kind}"] += 1
-            self.known.setdefault(kind, []).append(request)
-        else:
-            self.findings.append(f"{self.asker} {kind}: {detail}\n{request}")
+        self.findings.append(f"{self.asker} {kind}: {detail}\n{request}")
 
     async def run(self, pool) -> None:
         state = await self.restore()
@@ -316,10 +305,6 @@ async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(engine
         f"(waited {drawn_in:.1f} s for the pool, {elapsed:.1f} s in all)",
         *(f"  {role:13} {dict(runs[role].tally)}" for role in askers),
     ]
-    for kind in KNOWN_UNTIL_MERGED:
-        shown = [request for run in runs.values() for request in run.known.get(kind, [])]
-        if shown:
-            lines.append(f"  known until merged, {kind}: {len(shown)}, e.g.\n{min(shown, key=len)}")
     print("\n" + "\n".join(lines))
     FUZZ_REPORT.extend(lines)
     findings = [finding for run in runs.values() for finding in run.findings]

@@ -19,7 +19,7 @@ WEB, APP = Channel.WEB, Channel.APP
 # -- queries ------------------------------------------------------------------------------
 SEES = """query($id: ID!, $host: ID!) {
   top: meetings(first: 100) { totalCount nodes { id } }
-  a: node(id: $id) { id ... on Meeting { notes(first: 100) { nodes { id hostOnly } } } }
+  a: node(id: $id) { id ... on Meeting { notes(first: 100) { nodes { id shared } } } }
   b: node(id: $id) { id }
   host: node(id: $host) { ... on User { meetings(first: 100) { nodes { id } } } }
 }"""
@@ -54,8 +54,8 @@ DETACH = """mutation($id: ID!, $list: ID!, $key: String) {
   detachList(meetingId: $id, listId: $list, clientMutationId: $key) { id } }"""
 START = "mutation($id: ID!, $key: String) { startMeeting(id: $id, clientMutationId: $key) { id status } }"
 END = "mutation($id: ID!, $key: String) { endMeeting(id: $id, clientMutationId: $key) { id status } }"
-NOTE = """mutation($id: ID!, $key: String, $hostOnly: Boolean) {
-  createNote(meetingId: $id, text: "Bring samples", hostOnly: $hostOnly, clientMutationId: $key) {
+NOTE = """mutation($id: ID!, $key: String, $shared: Boolean) {
+  createNote(meetingId: $id, text: "Bring samples", shared: $shared, clientMutationId: $key) {
     id phase version meeting { id } } }"""
 EDIT_NOTE = """mutation($id: ID!, $version: Int!, $key: String) {
   updateNote(id: $id, version: $version, text: "Edited", clientMutationId: $key) { id version text } }"""
@@ -74,8 +74,8 @@ class World:
     meeting: int  # hosted by `am`, set up by `sc`
     other_meeting: int  # hosted by `other_am`
     sc_meeting: int  # hosted by `sc` themselves
-    public_note: int
-    secret_note: int  # host-only
+    public_note: int  # shared with the attendees
+    secret_note: int  # internal
     buyer_list: int  # `am`'s BUYER list for `buyer`, attached to `meeting`
     am_personal: int
 
@@ -98,8 +98,8 @@ async def world(make) -> World:
     await make.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
     buyer_list = await make.list(am, "BUYER", "For buyer", buyer=buyer)
     await make.attach_list(meeting, buyer_list)
-    public_note = await make.note(meeting, author=sc, text="Public")
-    secret_note = await make.note(meeting, author=am, text="Secret", host_only=True)
+    public_note = await make.note(meeting, author=sc, text="Public", shared=True)
+    secret_note = await make.note(meeting, author=am, text="Secret")
     return World(
         admin=admin,
         am=am,
@@ -443,6 +443,55 @@ async def test_R11_attach_only_lists_you_may_open_and_detach(client, world, make
     assert data["node"] is None
 
 
+ATTACHING = [
+    # (label, who attaches, which list, to which meeting, allowed)
+    ("R37-sc-carries-another-AMs-list-to-this-AM", "sc", "other_buyer_list", "meeting", False),
+    ("R37-admin-shows-no-list-to-another-host", "admin", "other_buyer_list", "meeting", False),
+    ("R37-sc-shows-the-host-a-list-of-the-sc", "sc", "sc_personal", "meeting", True),
+    ("R37-a-global-list-every-staff-member-sees", "sc", "global_list", "meeting", True),
+    ("R37-the-hosts-list-already-in-their-meeting", "sc", "buyer_list", "second_meeting", True),
+    ("R37-the-host-shows-their-own-list", "am", "am_personal", "meeting", True),
+]  # fmt: skip
+
+
+async def test_R37_attaching_a_list_never_shows_it_to_anyone_who_could_not_see_it(
+    client, world, make, engine
+):
+    """The SC supports both AMs and reaches the other AM's BUYER list through that AM's meeting;
+    attaching it to this AM's meeting would show it to this AM: FORBIDDEN, nothing written."""
+    w = world
+    await make.link_sc(w.other_am, w.sc)
+    other_buyer_list = await make.list(w.other_am, "BUYER", "Stranger's", buyer=w.stranger)
+    await make.attach_list(w.other_meeting, other_buyer_list)
+    named = {
+        "other_buyer_list": other_buyer_list,
+        "sc_personal": await make.list(w.sc, "PERSONAL", "SC's"),
+        "global_list": await make.list(w.admin, "GLOBAL", "Everyone's"),
+        "buyer_list": w.buyer_list,
+        "am_personal": w.am_personal,
+        "meeting": w.meeting,
+        "second_meeting": await make.meeting(host=w.am, created_by=w.sc),
+    }
+    for n, (label, who, list_name, meeting, allowed) in enumerate(ATTACHING):
+        variables = {
+            "id": gid("Meeting", named[meeting]),
+            "list": gid("List", named[list_name]),
+            "key": f"a{n}",
+        }
+        before = await snapshot(engine)
+        body = await client.post(ATTACH, variables, as_user=getattr(w, who))
+        if allowed:
+            assert not body.get("errors"), (label, body)
+        else:
+            assert codes(body) == ["FORBIDDEN"], (label, body)
+            assert body["errors"][0]["extensions"]["field"] == "listId", label
+            assert await snapshot(engine) == before, label
+    reached = await client.data(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": gid("List", other_buyer_list)}, as_user=w.am
+    )
+    assert reached["node"] is None  # the host still cannot open the other AM's list
+
+
 async def test_R9_remove_attendees(client, world, engine):
     await client.data(
         REMOVE, {"id": gid("Meeting", world.meeting), "buyers": [gid("User", world.buyer)]}, as_user=world.sc
@@ -461,7 +510,7 @@ SUMMARY = """mutation($id: ID!, $buyers: [ID!], $key: String) {
   sendMeetingSummary(meetingId: $id, buyerIds: $buyers, clientMutationId: $key) { id } }"""
 
 
-async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_host_only_notes(
+async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_internal_notes(
     client, world, engine, make
 ):
     from db.tables import emails
@@ -491,4 +540,4 @@ async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_host_on
         assert (email.kind, email.status) == ("MEETING_SUMMARY", "PENDING")
         for part in (email.body_text, email.body_html):
             assert "Public" in part and "Blue jacket" in part and "Size M" in part and "Buyer" in part
-            assert "Secret" not in part  # R13: a host-only note never reaches a buyer
+            assert "Secret" not in part  # R13, R37: an internal note never reaches a buyer

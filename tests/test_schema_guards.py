@@ -114,3 +114,29 @@ def test_R16_every_mutation_an_app_token_may_send_takes_a_key():
     assert {"createUser", "setRolePermissions", "approveRegistration", "createContent"} <= {
         f.name.value for f in mutation.fields if on_web_only(f)
     }
+
+
+ADMINISTRATION = {"MANAGE_USERS", "MANAGE_ROLES", "MANAGE_TERRITORIES", "MANAGE_REGISTRATIONS"}
+
+
+def required_permissions(field) -> set[str]:
+    return {
+        a.value.value
+        for d in field.directives or ()
+        if d.name.value == "requires"
+        for a in d.arguments
+        if a.name.value == "permission"
+    }
+
+
+def test_R10_every_back_office_field_is_on_the_web_only():
+    """The outbox holds emails to new buyers and the audit trail every change: an app token, an
+    admin's too, never reads or changes the back office (R10); the SDL says so on each field."""
+    back_office = {
+        f"{type_name}.{field.name.value}": field
+        for type_name in ("Query", "Mutation")
+        for field in DEFINITIONS[type_name].fields
+        if required_permissions(field) & ADMINISTRATION
+    }
+    assert {"Query.outbox", "Query.auditEvents", "Mutation.createUser"} <= set(back_office)
+    assert [name for name, field in back_office.items() if not on_web_only(field)] == []

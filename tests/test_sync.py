@@ -24,8 +24,8 @@ WEB, APP = Channel.WEB, Channel.APP
 ADD_NOTE = """mutation($meeting: ID!, $text: String!, $key: String, $clientId: String) {
   createNote(meetingId: $meeting, text: $text, clientMutationId: $key, clientId: $clientId) {
     id text version clientId } }"""
-UPDATE_NOTE = """mutation($id: ID!, $version: Int!, $text: String, $hostOnly: Boolean, $key: String) {
-  updateNote(id: $id, version: $version, text: $text, hostOnly: $hostOnly, clientMutationId: $key) {
+UPDATE_NOTE = """mutation($id: ID!, $version: Int!, $text: String, $shared: Boolean, $key: String) {
+  updateNote(id: $id, version: $version, text: $text, shared: $shared, clientMutationId: $key) {
     id text version } }"""
 DELETE_NOTE = """mutation($id: ID!, $version: Int!, $key: String) {
   deleteNote(id: $id, version: $version, clientMutationId: $key) }"""
@@ -135,7 +135,7 @@ async def test_R17_a_stale_version_is_a_conflict_carrying_the_current_note(clien
     )
     assert codes(body) == ["CONFLICT"]
     current = body["errors"][0]["extensions"]["current"]
-    assert current == {"id": note_id, "version": 2, "text": "From the web", "hostOnly": False}
+    assert current == {"id": note_id, "version": 2, "text": "From the web", "shared": False}
     assert await snapshot(engine) == before  # nothing overwritten, no outcome stored
     assert [(r.text, r.version) for r in await note_rows(engine)] == [("From the web", 2)]
     body = await client.post(
@@ -188,11 +188,11 @@ async def test_R18_creations_updates_and_deletions_of_notes_reach_those_who_see_
 
 async def test_R18_objects_leaving_sight_are_removed_from_view_not_deleted(client, world, make, engine):
     meeting, buyer_list = gid("Meeting", world.meeting), gid("List", world.buyer_list)
-    secret = await make.note(world.meeting, author=world.am, text="Visible for now")
+    secret = await make.note(world.meeting, author=world.am, text="Visible for now", shared=True)
     sc_cursor, buyer_cursor = await start(client, world.sc), await start(client, world.buyer)
-    # a note turned host-only leaves the buyer's sight
+    # a note made internal leaves the buyer's sight
     await client.data(
-        UPDATE_NOTE, {"id": gid("Note", secret), "version": 1, "hostOnly": True}, as_user=world.am
+        UPDATE_NOTE, {"id": gid("Note", secret), "version": 1, "shared": False}, as_user=world.am
     )
     entries, buyer_cursor = await feed(client, world.buyer, buyer_cursor)
     assert ("REMOVED_FROM_VIEW", gid("Note", secret)) in entries
@@ -239,7 +239,7 @@ async def test_R18_a_late_commit_is_never_skipped(client, world, backend, engine
 
     def note(text: str) -> dict:
         now = utcnow()
-        values = {"author_id": world.am, "phase": "PRE_MEETING", "host_only": False, "version": 1}
+        values = {"author_id": world.am, "phase": "PRE_MEETING", "shared": True, "version": 1}
         return {**values, "meeting_id": world.meeting, "text": text, "created_at": now, "updated_at": now}
 
     slow = await engine.connect()

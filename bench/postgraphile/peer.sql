@@ -34,7 +34,7 @@ CREATE VIEW bench_peer.users AS
 CREATE VIEW bench_peer.companies AS SELECT id, name, territory_id FROM public.companies;
 CREATE VIEW bench_peer.territories AS SELECT id, name, parent_id FROM public.territories;
 CREATE VIEW bench_peer.meetings AS SELECT id, host_id, title, starts_at, status FROM public.meetings;
-CREATE VIEW bench_peer.notes AS SELECT id, meeting_id, phase, host_only, text FROM public.notes;
+CREATE VIEW bench_peer.notes AS SELECT id, meeting_id, phase, shared, text FROM public.notes;
 CREATE VIEW bench_peer.lists AS SELECT id, owner_id, kind, name, buyer_id FROM public.lists;
 CREATE VIEW bench_peer.list_items AS
   SELECT id, list_id, content_id, position, note FROM public.list_items;
@@ -182,11 +182,11 @@ LANGUAGE sql STABLE AS $$
   ORDER BY u.name, u.id
 $$;
 
--- Notes of the meeting; a buyer never sees host-only notes (R13).
+-- Notes of the meeting; a buyer sees only the notes shared with them (R13, R37).
 CREATE FUNCTION bench_peer.meetings_notes(m bench_peer.meetings) RETURNS SETOF bench_peer.notes
 LANGUAGE sql STABLE AS $$
   SELECT * FROM bench_peer.notes n
-  WHERE n.meeting_id = m.id AND NOT (n.host_only AND (SELECT bench_peer.viewer_role()) = 'BUYER')
+  WHERE n.meeting_id = m.id AND (n.shared OR (SELECT bench_peer.viewer_role()) <> 'BUYER')
   ORDER BY n.id
 $$;
 

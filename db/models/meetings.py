@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, UTCDateTime, created_at_field, moment_field
@@ -52,7 +53,9 @@ class Note(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meetings.id", index=True, ondelete="CASCADE")
     author_id: int = Field(foreign_key="users.id")
     phase: str = Field(max_length=20)  # PRE_MEETING, IN_MEETING
-    host_only: bool = Field(default=False)
+    # internal unless its writer shares it with the attending buyers (R37): the column's own
+    # default says so, for every insert
+    shared: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     text: str = Field(max_length=20000)
     client_id: str | None = Field(default=None, max_length=64, unique=True)
     version: int = Field(default=1)

@@ -21,6 +21,8 @@ class Email(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str
     body_html: str | None = None
+    # whose set-password link the worker writes in at sending time: never the link itself (R32)
+    set_password_user_id: int | None = Field(default=None, foreign_key="users.id")
     status: str = Field(default="PENDING", max_length=20)  # PENDING, SENT, FAILED
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = moment_field()

@@ -42,7 +42,7 @@ class ChangeLogEntry(SQLModel, table=True):
     `meeting_id` (a note's meeting, a list's meeting link), `list_id` (an item's list),
     `owner_id` (a list's owner, a meeting's host before the change, an SC),
     `buyer_id` (a BUYER list's buyer, a meeting's attendee added or removed), `host_only` (a
-    note hidden from buyers before and after the change), `is_global` (a GLOBAL list).
+    note internal, not shared with buyers, before and after the change), `is_global` (a GLOBAL list).
     `xid` is the writing transaction's id on PostgreSQL (0 on SQLite): the feed hands out
     only rows of transactions older than every transaction still running, ordered by
     (xid, id), so a late commit is never skipped."""

@@ -127,6 +127,11 @@ def attached(meeting_id: int, list_id: int) -> sa.Select:
     )
 
 
+def attachable(scope: Scope, host_id: int, list_id: int) -> sa.Select:
+    """The list if the viewer may attach it to a meeting of `host_id` (R37)."""
+    return sa.select(lists.c.id).where(lists.c.id == list_id, scope.attachable_lists(host_id))
+
+
 def allowed_host(scope: Scope, host_id: int) -> sa.Select:
     """The host if the viewer may set up meetings for them (R9): themselves (an AM or an SC),
     one of their AMs; admins any AM or SC."""
@@ -318,7 +323,7 @@ async def create_note(
     meeting: Any,
     *,
     phase: str,
-    host_only: bool,
+    shared: bool,
     text: str,
     client_id: str | None,
 ) -> int:
@@ -330,7 +335,7 @@ async def create_note(
                 meeting_id=meeting.id,
                 author_id=actor.id,
                 phase=phase,
-                host_only=host_only,
+                shared=shared,
                 text=text,
                 client_id=client_id,
                 version=1,
@@ -350,7 +355,7 @@ async def create_note(
         "Note",
         note_id,
         on_behalf_of=_on_behalf(actor, meeting.host_id),
-        diff={"meeting_id": meeting.id, "phase": phase, "host_only": host_only},
+        diff={"meeting_id": meeting.id, "phase": phase, "shared": shared},
     )
     return note_id
 

@@ -7,8 +7,9 @@ A delivery worker (`salescoord.delivery`) claims due rows, sends them and marks 
                         subject="Your registration", body_text="...")
 
 A claim is a lease: the row turns SENDING with `next_attempt_at` = the lease's end and one
-more attempt. Every mark names the attempt it closes, so a worker whose lease ran out (and
-whose row another worker took over) cannot overwrite the newer outcome.
+more attempt; the worker claims one email at a time and renews its lease while sending it.
+Every mark names the attempt it closes, so a worker whose lease ran out (and whose row another
+worker took over) cannot overwrite the newer outcome.
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ async def enqueue_email(
     subject: str,
     body_text: str,
     body_html: str | None = None,
+    set_password_user_id: int | None = None,
 ) -> int:
-    """Write one outgoing email into the outbox, inside the caller's transaction."""
+    """Write one outgoing email into the outbox, inside the caller's transaction. With
+    `set_password_user_id`, the bodies hold `password_links.PLACEHOLDER` where the worker
+    writes that account's set-password link at sending time (R32)."""
     now = utcnow()
     email_id = (
         await connection.execute(
@@ -53,6 +57,7 @@ async def enqueue_email(
                 subject=subject,
                 body_text=body_text,
                 body_html=body_html,
+                set_password_user_id=set_password_user_id,
                 status=PENDING,
                 attempts=0,
                 next_attempt_at=now,
@@ -107,6 +112,16 @@ async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: f
 
 def _this_attempt(email_id: int, attempt: int) -> sa.ColumnElement[bool]:
     return sa.and_(EMAIL.id == email_id, EMAIL.status == SENDING, EMAIL.attempts == attempt)
+
+
+async def renew_lease(connection: AsyncConnection, email_id: int, attempt: int, lease_seconds: float) -> bool:
+    """Extend the lease of a claim still being sent; False when it is no longer this attempt's."""
+    result = await connection.execute(
+        emails.update()
+        .where(_this_attempt(email_id, attempt))
+        .values(next_attempt_at=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return result.rowcount == 1
 
 
 async def mark_sent(connection: AsyncConnection, email_id: int, attempt: int, message_id: str) -> bool:

@@ -9,7 +9,6 @@ runs one write transaction at a time. Either way the loser changes nothing: CONF
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -153,7 +152,6 @@ async def approve_registration(
     *,
     company_id: int | None,
     new_company: tuple[str, int] | None,
-    set_password_url: Callable[[int], str],
     valid_hours: int,
 ) -> int:
     """Approve (R7): an active buyer in an existing company or a new one, with the requested
@@ -202,7 +200,7 @@ async def approve_registration(
     company_name = (
         await connection.execute(sa.select(companies.c.name).where(companies.c.id == company_id))
     ).scalar_one()
-    notice = notices.approved(row.name, company_name, set_password_url(buyer_id), valid_hours)
+    notice = notices.approved(row.name, company_name, valid_hours)
     await enqueue_email(
         connection,
         kind=notice.kind,
@@ -210,6 +208,7 @@ async def approve_registration(
         subject=notice.subject,
         body_text=notice.text,
         body_html=notice.html,
+        set_password_user_id=buyer_id,
     )
     return buyer_id
 

@@ -2,7 +2,7 @@
 and HTML, written to the outbox with the audit event in one transaction.
 
 Each attendee's summary is composed through that attendee's own scope, as if they read the
-meeting on the web (R13): never a host-only note, and of the lists used in the meeting only
+meeting on the web (R13): only the notes their writers shared (R37), and of the lists used in the meeting only
 those shared with them, so a BUYER list made for another attendee stays with its buyer.
 """
 

@@ -96,7 +96,10 @@ class Note(Node):
     id: strawberry.ID
     text: str
     phase: NotePhase
-    host_only: bool
+    shared: bool = strawberry.field(
+        description="Whether the writer shared the note with the attending buyers; otherwise it is "
+        "internal: the host and those who manage the meeting (R37)."
+    )
     client_id: str | None = strawberry.field(description="The app's own UUID for the note, if it made it.")
     version: int
     created_at: datetime
@@ -111,7 +114,7 @@ class Note(Node):
             id=encode_id("Note", row.id),
             text=row.text,
             phase=NotePhase(row.phase),
-            host_only=row.host_only,
+            shared=row.shared,
             client_id=row.client_id,
             version=row.version,
             created_at=row.created_at,
@@ -123,7 +126,11 @@ class Note(Node):
 
     def snapshot(self) -> dict[str, Any]:
         """The note as a CONFLICT carries it (R17)."""
-        return {"id": self.id, "version": self.version, "text": self.text, "hostOnly": self.host_only}
+        return {"id": self.id, "version": self.version, "text": self.text, "shared": self.shared}
+
+    @strawberry.field(deprecation_reason="Read `shared`: a note is internal unless shared (R37).")
+    def host_only(self) -> bool:
+        return not self.shared
 
     @strawberry.field(extensions=[scoped(ScopeBasis.MEETING), MEETING])
     def meeting(self, info: Info) -> Meeting | None:
