@@ -71,10 +71,10 @@ TABLE_OF_TYPE = {
 _fresh = itertools.count(1)
 
 
-async def mutation_world(make) -> dict[str, Asker]:
+async def mutation_world(make, client) -> dict[str, Asker]:
     """The query matrix's world, and what only writes meet: a meeting under way and one
     ended (in-meeting notes, R10), a note written in a meeting, a decided registration."""
-    askers = await realistic_world(make)
+    askers = await realistic_world(make, client)
     host = askers["app-host"].user_id
     for status in ("IN_PROGRESS", "ENDED"):
         meeting = await make.meeting(host, title=f"{status.title()} meeting")
@@ -274,8 +274,10 @@ def _request(query: str, variables: dict[str, Any] | None) -> str:
     return query if variables is None else f"{query}\nvariables: {json.dumps(variables)[:2000]}"
 
 
-async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(engine, settings, make, backend):
-    askers = await mutation_world(make)
+async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(
+    engine, settings, make, backend, client
+):
+    askers = await mutation_world(make, client)
     saved = await db_changes.dump(engine)
     started = time.monotonic()
     pool = await asyncio.to_thread(fuzz_mutations.pool, fuzz_mutations.profile_size())
