@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/salescoord migrate
 	@echo "==> database: the demo data set, if it has no users yet (a few seconds)"
 	$(BIN)/salescoord demo --if-empty
-	@echo "==> serving GraphiQL at http://127.0.0.1:8000/graphql"
-	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000 --no-migrate
+	@echo "==> serving on 127.0.0.1:8000 (the address and the demo logins follow once it answers)"
+	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000 --no-migrate --welcome
 
 test: $(STAMP) lint schema-check browser
 	$(BIN)/pytest
