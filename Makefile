@@ -7,18 +7,22 @@ STAMP := $(VENV)/.installed
 .PHONY: run test fuzz lint schema schema-check install clean browser load faults bench bench-peers
 
 $(STAMP): pyproject.toml
+	@echo "==> .venv: salescoord and its dev tools from PyPI (about a minute the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --progress-bar off -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# GraphiQL's files ship in the package (salescoord/graphiql/assets): no npm, no CDN.
 run: $(STAMP)
-	@./scripts/graphiql-assets || true
+	@echo "==> database: migrating"
 	$(BIN)/salescoord migrate
+	@echo "==> database: the demo data set, if it has no users yet (a few seconds)"
 	$(BIN)/salescoord demo --if-empty
-	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000
+	@echo "==> serving on 127.0.0.1:8000 (the address and the demo logins follow once it answers)"
+	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000 --no-migrate --welcome
 
 test: $(STAMP) lint schema-check browser
 	$(BIN)/pytest
@@ -27,10 +31,9 @@ test: $(STAMP) lint schema-check browser
 # FUZZ_LONG_MUTATIONS mutations per viewer.
 fuzz: $(STAMP)
 	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py tests/test_fuzz_mutations.py
-# Headless Chromium and GraphiQL's own files for the browser test (best effort off CI).
+# Headless Chromium for the browser test (best effort off CI).
 browser:
 	@./scripts/browser-deps
-	@./scripts/graphiql-assets
 
 # A minute of mixed load on PostgreSQL, and the same under faults (the faults run restarts the
 # local PostgreSQL server). `make test` runs a 10-second smoke of each, without the restart.

@@ -40,6 +40,13 @@ from salescoord.passwords import hash_password
 
 DEMO_PASSWORD = "salescoord-demo"
 DOMAIN = "demo.salescoord.test"
+# one login per role, as the README and `salescoord serve --welcome` name them: (role, email, note)
+DEMO_LOGINS = (
+    ("ADMIN", f"admin@{DOMAIN}", ""),
+    ("ACCOUNT_MANAGER", f"am1@{DOMAIN}", "covers the whole North Region"),
+    ("SALES_COORDINATOR", f"sc1@{DOMAIN}", "supports am1 and am2"),
+    ("BUYER", f"buyer1@{DOMAIN}", ""),
+)
 REGIONS = ["North", "South", "West"]
 WORDS = [
     "Alder",

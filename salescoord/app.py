@@ -29,6 +29,8 @@ from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
+from salescoord.graphiql.page import ASSETS as GRAPHIQL_ASSETS
+from salescoord.graphiql.page import page_html
 from salescoord.graphql_http import GraphQLOverHTTP
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
@@ -81,12 +83,8 @@ class GraphQLApp(GraphQLOverHTTP, GraphQL):
 
     @property
     def graphql_ide_html(self) -> str:
-        """GraphiQL from this server's own copy of its files when `scripts/graphiql-assets` has
-        fetched them (identical bytes: the page's integrity hashes still hold), else the CDN."""
-        html = super().graphql_ide_html
-        if (self.settings.graphiql_assets / ".complete").exists():
-            html = html.replace("https://unpkg.com/", "/graphiql-assets/")
-        return html
+        """The service's own GraphiQL page (`salescoord.graphiql.page`), not Strawberry's."""
+        return page_html()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -206,18 +204,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await graphql.listener.close()
             await graphql.engine.dispose()
 
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+    ]
+    if settings.graphiql:
+        routes.append(Mount("/graphiql-assets", StaticFiles(directory=GRAPHIQL_ASSETS)))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
-            Mount(
-                "/graphiql-assets",
-                StaticFiles(directory=settings.graphiql_assets, check_dir=False),
-            ),
-        ],
+        routes=routes,
         middleware=_middleware(settings),
         lifespan=lifespan,
     )

@@ -3,7 +3,7 @@
 salescoord migrate
 salescoord demo --scale 1 --if-empty
 salescoord users create --email admin@example.com --name Admin --role ADMIN
-salescoord serve --host 127.0.0.1 --port 8000 --workers 1
+salescoord serve --host 127.0.0.1 --port 8000 --workers 1 [--welcome]
 salescoord worker          # deliver the email outbox over SMTP (SMTP_URL)
 salescoord schema > schema.graphql
 """
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 1)))
     serve.add_argument("--no-migrate", action="store_true", help="do not migrate on start")
+    serve.add_argument(
+        "--welcome", action="store_true", help="once serving, print GraphiQL's address and the demo logins"
+    )
 
     commands.add_parser("migrate", help="bring the database to the newest schema")
 
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             from db.migrate import upgrade
 
             upgrade(settings.database_url)
+        if args.welcome:
+            from salescoord.welcome import announce_when_ready
+
+            announce_when_ready(args.host, args.port)
         uvicorn.run(
             "salescoord.app:create_app",
             factory=True,

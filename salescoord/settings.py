@@ -177,11 +177,6 @@ class Settings:
     # -- metrics: off unless a scraper's token is set; labels from a bounded set --------------
     metrics_token: str | None = field(default_factory=lambda: os.environ.get("METRICS_TOKEN") or None)
     metrics_operations: tuple[str, ...] = field(default_factory=lambda: _names("METRICS_OPERATIONS"))
-    graphiql_assets: Path = field(
-        default_factory=lambda: Path(
-            os.environ.get("GRAPHIQL_ASSETS_DIR") or _data_dir() / "graphiql-assets"
-        ).resolve()
-    )
     # -- live updates (R19): on PostgreSQL notifications, and this slow poll besides ---------
     live_safety_poll_seconds: float = field(
         default_factory=lambda: float(os.environ.get("LIVE_SAFETY_POLL_SECONDS", 10))

@@ -4,8 +4,10 @@ time, and print the checked-in schema. About the command, not the database: SQLi
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,13 +15,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from db.demo import DEMO_PASSWORD
+from db.demo import DEMO_LOGINS, DEMO_PASSWORD
 from db.session import create_engine
 from db.tables import users
 from salescoord.app import attach_engine, create_app
 from salescoord.passwords import verify_password
 from salescoord.settings import Settings
 from tests.db_state import TABLES
+from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -182,6 +185,33 @@ def test_R26_demo_data_are_the_same_on_every_machine(demo):
     finally:
         engine.dispose()
     assert hashes and all(verify_password(h, DEMO_PASSWORD) for h in hashes)
+
+
+async def test_R26_serve_welcome_ends_with_graphiqls_address_and_demo_logins_that_sign_in(demo):
+    """`make run` ends with `serve --welcome`: once the server answers, GraphiQL's address and
+    one demo login per role, each of which signs in there with the demo password."""
+    port = free_port()
+    server = command(demo.folder, demo.if_empty, "serve", "--port", str(port), "--welcome")
+    try:
+        printed = []
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("Ctrl-C") for line in printed) and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            assert line, f"serve exited: {server.stderr.read() if server.poll() is not None else ''}"
+            printed.append(line)
+        welcome = "".join(printed)
+        assert f"GraphiQL: http://127.0.0.1:{port}/graphql" in welcome
+        printed_logins = re.findall(r"^  ([A-Z_]+) +(\S+@\S+)", welcome, re.M)
+        assert printed_logins == [(role, email) for role, email, _ in DEMO_LOGINS]
+        assert DEMO_PASSWORD in welcome
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            for role, email in printed_logins:
+                variables = {"email": email, "password": DEMO_PASSWORD}
+                answer = await http.post("/graphql", json={"query": LOGIN, "variables": variables})
+                assert answer.json()["data"]["login"]["user"]["role"] == role, answer.json()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_schema_prints_exactly_the_checked_in_schema(tmp_path):

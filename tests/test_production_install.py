@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -142,3 +143,14 @@ async def test_R29_a_production_server_reads_no_frame_far_over_the_body_limit(se
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(socket.recv(), timeout=15)
         assert socket.close_code == 1009
+
+
+async def test_R28_a_production_install_serves_graphiql_from_its_own_files(server):
+    """GraphiQL's files are package data: `pip install .` alone serves the whole page."""
+    async with httpx.AsyncClient(base_url=f"http://{server}", timeout=30) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and '<script id="graphiql-tabs"' in page.text
+        files = re.findall(r'(?:src|href)="(graphiql-assets/[^"]+)"', page.text)
+        assert len(files) == 6
+        for path in files:
+            assert (await http.get(f"/{path}")).status_code == 200, path
