@@ -98,7 +98,8 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
             await self.close(4429, "Too many initialisation requests")
             return
         self.connection_init_received = True
-        authorization = payload.get("authorization")  # nothing else of the payload is read
+        # nothing else of the payload is read; header names are case-insensitive, as over HTTP
+        authorization = next((v for k, v in payload.items() if str(k).lower() == "authorization"), None)
         token = bearer_token({"authorization": authorization if isinstance(authorization, str) else ""})
         token = token or bearer_token(self.ws.headers)
         try:

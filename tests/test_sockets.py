@@ -232,6 +232,17 @@ async def test_R29_before_signing_in_a_socket_reads_nothing_but_a_small_connecti
             assert await socket.receive() == {"type": "connection_ack"}
 
 
+async def test_R29_connection_init_reads_the_authorization_header_in_any_case(engine, settings, world):
+    """GraphiQL and other tools send their Headers pane as typed (`Authorization`): header
+    names are case-insensitive over HTTP, and so in connection_init."""
+    token = f"Bearer {issue_token(settings, world['am'])}"
+    async with serving(app_for(engine, settings)) as address:
+        for name in ("Authorization", "AUTHORIZATION"):
+            async with socket_to(address) as socket:
+                await socket.send({"type": "connection_init", "payload": {name: token}})
+                assert await socket.receive() == {"type": "connection_ack"}
+
+
 async def test_R29_a_flood_of_messages_closes_the_socket(engine, settings, world):
     async with serving(app_for(engine, settings, ws_messages_per_second=20)) as address:
         async with socket_to(address) as socket:
