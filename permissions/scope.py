@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from db.models.content import ListKind
 from db.tables import (
     am_coordinators,
     am_territories,
@@ -397,8 +398,8 @@ class Scope:
         if viewer is None:
             return NOTHING
         if viewer.role is RoleName.BUYER:
-            return sa.and_(lists.c.kind == "BUYER", lists.c.buyer_id == viewer.id)
-        return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL")
+            return sa.and_(lists.c.kind == ListKind.BUYER, lists.c.buyer_id == viewer.id)
+        return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == ListKind.GLOBAL)
 
     @_memoized
     def _on_managed_meeting(self) -> ColumnElement[bool]:
@@ -451,7 +452,7 @@ class Scope:
         )
         return sa.and_(
             self.lists(),
-            sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL", in_same_hosts_meeting),
+            sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == ListKind.GLOBAL, in_same_hosts_meeting),
         )
 
     # -- changing lists: each of these is a part of `lists()` -----------------------------
@@ -463,16 +464,16 @@ class Scope:
         viewer = self.viewer
         if viewer is None or viewer.role is RoleName.BUYER:  # a buyer's lists are shared with them
             return NOTHING
-        mine = sa.and_(lists.c.kind != "GLOBAL", lists.c.owner_id == viewer.id)
+        mine = sa.and_(lists.c.kind != ListKind.GLOBAL, lists.c.owner_id == viewer.id)
         if viewer.can(Permission.MANAGE_GLOBAL_LISTS):
-            return sa.or_(mine, lists.c.kind == "GLOBAL")
+            return sa.or_(mine, lists.c.kind == ListKind.GLOBAL)
         return mine
 
     @_memoized
     def _meeting_lists(self) -> ColumnElement[bool]:
         """A PERSONAL or BUYER list attached to a meeting the viewer manages: through the app
         one they host (R10). A GLOBAL list stays with MANAGE_GLOBAL_LISTS wherever it is used."""
-        return sa.and_(lists.c.kind != "GLOBAL", self._on_managed_meeting())
+        return sa.and_(lists.c.kind != ListKind.GLOBAL, self._on_managed_meeting())
 
     @_memoized
     def item_lists(self) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ import time
 
 from strawberry.types import Info
 
+from db.models.sync import ChangeKind
 from db.queries import changes as queries
 from db.queries.pages import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from db.storable import BIGINT, INTEGER, fits
@@ -54,12 +55,12 @@ async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
         return ChangeFeed(entries=[], cursor=_cursor(position), has_more=False, caught_up=True)
     feed = await queries.read(db, info.context.scope, _position(since), first)
     ids = [encode_id(entry.type_name, entry.pk) for entry in feed.entries]
-    upserted = [id for id, entry in zip(ids, feed.entries, strict=True) if entry.kind == "UPSERT"]
+    upserted = [id for id, entry in zip(ids, feed.entries, strict=True) if entry.kind is ChangeKind.UPSERT]
     found = dict(zip(upserted, await nodes(info, upserted), strict=True))  # one lookup per type
     built = [
         Change(kind=entry.kind, type_name=entry.type_name, id=id, found=found.get(id))
         for id, entry in zip(ids, feed.entries, strict=True)
-        if entry.kind != "UPSERT" or found[id] is not None  # out of sight since: not for you
+        if entry.kind is not ChangeKind.UPSERT or found[id] is not None  # out of sight since: not for you
     ]
     return ChangeFeed(
         entries=built, cursor=_cursor(feed.position), has_more=feed.more, caught_up=feed.caught_up

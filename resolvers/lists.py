@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry.types import Info
 
+from db.models.content import ContentKind, ListKind
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs
@@ -23,13 +24,12 @@ from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
-from schema.enums import ContentKind, ListKind
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
 
 
 async def lists(info: Info, first: int, after: str | None, kind: ListKind | None) -> Connection[List]:
-    statement = queries.lists_section_statement(info.context.scope, kind=kind.value if kind else None)
+    statement = queries.lists_section_statement(info.context.scope, kind=kind)
     return await top_connection(info, statement, queries.LIST_ORDER, first, after, List.from_row)
 
 
@@ -87,7 +87,7 @@ async def create_list(
         buyer = await _list_buyer(info, kind, buyer_id)
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            return "List", await queries.create_list(connection, viewer, kind.value, clean, buyer)
+            return "List", await queries.create_list(connection, viewer, kind, clean, buyer)
 
         return perform
 
@@ -250,8 +250,6 @@ async def create_content(info: Info, title: str, kind: ContentKind, reference: s
     title = inputs.text(title, "title")
     reference = inputs.text(reference, "reference", 500)
     async with info.context.db.transaction() as connection:
-        content_id = await queries.create_content(
-            connection, info.context.viewer, title, kind.value, reference
-        )
+        content_id = await queries.create_content(connection, info.context.viewer, title, kind, reference)
     info.context.refresh()
     return Content.from_row(await info.context.loaders.content_by_id.load(content_id))

@@ -24,6 +24,7 @@ from strawberry.types import Info
 
 from db.listen import ChangeListener
 from db.loaders import Loaders
+from db.models.sync import ChangeKind
 from db.queries import changes
 from db.session import RequestDatabase
 from permissions.scope import Scope
@@ -80,7 +81,7 @@ async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change,
 async def _delivered(loaders: Loaders, entries: list) -> list[Change]:
     """The entries as the viewer may see them now, their objects looked up together (one
     statement per type, not per entry); an object out of sight since is left out."""
-    upserts = [entry for entry in entries if entry.kind == "UPSERT"]
+    upserts = [entry for entry in entries if entry.kind is ChangeKind.UPSERT]
     rows = await asyncio.gather(
         *(getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk) for entry in upserts)
     )
@@ -88,7 +89,7 @@ async def _delivered(loaders: Loaders, entries: list) -> list[Change]:
     delivered = []
     for entry in entries:
         row = found.get((entry.type_name, entry.pk))
-        if entry.kind == "UPSERT" and row is None:
+        if entry.kind is ChangeKind.UPSERT and row is None:
             continue
         built = BUILDERS[entry.type_name](row) if row is not None else None
         global_id = encode_id(entry.type_name, entry.pk)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
+from db.models.meetings import MeetingStatus, NotePhase
 from db.queries import meetings as queries
 from db.queries import summaries
 from db.queries.people import USER_ORDER
@@ -23,7 +24,6 @@ from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row, visible_rows
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
-from schema.enums import MeetingStatus
 from schema.ids import encode_id
 from schema.pagination import Connection
 from schema.types.meetings import Meeting, Note
@@ -49,7 +49,7 @@ async def meetings(
         buyer_id=(await visible_row(info, buyer_id, "User", "buyerId")).id if buyer_id is not None else None,
         starts_from=starts_from,
         starts_to=starts_to,
-        status=status.value if status else None,
+        status=status,
     )
     return await top_connection(info, statement, queries.MEETING_ORDER, first, after, Meeting.from_row)
 
@@ -250,7 +250,7 @@ async def move_status(
             raise Forbidden("Only the host starts and ends a meeting (R10).", field="id")
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            if not await queries.move_status(connection, viewer, meeting.id, source.value, target.value):
+            if not await queries.move_status(connection, viewer, meeting.id, source, target):
                 raise Conflict(f"The meeting is not {source.value}.", field="id", status=meeting.status)
             return "Meeting", meeting.id
 
@@ -262,8 +262,8 @@ async def move_status(
 
 
 # -- notes (R9, R10, R17) -----------------------------------------------------------------
-def _may_write(meeting: Any, viewer: Any, phase: str) -> None:
-    if phase != "PRE_MEETING" and meeting.host_id != viewer.id:
+def _may_write(meeting: Any, viewer: Any, phase: NotePhase) -> None:
+    if phase is not NotePhase.PRE_MEETING and meeting.host_id != viewer.id:
         raise Forbidden("Only the host writes in-meeting notes (R10).")
 
 
@@ -284,7 +284,7 @@ async def create_note(
         if client_id is not None and not 1 <= len(client_id) <= 64:
             raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
         meeting = await _managed(info, meeting_id, "meetingId")
-        phase = "PRE_MEETING" if meeting.status == "SCHEDULED" else "IN_MEETING"
+        phase = NotePhase.PRE_MEETING if meeting.status == MeetingStatus.SCHEDULED else NotePhase.IN_MEETING
         _may_write(meeting, viewer, phase)
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
@@ -304,7 +304,7 @@ async def create_note(
 async def _writable_note(info: Info, id: str) -> Any:
     note = await visible_row(info, id, "Note", "id")
     meeting = await _managed(info, encode_id("Meeting", note.meeting_id), "id")
-    _may_write(meeting, info.context.viewer, note.phase)
+    _may_write(meeting, info.context.viewer, NotePhase(note.phase))
     return note
 
 

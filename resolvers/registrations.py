@@ -23,7 +23,6 @@ from schema.pagination import Connection
 from schema.types.registrations import Registration
 
 MESSAGE_LENGTH = 2000
-STATUSES = (queries.PENDING, queries.APPROVED, queries.REJECTED)
 NO_SUCH = {"accountManagerId": "No such account manager.", "territoryId": "No such territory."}
 
 

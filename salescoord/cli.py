@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     create = users.add_parser("create", help="create a user (bootstraps the first admin)")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--role", choices=[r.value for r in RoleName], default="ADMIN")
+    create.add_argument("--role", choices=[r.value for r in RoleName], default=RoleName.ADMIN.value)
     create.add_argument("--password", help="prompted for when omitted")
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import strawberry
 from strawberry.types import Info
 
-from permissions.guards import scoped
 from resolvers import auth as resolve
 from schema.enums import Channel
+from schema.guards import scoped
 from schema.types.people import User
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from permissions.guards import scoped
 from resolvers import changes as resolve
 from schema.enums import ScopeBasis
+from schema.guards import scoped
 from schema.types.changes import ChangeFeed
 
 

@@ -6,9 +6,10 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Channel, Permission
-from permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy, guard, scoped
+from permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy
 from resolvers import lists as resolve
 from schema.enums import ContentKind, ListKind, ScopeBasis
+from schema.guards import guard, scoped
 from schema.keys import Key
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem

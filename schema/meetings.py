@@ -10,9 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Channel, Permission
-from permissions.guards import HasPermission, OnChannel, ScopedBy, guard, scoped
+from permissions.guards import HasPermission, OnChannel, ScopedBy
 from resolvers import meetings as resolve
 from schema.enums import MeetingStatus, ScopeBasis
+from schema.guards import guard, scoped
 from schema.keys import Key
 from schema.pagination import Connection
 from schema.types.meetings import Meeting, Note

@@ -6,9 +6,10 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission as Permissions
-from permissions.guards import IsAuthenticated, back_office, guard, scoped
+from permissions.guards import IsAuthenticated
 from resolvers import people as resolve
 from schema.enums import Permission, RoleName
+from schema.guards import back_office, guard, scoped
 from schema.pagination import Connection
 from schema.types.people import PAGE, Role, User
 

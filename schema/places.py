@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import back_office, scoped
 from resolvers import places as resolve
+from schema.guards import back_office, scoped
 from schema.pagination import Connection
 from schema.types.people import PAGE
 from schema.types.places import Company, Territory

@@ -9,11 +9,12 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import back_office
 from resolvers import records as resolve
+from schema.enums import EmailStatus
+from schema.guards import back_office
 from schema.pagination import Connection
 from schema.types.people import PAGE
-from schema.types.records import AuditEvent, EmailStatus, OutboxEmail
+from schema.types.records import AuditEvent, OutboxEmail
 
 
 @strawberry.type

@@ -8,13 +8,13 @@ import strawberry
 from strawberry.types import Info
 
 from permissions.enums import Permission
-from permissions.guards import back_office, scoped
 from resolvers import registrations as resolve
 from schema.auth import LoginPayload
-from schema.enums import Channel
+from schema.enums import Channel, RegistrationStatus
+from schema.guards import back_office, scoped
 from schema.pagination import Connection
 from schema.types.people import PAGE
-from schema.types.registrations import Registration, RegistrationStatus
+from schema.types.registrations import Registration
 
 DECIDES = [back_office(Permission.MANAGE_REGISTRATIONS)]
 

@@ -8,9 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from db.queries import reporting as queries
-from permissions.guards import SeesReporting, guard
+from permissions.guards import SeesReporting
 from resolvers import reporting as resolve
 from schema.enums import PeriodUnit
+from schema.guards import guard
 from schema.pagination import Connection
 from schema.types import reporting as types
 from schema.types.people import PAGE

@@ -9,7 +9,6 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from permissions.guards import scoped
 from resolvers import node as resolve_node
 from schema.admission import Admission
 from schema.anonymous_budget import AnonymousBudget
@@ -18,6 +17,7 @@ from schema.changes import ChangesQuery
 from schema.datetimes import DATE_TIME
 from schema.errors import ErrorCodes
 from schema.execution import DirectLeaves
+from schema.guards import scoped
 from schema.input_text import StorableText
 from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter, ValidationWorkLimiter
 from schema.lists import ListsMutation, ListsQuery

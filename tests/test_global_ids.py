@@ -13,8 +13,9 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, IsAuthenticated, ScopedBy, guard
+from permissions.guards import HasPermission, IsAuthenticated, ScopedBy
 from schema.enums import ScopeBasis
+from schema.guards import guard
 from tests.helpers import codes, gid
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"

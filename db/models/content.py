@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field
+
+
+class ContentKind(StrEnum):
+    PRODUCT = "PRODUCT"
+    LOOKBOOK = "LOOKBOOK"
+    VIDEO = "VIDEO"
+    DOCUMENT = "DOCUMENT"
+
+
+class ListKind(StrEnum):
+    """PERSONAL and GLOBAL lists belong to their owner; a BUYER list is an AM's for one buyer (R11)."""
+
+    PERSONAL = "PERSONAL"
+    GLOBAL = "GLOBAL"
+    BUYER = "BUYER"
 
 
 class Content(SQLModel, table=True):
@@ -16,7 +32,7 @@ class Content(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200, index=True)
-    kind: str = Field(max_length=20)  # PRODUCT, LOOKBOOK, VIDEO, DOCUMENT
+    kind: str = Field(max_length=20)  # a ContentKind
     reference: str = Field(max_length=500)  # SKU or URL
     created_at: datetime = created_at_field()
 
@@ -29,7 +45,7 @@ class List(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", index=True)
-    kind: str = Field(max_length=20)  # PERSONAL, GLOBAL, BUYER
+    kind: str = Field(max_length=20)  # a ListKind
     name: str = Field(max_length=200)
     buyer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     version: int = Field(default=1)

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
+
+
+class RegistrationStatus(StrEnum):
+    """A registration is decided once (R7): PENDING until it is APPROVED or REJECTED."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
 
 
 class Registration(SQLModel, table=True):
@@ -33,7 +42,7 @@ class Registration(SQLModel, table=True):
     territory_id: int | None = Field(default=None, foreign_key="territories.id", index=True)
     company_id: int | None = Field(default=None, foreign_key="companies.id")
     message: str | None = Field(default=None, max_length=2000)
-    status: str = Field(default="PENDING", max_length=20, index=True)
+    status: str = Field(default=RegistrationStatus.PENDING, max_length=20, index=True)
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = moment_field()
     decision_reason: str | None = Field(default=None, max_length=2000)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.models.registrations import RegistrationStatus
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.outbox import enqueue_email
@@ -29,7 +30,6 @@ from salescoord.errors import BadUserInput, Conflict
 
 REGISTRATION = registrations.c
 REGISTRATION_ORDER = (REGISTRATION.id,)  # the queue: oldest first
-PENDING, APPROVED, REJECTED = "PENDING", "APPROVED", "REJECTED"
 
 
 def registrations_statement(scope: Scope) -> sa.Select:
@@ -85,7 +85,9 @@ async def territory_exists(connection: Any, territory_id: int) -> bool:
 async def _refuse_duplicates(connection: AsyncConnection, email: str) -> None:
     if (await connection.execute(sa.select(users.c.id).where(users.c.email == email))).first():
         raise Conflict("An account with that email exists already: sign in instead.", field="email")
-    pending = sa.select(REGISTRATION.id).where(REGISTRATION.email == email, REGISTRATION.status == PENDING)
+    pending = sa.select(REGISTRATION.id).where(
+        REGISTRATION.email == email, REGISTRATION.status == RegistrationStatus.PENDING
+    )
     if (await connection.execute(pending)).first():
         raise Conflict("A registration for that email is waiting for a decision already.", field="email")
 
@@ -95,7 +97,7 @@ async def create_registration(connection: AsyncConnection, values: dict[str, Any
     await _refuse_duplicates(connection, values["email"])
     statement = (
         registrations.insert()
-        .values(**values, status=PENDING, created_at=utcnow())
+        .values(**values, status=RegistrationStatus.PENDING, created_at=utcnow())
         .returning(*registrations.c)
     )
     try:
@@ -134,7 +136,7 @@ async def _decide(connection: AsyncConnection, actor: Viewer, registration_id: i
     row = (
         await connection.execute(
             registrations.update()
-            .where(REGISTRATION.id == registration_id, REGISTRATION.status == PENDING)
+            .where(REGISTRATION.id == registration_id, REGISTRATION.status == RegistrationStatus.PENDING)
             .values(**values, decided_by_id=actor.id, decided_at=utcnow())
             .returning(*registrations.c)
         )
@@ -156,7 +158,7 @@ async def approve_registration(
 ) -> int:
     """Approve (R7): an active buyer in an existing company or a new one, with the requested
     AM as direct AM, and an email with a set-password link. Returns the buyer's id."""
-    row = await _decide(connection, actor, registration_id, status=APPROVED)
+    row = await _decide(connection, actor, registration_id, status=RegistrationStatus.APPROVED)
     created_company = False
     if new_company is not None:
         name, territory_id = new_company
@@ -190,7 +192,7 @@ async def approve_registration(
         row.id,
         on_behalf_of=row.requested_am_id,
         diff={
-            "status": APPROVED,
+            "status": RegistrationStatus.APPROVED,
             "buyer_id": buyer_id,
             "company_id": company_id,
             "new_company": created_company,
@@ -243,7 +245,9 @@ async def reject_registration(
     connection: AsyncConnection, actor: Viewer, registration_id: int, reason: str
 ) -> None:
     """Reject with a reason (R7); the applicant is told why."""
-    row = await _decide(connection, actor, registration_id, status=REJECTED, decision_reason=reason)
+    row = await _decide(
+        connection, actor, registration_id, status=RegistrationStatus.REJECTED, decision_reason=reason
+    )
     await record(
         connection,
         actor,
@@ -251,7 +255,7 @@ async def reject_registration(
         "Registration",
         row.id,
         on_behalf_of=row.requested_am_id,
-        diff={"status": REJECTED, "reason": reason},
+        diff={"status": RegistrationStatus.REJECTED, "reason": reason},
     )
     notice = notices.rejected(row.name, reason)
     await enqueue_email(
@@ -271,7 +275,7 @@ async def reassign_company(
     row = (
         await connection.execute(
             registrations.update()
-            .where(REGISTRATION.id == registration_id, REGISTRATION.status == PENDING)
+            .where(REGISTRATION.id == registration_id, REGISTRATION.status == RegistrationStatus.PENDING)
             .values(company_id=company_id)
             .returning(REGISTRATION.id, REGISTRATION.requested_am_id)
         )

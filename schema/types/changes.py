@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from permissions.guards import scoped
 from schema.enums import ChangeKind, ScopeBasis
+from schema.guards import scoped
 from schema.node import Node
 
 

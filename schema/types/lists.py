@@ -9,10 +9,10 @@ import strawberry
 from strawberry.types import Info
 
 from db.queries import lists as queries
-from permissions.guards import scoped
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
 from schema.enums import ContentKind, ListKind, ScopeBasis
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection

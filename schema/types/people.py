@@ -12,10 +12,10 @@ from db.queries import lists as list_queries
 from db.queries import people as queries
 from db.queries import places as place_queries
 from permissions.enums import RoleName as Roles
-from permissions.guards import scoped
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
 from schema.enums import Permission, RoleName, ScopeBasis
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection

@@ -9,9 +9,9 @@ from strawberry.types import Info
 
 from db.queries import people as people_queries
 from db.queries import places as queries
-from permissions.guards import scoped
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from permissions.guards import scoped
+from schema.enums import EmailStatus
+from schema.guards import scoped
 from schema.types.people import User
-
-
-@strawberry.enum
-class EmailStatus(StrEnum):
-    PENDING = "PENDING"
-    SENDING = "SENDING"
-    SENT = "SENT"
-    FAILED = "FAILED"
 
 
 @strawberry.type(description="An outgoing email in the outbox (R20).")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from permissions.guards import scoped
+from schema.enums import RegistrationStatus
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.types.people import User
@@ -19,13 +19,6 @@ if TYPE_CHECKING:
 
 CompanyType = Annotated["Company", strawberry.lazy("schema.types.places")]
 TerritoryType = Annotated["Territory", strawberry.lazy("schema.types.places")]
-
-
-@strawberry.enum
-class RegistrationStatus(StrEnum):
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
 
 
 async def _user(info: Info, pk: int | None) -> User | None:

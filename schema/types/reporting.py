@@ -14,7 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from db.queries.reporting import COUNT_COLUMNS
-from permissions.guards import scoped
+from schema.guards import scoped
 from schema.types.people import User
 from schema.types.places import Company, Territory
 
