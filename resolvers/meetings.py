@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from db.queries import meetings as queries
-from db.queries import summaries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs
@@ -23,6 +22,7 @@ from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row, visible_rows
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
+from salescoord.outbox import summaries
 from schema.enums import MeetingStatus
 from schema.ids import encode_id
 from schema.pagination import Connection

@@ -15,7 +15,7 @@ from resolvers import inputs
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
-from salescoord.password_links import fingerprint, read_set_password_token
+from salescoord.outbox.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
 from schema.ids import encode_id, expect_id

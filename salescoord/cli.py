@@ -109,7 +109,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
     import signal
 
     from db.session import create_engine
-    from salescoord.delivery import DeliveryWorker
+    from salescoord.outbox.delivery import DeliveryWorker
 
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "info").upper(), format="%(asctime)s %(name)s %(message)s"

@@ -17,15 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.models.base import utcnow
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
-from db.queries.outbox import enqueue_email
 from db.queries.places import create_company
 from db.queries.search import contains
 from db.tables import companies, registrations, territories, users
 from permissions.enums import RoleName
 from permissions.scope import Scope, registration_watchers
 from permissions.viewer import Viewer
-from salescoord import notices
 from salescoord.errors import BadUserInput, Conflict
+from salescoord.outbox import wording
+from salescoord.outbox.queue import enqueue_email
 
 REGISTRATION = registrations.c
 REGISTRATION_ORDER = (REGISTRATION.id,)  # the queue: oldest first
@@ -114,7 +114,7 @@ async def create_registration(connection: AsyncConnection, values: dict[str, Any
         on_behalf_of=row.requested_am_id,
         diff={k: v for k, v in values.items() if k != "message"},
     )
-    notice = notices.new_registration(row, queue_url)
+    notice = wording.new_registration(row, queue_url)
     watchers = (await connection.execute(registration_watchers(row.requested_am_id, row.territory_id))).all()
     for watcher in watchers:
         await enqueue_email(
@@ -200,7 +200,7 @@ async def approve_registration(
     company_name = (
         await connection.execute(sa.select(companies.c.name).where(companies.c.id == company_id))
     ).scalar_one()
-    notice = notices.approved(row.name, company_name, valid_hours)
+    notice = wording.approved(row.name, company_name, valid_hours)
     await enqueue_email(
         connection,
         kind=notice.kind,
@@ -253,7 +253,7 @@ async def reject_registration(
         on_behalf_of=row.requested_am_id,
         diff={"status": REJECTED, "reason": reason},
     )
-    notice = notices.rejected(row.name, reason)
+    notice = wording.rejected(row.name, reason)
     await enqueue_email(
         connection,
         kind=notice.kind,

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
-from db.queries.outbox import enqueue_email
 from db.queries.people import viewer_from_row, viewers_by_id
 from db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
 from permissions.enums import Channel
 from permissions.scope import Scope
 from permissions.viewer import Viewer
+from salescoord.outbox.queue import enqueue_email
 
 
 async def _rows(connection: AsyncConnection, statement: sa.Select) -> Sequence[Any]:

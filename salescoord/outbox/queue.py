@@ -1,7 +1,7 @@
 """The email outbox (R20): a message is a row written in the same transaction as the change
 that caused it, so a rolled-back change sends nothing and a committed one is never lost.
 
-A delivery worker (`salescoord.delivery`) claims due rows, sends them and marks them.
+A delivery worker (`salescoord.outbox.delivery`) claims due rows, sends them and marks them.
 
     await enqueue_email(connection, kind="DECISION_NOTICE", to_address="ann@example.com",
                         subject="Your registration", body_text="...")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from salescoord.password_links import PLACEHOLDER
+from salescoord.outbox.password_links import PLACEHOLDER
 
 REGISTRATION_NOTICE = "REGISTRATION_NOTICE"
 DECISION_NOTICE = "DECISION_NOTICE"
