@@ -12,6 +12,7 @@ from db.queries import registrations as queries
 from db.tables import territories
 from permissions.enums import Channel
 from resolvers import inputs
+from resolvers import registration_workflow as workflow
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
@@ -78,7 +79,7 @@ async def register(
             connection, values["territory_id"]
         ):
             raise _no_such("territoryId")
-        registration_id = await queries.create_registration(
+        registration_id = await workflow.create_registration(
             connection, values, f"{info.context.settings.public_url}/registrations"
         )
     return registration_id, values
@@ -156,7 +157,7 @@ async def approve(
         company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
     settings = info.context.settings
     async with info.context.db.transaction() as connection:
-        await queries.approve_registration(
+        await workflow.approve_registration(
             connection,
             info.context.viewer,
             row.id,
@@ -171,7 +172,7 @@ async def reject(info: Info, id: str, reason: str) -> Registration | None:
     reason = inputs.text(reason, "reason", MESSAGE_LENGTH)
     row = await visible_row(info, id, "Registration", "id")
     async with info.context.db.transaction() as connection:
-        await queries.reject_registration(connection, info.context.viewer, row.id, reason)
+        await workflow.reject_registration(connection, info.context.viewer, row.id, reason)
     return await _reload(info, row.id)
 
 

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print("database is current")
         return 0
     if args.command == "demo":
-        from db.demo import load_demo
+        from salescoord.demo import load_demo
 
         loaded = asyncio.run(load_demo(settings.database_url, args.scale, only_if_empty=args.if_empty))
         print("demo data loaded" if loaded else "database has users already; demo data not loaded")
