@@ -12,11 +12,11 @@ import time
 
 from strawberry.types import Info
 
-from db.queries import changes as queries
 from db.queries.pages import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from db.storable import BIGINT, INTEGER, fits
 from resolvers.node import nodes
 from salescoord.errors import BadUserInput, ResyncRequired
+from salescoord.sync import feed as queries
 from schema.ids import encode_id
 from schema.types.changes import Change, ChangeFeed
 

@@ -19,10 +19,10 @@ from strawberry.types import Info
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs
-from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
+from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.enums import ContentKind, ListKind
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem

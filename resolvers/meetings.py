@@ -18,11 +18,11 @@ from db.queries import meetings as queries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs
-from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row, visible_rows
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from salescoord.outbox import summaries
+from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.enums import MeetingStatus
 from schema.ids import encode_id
 from schema.pagination import Connection

@@ -24,7 +24,6 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from db.listen import ChangeListener
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
@@ -38,6 +37,7 @@ from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from salescoord.sockets import GraphQLSocket
+from salescoord.sync.listen import ChangeListener
 from schema.root import build_schema
 from schema.root import schema as default_schema
 

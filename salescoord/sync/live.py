@@ -2,7 +2,7 @@
 change log, so it works across any number of server processes on either database.
 
 When to look: on PostgreSQL when the process's one LISTEN connection hears that the meeting
-changed (`db.listen`: the writing transaction's commit sends the notification, from any
+changed (`salescoord.sync.listen`: the writing transaction's commit sends the notification, from any
 process), and every `live_safety_poll_seconds` besides (LIVE_SAFETY_POLL_SECONDS, 10 s), so a
 lost notification costs latency, never an event; while a change of the meeting waits behind
 an older transaction still running, again shortly. On SQLite (one host) every POLL_SECONDS.
@@ -22,14 +22,14 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 from strawberry.types import Info
 
-from db.listen import ChangeListener
 from db.loaders import Loaders
-from db.queries import changes
 from db.session import RequestDatabase
 from permissions.scope import Scope
 from resolvers.lookups import LOADER_BY_TYPE
 from resolvers.node import BUILDERS
 from salescoord.errors import NotFound, Unauthenticated
+from salescoord.sync import feed as changes
+from salescoord.sync.listen import ChangeListener
 from schema.ids import encode_id, expect_id
 from schema.types.changes import Change
 

@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
-from db.queries import outcomes
 from permissions.enums import Channel
 from salescoord.errors import BadUserInput, Conflict, ServiceError
+from salescoord.sync import outcomes
 
 Outcome = tuple[str, int | None]
 Perform = Callable[[AsyncConnection], Awaitable[Outcome]]
