@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from salescoord.sync import live as resolve
+from resolvers import live as resolve
 from schema.types.changes import Change
 
 

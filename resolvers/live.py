@@ -1,0 +1,55 @@
+"""`meetingChanges(meetingId:)`: one meeting's changes as they commit (R19), each object as the
+viewer may see it when it is delivered. When and how the subscription looks is
+`salescoord.sync.live`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+from strawberry.types import Info
+
+from db.loaders import Loaders
+from resolvers.lookups import LOADER_BY_TYPE
+from resolvers.node import BUILDERS
+from salescoord.errors import Unauthenticated
+from salescoord.sync import live
+from salescoord.sync.feed import Entry
+from schema.ids import encode_id, expect_id
+from schema.types.changes import Change
+
+
+async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change, None]:
+    pk = expect_id(meeting_id, "Meeting", field="meetingId")
+    credentials = info.context.credentials
+    if info.context.viewer is None or credentials is None:
+        raise Unauthenticated()
+    await info.context.db.release()  # each look reads through a connection of its own
+    async for change in live.follow_meeting(
+        info.context.db.engine,
+        info.context.listener,
+        credentials,
+        pk,
+        info.context.settings.live_safety_poll_seconds,
+        _delivered,
+    ):
+        yield change
+
+
+async def _delivered(loaders: Loaders, entries: list[Entry]) -> list[Change]:
+    """The entries as the viewer may see them now, their objects looked up together (one
+    statement per type, not per entry); an object out of sight since is left out."""
+    upserts = [entry for entry in entries if entry.kind == "UPSERT"]
+    rows = await asyncio.gather(
+        *(getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk) for entry in upserts)
+    )
+    found = {(entry.type_name, entry.pk): row for entry, row in zip(upserts, rows, strict=True)}
+    delivered = []
+    for entry in entries:
+        row = found.get((entry.type_name, entry.pk))
+        if entry.kind == "UPSERT" and row is None:
+            continue
+        built = BUILDERS[entry.type_name](row) if row is not None else None
+        global_id = encode_id(entry.type_name, entry.pk)
+        delivered.append(Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=built))
+    return delivered
