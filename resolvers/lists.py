@@ -20,10 +20,10 @@ from db.models.content import ContentKind, ListKind
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs
-from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
+from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
 
@@ -92,7 +92,7 @@ async def create_list(
         return perform
 
     arguments = {"name": name, "kind": kind, "buyerId": buyer_id}
-    _, list_id = await exactly_once(info, client_mutation_id, "createList", arguments, prepare)
+    _, list_id = await exactly_once(info.context, client_mutation_id, "createList", arguments, prepare)
     return await _list(info, list_id)
 
 
@@ -130,7 +130,9 @@ async def rename_list(info: Info, id: str, name: str, client_mutation_id: str | 
 
         return perform
 
-    _, list_id = await exactly_once(info, client_mutation_id, "renameList", {"id": id, "name": name}, prepare)
+    _, list_id = await exactly_once(
+        info.context, client_mutation_id, "renameList", {"id": id, "name": name}, prepare
+    )
     return await _list(info, list_id)
 
 
@@ -146,7 +148,7 @@ async def delete_list(info: Info, id: str, client_mutation_id: str | None) -> st
 
         return perform
 
-    await exactly_once(info, client_mutation_id, "deleteList", {"id": id}, prepare)
+    await exactly_once(info.context, client_mutation_id, "deleteList", {"id": id}, prepare)
     info.context.refresh()
     return id
 
@@ -176,7 +178,7 @@ async def add_list_item(
         return perform
 
     arguments = {"listId": list_id, "contentId": content_id, "position": position, "note": note}
-    _, item_id = await exactly_once(info, client_mutation_id, "addListItem", arguments, prepare)
+    _, item_id = await exactly_once(info.context, client_mutation_id, "addListItem", arguments, prepare)
     return await _item(info, item_id)
 
 
@@ -196,7 +198,7 @@ async def move_list_item(
         return perform
 
     arguments = {"id": id, "position": position}
-    _, item_id = await exactly_once(info, client_mutation_id, "moveListItem", arguments, prepare)
+    _, item_id = await exactly_once(info.context, client_mutation_id, "moveListItem", arguments, prepare)
     return await _item(info, item_id)
 
 
@@ -212,7 +214,7 @@ async def remove_list_item(info: Info, id: str, client_mutation_id: str | None) 
 
         return perform
 
-    await exactly_once(info, client_mutation_id, "removeListItem", {"id": id}, prepare)
+    await exactly_once(info.context, client_mutation_id, "removeListItem", {"id": id}, prepare)
     info.context.refresh()
     return id
 
@@ -241,7 +243,9 @@ async def update_list_item_note(
         return perform
 
     arguments = {"id": id, "note": note, "version": version}
-    _, item_id = await exactly_once(info, client_mutation_id, "updateListItemNote", arguments, prepare)
+    _, item_id = await exactly_once(
+        info.context, client_mutation_id, "updateListItemNote", arguments, prepare
+    )
     return await _item(info, item_id)
 
 

@@ -16,14 +16,14 @@ from strawberry.types import Info
 
 from db.models.meetings import MeetingStatus, NotePhase
 from db.queries import meetings as queries
-from db.queries import summaries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs
-from resolvers.exactly_once import Perform, exactly_once
 from resolvers.lookups import visible_row, visible_rows
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, Conflict, Forbidden
+from salescoord.outbox import summaries
+from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.ids import encode_id
 from schema.pagination import Connection
 from schema.types.meetings import Meeting, Note
@@ -142,7 +142,7 @@ async def create_meeting(
         return perform
 
     arguments = {"hostId": host_id, "title": title, "startsAt": starts_at, "attendeeIds": attendee_ids}
-    _, meeting_id = await exactly_once(info, client_mutation_id, "createMeeting", arguments, prepare)
+    _, meeting_id = await exactly_once(info.context, client_mutation_id, "createMeeting", arguments, prepare)
     return await _meeting(info, meeting_id)
 
 
@@ -179,7 +179,7 @@ async def update_meeting(
         return perform
 
     arguments = {"id": id, "title": title, "startsAt": starts_at, "hostId": host_id}
-    _, meeting_id = await exactly_once(info, client_mutation_id, "updateMeeting", arguments, prepare)
+    _, meeting_id = await exactly_once(info.context, client_mutation_id, "updateMeeting", arguments, prepare)
     return await _meeting(info, meeting_id)
 
 
@@ -203,7 +203,7 @@ async def change_attendees(
 
     operation = "addAttendees" if add else "removeAttendees"
     arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
-    _, pk = await exactly_once(info, client_mutation_id, operation, arguments, prepare)
+    _, pk = await exactly_once(info.context, client_mutation_id, operation, arguments, prepare)
     return await _meeting(info, pk)
 
 
@@ -233,7 +233,7 @@ async def change_list(
 
     operation = "attachList" if attach else "detachList"
     arguments = {"meetingId": meeting_id, "listId": list_id}
-    _, pk = await exactly_once(info, client_mutation_id, operation, arguments, prepare)
+    _, pk = await exactly_once(info.context, client_mutation_id, operation, arguments, prepare)
     return await _meeting(info, pk)
 
 
@@ -257,7 +257,7 @@ async def move_status(
         return perform
 
     operation = "startMeeting" if target is MeetingStatus.IN_PROGRESS else "endMeeting"
-    _, pk = await exactly_once(info, client_mutation_id, operation, {"id": id}, prepare)
+    _, pk = await exactly_once(info.context, client_mutation_id, operation, {"id": id}, prepare)
     return await _meeting(info, pk)
 
 
@@ -297,7 +297,7 @@ async def create_note(
 
     arguments = {"meetingId": meeting_id, "text": text, "shared": shared, "clientId": client_id}
     key = client_mutation_id or client_id
-    _, note_id = await exactly_once(info, key, "createNote", arguments, prepare)
+    _, note_id = await exactly_once(info.context, key, "createNote", arguments, prepare)
     return await _note(info, note_id)
 
 
@@ -347,7 +347,7 @@ async def update_note(
         return perform
 
     arguments = {"id": id, "version": version, "text": text, "shared": shared}
-    _, note_id = await exactly_once(info, client_mutation_id, "updateNote", arguments, prepare)
+    _, note_id = await exactly_once(info.context, client_mutation_id, "updateNote", arguments, prepare)
     return await _note(info, note_id)
 
 
@@ -364,7 +364,9 @@ async def delete_note(info: Info, id: str, version: int, client_mutation_id: str
 
         return perform
 
-    await exactly_once(info, client_mutation_id, "deleteNote", {"id": id, "version": version}, prepare)
+    await exactly_once(
+        info.context, client_mutation_id, "deleteNote", {"id": id, "version": version}, prepare
+    )
     info.context.refresh()
     return id
 
@@ -395,5 +397,5 @@ async def send_summary(
         return perform
 
     arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
-    _, pk = await exactly_once(info, client_mutation_id, "sendMeetingSummary", arguments, prepare)
+    _, pk = await exactly_once(info.context, client_mutation_id, "sendMeetingSummary", arguments, prepare)
     return await _meeting(info, pk)

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from strawberry.types import Info
 
-from db.queries import audit, outbox
+from db.queries import audit
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.outbox import queue
 from schema.pagination import Connection
 from schema.types.records import AuditEvent, OutboxEmail
 
@@ -16,8 +17,8 @@ from schema.types.records import AuditEvent, OutboxEmail
 async def outbox_emails(
     info: Info, status: str | None, first: int, after: str | None
 ) -> Connection[OutboxEmail]:
-    statement = outbox.outbox_statement(status)
-    return await top_connection(info, statement, outbox.EMAIL_ORDER, first, after, OutboxEmail.from_row)
+    statement = queue.outbox_statement(status)
+    return await top_connection(info, statement, queue.EMAIL_ORDER, first, after, OutboxEmail.from_row)
 
 
 async def audit_events(

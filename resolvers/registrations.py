@@ -12,10 +12,11 @@ from db.queries import registrations as queries
 from db.tables import territories
 from permissions.enums import Channel
 from resolvers import inputs
+from resolvers import registration_workflow as workflow
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
-from salescoord.password_links import fingerprint, read_set_password_token
+from salescoord.outbox.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
 from schema.ids import encode_id, expect_id
@@ -77,7 +78,7 @@ async def register(
             connection, values["territory_id"]
         ):
             raise _no_such("territoryId")
-        registration_id = await queries.create_registration(
+        registration_id = await workflow.create_registration(
             connection, values, f"{info.context.settings.public_url}/registrations"
         )
     return registration_id, values
@@ -155,7 +156,7 @@ async def approve(
         company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
     settings = info.context.settings
     async with info.context.db.transaction() as connection:
-        await queries.approve_registration(
+        await workflow.approve_registration(
             connection,
             info.context.viewer,
             row.id,
@@ -170,7 +171,7 @@ async def reject(info: Info, id: str, reason: str) -> Registration | None:
     reason = inputs.text(reason, "reason", MESSAGE_LENGTH)
     row = await visible_row(info, id, "Registration", "id")
     async with info.context.db.transaction() as connection:
-        await queries.reject_registration(connection, info.context.viewer, row.id, reason)
+        await workflow.reject_registration(connection, info.context.viewer, row.id, reason)
     return await _reload(info, row.id)
 
 

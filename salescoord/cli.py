@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print("database is current")
         return 0
     if args.command == "demo":
-        from db.demo import load_demo
+        from salescoord.demo import load_demo
 
         loaded = asyncio.run(load_demo(settings.database_url, args.scale, only_if_empty=args.if_empty))
         print("demo data loaded" if loaded else "database has users already; demo data not loaded")
@@ -109,7 +109,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
     import signal
 
     from db.session import create_engine
-    from salescoord.delivery import DeliveryWorker
+    from salescoord.outbox.delivery import DeliveryWorker
 
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "info").upper(), format="%(asctime)s %(name)s %(message)s"

@@ -34,7 +34,7 @@ class Context:
     operation: str = "unparsed"
     budget: UserBudget | None = None  # the server process's per-user request budget
     anonymous_budget: UserBudget | None = None  # and its per-IP budget of anonymous requests
-    listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
+    listener: Any = None  # the LISTEN connection of the process on PostgreSQL (salescoord.sync.listen)
     credentials: Credentials | None = None  # a websocket's sign-in, checked again by each operation (R29)
 
     async def identify(self) -> None:

@@ -1,7 +1,7 @@
 """The email outbox (R20): a message is a row written in the same transaction as the change
 that caused it, so a rolled-back change sends nothing and a committed one is never lost.
 
-A delivery worker (`salescoord.delivery`) claims due rows, sends them and marks them.
+A delivery worker (`salescoord.outbox.delivery`) claims due rows, sends them and marks them.
 
     await enqueue_email(connection, kind="DECISION_NOTICE", to_address="ann@example.com",
                         subject="Your registration", body_text="...")
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.models.base import utcnow
 from db.models.records import EmailStatus
 from db.tables import emails
+from salescoord.outbox.wording import Notice
 
 log = logging.getLogger("salescoord.outbox")
 
@@ -68,6 +69,21 @@ async def enqueue_email(
     log.info("outbox: email %s (%s) to %s queued: %s", email_id, kind, to_address, subject)
     log.debug("outbox: email %s body:\n%s", email_id, body_text)
     return email_id
+
+
+async def enqueue_notice(
+    connection: AsyncConnection, notice: Notice, to_address: str, *, set_password_user_id: int | None = None
+) -> int:
+    """`enqueue_email` of an email worded in `salescoord.outbox.wording`."""
+    return await enqueue_email(
+        connection,
+        kind=notice.kind,
+        to_address=to_address,
+        subject=notice.subject,
+        body_text=notice.text,
+        body_html=notice.html,
+        set_password_user_id=set_password_user_id,
+    )
 
 
 def _due(now: datetime, email: Any = EMAIL) -> sa.ColumnElement[bool]:

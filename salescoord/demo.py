@@ -397,7 +397,7 @@ async def _pending_registrations(
 ) -> None:
     """Sign-ups waiting in the queue (R6): one asking for am1 by name, some only naming a
     territory (so the SCs of the AMs above it see them), one naming neither (admins only)."""
-    from db.queries.registrations import create_registration
+    from resolvers.registration_workflow import create_registration
 
     requests = [
         ("Rosa Lind", "Lind Interiors", am_ids[0], district_ids[0], "We met at the trade fair."),

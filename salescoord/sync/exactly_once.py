@@ -9,7 +9,7 @@ with the same object; the same key with a different request is BAD_USER_INPUT (t
         async def perform(connection): ...; return "Note", note_id
         return perform
 
-    result_type, result_id = await exactly_once(info, key, "createNote", arguments, prepare)
+    result_type, result_id = await exactly_once(info.context, key, "createNote", arguments, prepare)
 
 `arguments` are the mutation's arguments as the client sent them: a replay is recognised
 before any check runs, so replaying a deletion answers like the deletion did.
@@ -20,19 +20,27 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
-from db.queries import outcomes
+from db.session import RequestDatabase
 from permissions.enums import Channel
+from permissions.viewer import Viewer
 from salescoord.errors import BadUserInput, Conflict, ServiceError
+from salescoord.sync import outcomes
 
 Outcome = tuple[str, int | None]
 Perform = Callable[[AsyncConnection], Awaitable[Outcome]]
 FIELD = "clientMutationId"
+
+
+class Caller(Protocol):
+    """Who makes the call, and the request's database: a request's context."""
+
+    db: RequestDatabase
+    viewer: Viewer
 
 
 def _key(key: str | None) -> str | None:
@@ -49,14 +57,13 @@ def fingerprint(operation: str, arguments: dict[str, Any]) -> str:
 
 
 async def exactly_once(
-    info: Info,
+    caller: Caller,
     key: str | None,
     operation: str,
     arguments: dict[str, Any],
     prepare: Callable[[], Awaitable[Perform]],
 ) -> Outcome:
-    viewer = info.context.viewer
-    db = info.context.db
+    viewer, db = caller.viewer, caller.db
     key = _key(key)
     if key is None:
         if viewer.channel is Channel.APP:
@@ -77,7 +84,7 @@ async def exactly_once(
         if row is None:
             raise
         return _replayed(row, operation, request_hash)
-    return await _perform_once(info, key, operation, request_hash, perform)
+    return await _perform_once(caller, key, operation, request_hash, perform)
 
 
 def _replayed(row: Any, operation: str, request_hash: str) -> Outcome:
@@ -87,15 +94,14 @@ def _replayed(row: Any, operation: str, request_hash: str) -> Outcome:
 
 
 async def _perform_once(
-    info: Info,
+    caller: Caller,
     key: str,
     operation: str,
     request_hash: str,
     perform: Perform,
 ) -> Outcome:
     """The outcome of performing now, or the stored one of the call that got there first."""
-    viewer = info.context.viewer
-    db = info.context.db
+    viewer, db = caller.viewer, caller.db
     try:
         async with db.transaction() as connection:
             await outcomes.claim(connection, viewer.id, key, operation, request_hash)
