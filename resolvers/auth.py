@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from strawberry.types import Info
-
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.people import account_by_email, viewer_from_row
 from permissions.enums import Channel
 from resolvers import inputs
+from salescoord.context import Info
 from salescoord.errors import Unauthenticated
 from salescoord.rate_limits import client_ip, forget_failed_logins, rate_limit, reserve_login_attempt
 from salescoord.tokens import issue_token

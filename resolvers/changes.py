@@ -6,11 +6,10 @@ the head (take the snapshot after).
 
 from __future__ import annotations
 
-from strawberry.types import Info
-
 from db.models.sync import ChangeKind
 from db.queries.pages import MAX_PAGE_SIZE
 from resolvers.node import nodes
+from salescoord.context import Info
 from salescoord.errors import BadUserInput
 from salescoord.sync import feed
 from salescoord.sync.cursors import cursor_at, position_of, purge_now_and_then

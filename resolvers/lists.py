@@ -14,18 +14,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
-from strawberry.types import Info
 
 from db.models.content import ContentKind, ListKind
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
-from resolvers import inputs
+from resolvers import inputs, node_types
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
+from schema.types.people import User
 
 
 async def lists(info: Info, first: int, after: str | None, kind: ListKind | None) -> Connection[List]:
@@ -48,27 +49,25 @@ async def _changeable(info: Info, list_id: int, allowed: ColumnElement[bool], fi
 
 
 async def _owned_list(info: Info, global_id: str, field: str) -> Any:
-    row = await visible_row(info, global_id, "List", field)
+    row = await visible_row(info, global_id, List, field)
     await _changeable(info, row.id, info.context.scope.owned_lists(), field)
     return row
 
 
 async def _changeable_item(info: Info, id: str, allowed: ColumnElement[bool]) -> Any:
-    item = await visible_row(info, id, "ListItem", "id")
+    item = await visible_row(info, id, ListItem, "id")
     await _changeable(info, item.list_id, allowed, "id")
     return item
 
 
 async def _list(info: Info, list_id: int | None) -> List | None:
     info.context.refresh()
-    row = await info.context.loaders.list_by_id.load(list_id) if list_id else None
-    return List.from_row(row) if row else None
+    return await node_types.load(info, List, list_id)
 
 
 async def _item(info: Info, item_id: int | None) -> ListItem | None:
     info.context.refresh()
-    row = await info.context.loaders.list_item_by_id.load(item_id) if item_id else None
-    return ListItem.from_row(row) if row else None
+    return await node_types.load(info, ListItem, item_id)
 
 
 def _position(position: int | None) -> None:
@@ -111,7 +110,7 @@ async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int |
         raise Forbidden("BUYER lists belong to account managers.", field="kind")
     if buyer_id is None:
         raise BadUserInput("A BUYER list names its buyer.", field="buyerId")
-    row = await visible_row(info, buyer_id, "User", "buyerId")
+    row = await visible_row(info, buyer_id, User, "buyerId")
     if row.role != RoleName.BUYER:
         raise BadUserInput("buyerId must name a buyer.", field="buyerId")
     return row.id
@@ -167,9 +166,9 @@ async def add_list_item(
     async def prepare() -> Perform:
         _position(position)
         clean = inputs.optional_text(note, "note")
-        target = await visible_row(info, list_id, "List", "listId")
+        target = await visible_row(info, list_id, List, "listId")
         await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
-        content = await visible_row(info, content_id, "Content", "contentId")
+        content = await visible_row(info, content_id, Content, "contentId")
 
         async def perform(connection: AsyncConnection) -> tuple[str, int]:
             item_id = await queries.add_item(connection, viewer, target.id, content.id, position, clean)
@@ -256,4 +255,4 @@ async def create_content(info: Info, title: str, kind: ContentKind, reference: s
     async with info.context.db.transaction() as connection:
         content_id = await queries.create_content(connection, info.context.viewer, title, kind, reference)
     info.context.refresh()
-    return Content.from_row(await info.context.loaders.content_by_id.load(content_id))
+    return await node_types.load(info, Content, content_id)

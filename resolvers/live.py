@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 
-from strawberry.types import Info
-
 from db.loaders import Loaders
 from db.models.sync import ChangeKind
-from resolvers.lookups import LOADER_BY_TYPE
-from resolvers.node import BUILDERS
+from resolvers import node_types
+from salescoord.context import Info
 from salescoord.errors import Unauthenticated
 from salescoord.sync import live
 from salescoord.sync.feed import Entry
@@ -41,16 +39,20 @@ async def _delivered(loaders: Loaders, entries: list[Entry]) -> list[Change]:
     """The entries as the viewer may see them now, their objects looked up together (one
     statement per type, not per entry); an object out of sight since is left out."""
     upserts = [entry for entry in entries if entry.kind is ChangeKind.UPSERT]
-    rows = await asyncio.gather(
-        *(getattr(loaders, LOADER_BY_TYPE[entry.type_name]).load(entry.pk) for entry in upserts)
-    )
+    rows = await asyncio.gather(*(_kind(entry).rows(loaders).load(entry.pk) for entry in upserts))
     found = {(entry.type_name, entry.pk): row for entry, row in zip(upserts, rows, strict=True)}
     delivered = []
     for entry in entries:
         row = found.get((entry.type_name, entry.pk))
         if entry.kind is ChangeKind.UPSERT and row is None:
             continue
-        built = BUILDERS[entry.type_name](row) if row is not None else None
+        built = _kind(entry).build(row) if row is not None else None
         global_id = encode_id(entry.type_name, entry.pk)
         delivered.append(Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=built))
     return delivered
+
+
+def _kind(entry: Entry) -> node_types.NodeKind:
+    kind = node_types.named(entry.type_name)
+    assert kind is not None, entry  # the feed names Node types only
+    return kind

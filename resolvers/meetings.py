@@ -12,20 +12,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
 
 from db.models.meetings import MeetingStatus, NotePhase
 from db.queries import meetings as queries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
-from resolvers import inputs
+from resolvers import inputs, node_types
 from resolvers.lookups import visible_row, visible_rows
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from salescoord.outbox import summaries
 from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.ids import encode_id
 from schema.pagination import Connection
+from schema.types.lists import List
 from schema.types.meetings import Meeting, Note
 from schema.types.people import User
 
@@ -45,8 +46,8 @@ async def meetings(
 ) -> Connection[Meeting]:
     statement = queries.search_meetings(
         info.context.scope,
-        host_id=(await visible_row(info, host_id, "User", "hostId")).id if host_id is not None else None,
-        buyer_id=(await visible_row(info, buyer_id, "User", "buyerId")).id if buyer_id is not None else None,
+        host_id=(await visible_row(info, host_id, User, "hostId")).id if host_id is not None else None,
+        buyer_id=(await visible_row(info, buyer_id, User, "buyerId")).id if buyer_id is not None else None,
         starts_from=starts_from,
         starts_to=starts_to,
         status=status,
@@ -68,7 +69,7 @@ async def offered_buyers(
 async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
     """A host the viewer may set up meetings for (R9): someone out of sight is NOT_FOUND like
     nobody at all; someone in sight who may not host for the viewer is FORBIDDEN."""
-    pk = (await visible_row(info, host_id, "User", field)).id
+    pk = (await visible_row(info, host_id, User, field)).id
     viewer = info.context.viewer
     if viewer.channel is Channel.APP and pk != viewer.id:
         raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
@@ -78,7 +79,7 @@ async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
 
 
 async def _buyers(info: Info, buyer_ids: list[str], field: str) -> list[int]:
-    return [row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), "User", field)]
+    return [row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), User, field)]
 
 
 async def _accepted(info: Info, host: int, buyer_ids: list[str], field: str) -> list[int]:
@@ -96,7 +97,7 @@ async def _scalars(info: Info, statement: Any) -> list[Any]:
 
 async def _managed(info: Info, meeting_id: str, field: str) -> Any:
     """The meeting, if the viewer may change it: NOT_FOUND out of sight, FORBIDDEN in sight."""
-    row = await visible_row(info, meeting_id, "Meeting", field)
+    row = await visible_row(info, meeting_id, Meeting, field)
     managed = await info.context.db.fetch_one(queries.managed_meeting(info.context.scope, row.id))
     if managed is None:
         raise Forbidden("You may not change this meeting.", field=field)
@@ -105,14 +106,12 @@ async def _managed(info: Info, meeting_id: str, field: str) -> Any:
 
 async def _meeting(info: Info, meeting_id: int | None) -> Meeting | None:
     info.context.refresh()
-    row = await info.context.loaders.meeting_by_id.load(meeting_id) if meeting_id else None
-    return Meeting.from_row(row) if row else None
+    return await node_types.load(info, Meeting, meeting_id)
 
 
 async def _note(info: Info, note_id: int | None) -> Note | None:
     info.context.refresh()
-    row = await info.context.loaders.note_by_id.load(note_id) if note_id else None
-    return Note.from_row(row) if row else None
+    return await node_types.load(info, Note, note_id)
 
 
 # -- setup on the web (R9) ----------------------------------------------------------------
@@ -216,7 +215,7 @@ async def change_list(
 
     async def prepare() -> Perform:
         meeting = await _managed(info, meeting_id, "meetingId")
-        target = await visible_row(info, list_id, "List", "listId")
+        target = await visible_row(info, list_id, List, "listId")
         attachable = queries.attachable(info.context.scope, meeting.host_id, target.id)
         if attach and await info.context.db.fetch_one(attachable) is None:
             raise Forbidden(
@@ -302,7 +301,7 @@ async def create_note(
 
 
 async def _writable_note(info: Info, id: str) -> Any:
-    note = await visible_row(info, id, "Note", "id")
+    note = await visible_row(info, id, Note, "id")
     meeting = await _managed(info, encode_id("Meeting", note.meeting_id), "id")
     _may_write(meeting, info.context.viewer, NotePhase(note.phase))
     return note

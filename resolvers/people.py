@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import people as queries
 from permissions.enums import Permission as Permissions
 from permissions.enums import RoleName as Roles
-from resolvers import inputs
+from resolvers import inputs, node_types
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, Forbidden
 from schema.pagination import Connection
 from schema.types.people import Role, User
+from schema.types.places import Company, Territory
 
 
 async def viewer(info: Info) -> User:
@@ -51,14 +52,13 @@ def _role(row: Any) -> Role:
 async def _reload_user(info: Info, user_id: int) -> User | None:
     """The written user as the viewer now sees them (null if outside their scope)."""
     info.context.refresh()
-    row = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_row(row) if row else None
+    return await node_types.load(info, User, user_id)
 
 
 async def _optional_user(info: Info, global_id: str | None, field: str, role: Roles) -> int | None:
     if global_id is None:
         return None
-    row = await visible_row(info, global_id, "User", field)
+    row = await visible_row(info, global_id, User, field)
     if row.role != role:
         raise BadUserInput(f"{field} must name a {role.value}.", field=field)
     return row.id
@@ -74,7 +74,7 @@ async def _buyer_links(
         return {"company_id": None, "direct_am_id": None}
     if company_id is None:
         raise BadUserInput("A buyer needs a company.", field="companyId")
-    company = await visible_row(info, company_id, "Company", "companyId")
+    company = await visible_row(info, company_id, Company, "companyId")
     return {
         "company_id": company.id,
         "direct_am_id": await _optional_user(
@@ -114,7 +114,7 @@ async def create_user(
 
 async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | None:
     """Apply the fields the client set; `null` clears a company or direct AM."""
-    row = await visible_row(info, id, "User", "id")
+    row = await visible_row(info, id, User, "id")
     _no_escalation(info, Roles(row.role), changes.get("role") or Roles(row.role))
     values: dict[str, Any] = {}
     if changes.get("name") is not strawberry.UNSET:
@@ -155,7 +155,7 @@ def _encode(type_name: str, pk: int | None) -> str | None:
 
 
 async def _account_manager(info: Info, global_id: str) -> Any:
-    row = await visible_row(info, global_id, "User", "accountManagerId")
+    row = await visible_row(info, global_id, User, "accountManagerId")
     if row.role != Roles.ACCOUNT_MANAGER:
         raise BadUserInput("accountManagerId must name an ACCOUNT_MANAGER.", field="accountManagerId")
     return row
@@ -168,7 +168,7 @@ async def link_coordinators(
     am = await _account_manager(info, account_manager_id)
     sc_ids = []
     for global_id in coordinator_ids:
-        row = await visible_row(info, global_id, "User", "coordinatorIds")
+        row = await visible_row(info, global_id, User, "coordinatorIds")
         if row.role != Roles.SALES_COORDINATOR:
             raise BadUserInput("coordinatorIds must name SALES_COORDINATORs.", field="coordinatorIds")
         sc_ids.append(row.id)
@@ -182,9 +182,7 @@ async def link_territories(
 ) -> User | None:
     territory_ids = inputs.unique(territory_ids, "territoryIds")
     am = await _account_manager(info, account_manager_id)
-    ids = [
-        (await visible_row(info, global_id, "Territory", "territoryIds")).id for global_id in territory_ids
-    ]
+    ids = [(await visible_row(info, global_id, Territory, "territoryIds")).id for global_id in territory_ids]
     async with info.context.db.transaction() as connection:
         await queries.link_territories(connection, info.context.viewer, am.id, ids, link)
     return await _reload_user(info, am.id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import places as queries
-from resolvers import inputs
+from resolvers import inputs, node_types
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput
 from schema.pagination import Connection
 from schema.types.places import Company, Territory
@@ -31,19 +31,17 @@ async def companies(info: Info, first: int, after: str | None, search: str | Non
 async def _territory(info: Info, territory_id: int) -> Territory | None:
     """The written territory as the viewer now sees it (null if it left their scope)."""
     info.context.refresh()
-    row = await info.context.loaders.territory_by_id.load(territory_id)
-    return Territory.from_row(row) if row else None
+    return await node_types.load(info, Territory, territory_id)
 
 
 async def _company(info: Info, company_id: int) -> Company | None:
     info.context.refresh()
-    row = await info.context.loaders.company_by_id.load(company_id)
-    return Company.from_row(row) if row else None
+    return await node_types.load(info, Company, company_id)
 
 
 async def create_territory(info: Info, name: str, parent_id: str | None) -> Territory | None:
     name = inputs.text(name, "name")
-    parent = (await visible_row(info, parent_id, "Territory", "parentId")).id if parent_id else None
+    parent = (await visible_row(info, parent_id, Territory, "parentId")).id if parent_id else None
     async with info.context.db.transaction() as connection:
         territory_id = await queries.create_territory(connection, info.context.viewer, name, parent)
     return await _territory(info, territory_id)
@@ -51,14 +49,14 @@ async def create_territory(info: Info, name: str, parent_id: str | None) -> Terr
 
 async def update_territory(info: Info, id: str, changes: dict[str, Any]) -> Territory | None:
     """Rename, move under another parent, or (parentId: null) make a root (R3)."""
-    row = await visible_row(info, id, "Territory", "id")
+    row = await visible_row(info, id, Territory, "id")
     values: dict[str, Any] = {}
     if changes["name"] is not strawberry.UNSET:
         values["name"] = inputs.text(changes["name"], "name")
     if changes["parent_id"] is not strawberry.UNSET:
         parent_id = changes["parent_id"]
         values["parent_id"] = (
-            (await visible_row(info, parent_id, "Territory", "parentId")).id if parent_id else None
+            (await visible_row(info, parent_id, Territory, "parentId")).id if parent_id else None
         )
     if not values:
         raise BadUserInput("Nothing to change.", field="input")
@@ -69,7 +67,7 @@ async def update_territory(info: Info, id: str, changes: dict[str, Any]) -> Terr
 
 async def create_company(info: Info, name: str, territory_id: str) -> Company | None:
     name = inputs.text(name, "name")
-    territory = await visible_row(info, territory_id, "Territory", "territoryId")
+    territory = await visible_row(info, territory_id, Territory, "territoryId")
     async with info.context.db.transaction() as connection:
         company_id = await queries.create_company(connection, info.context.viewer, name, territory.id)
     return await _company(info, company_id)
@@ -77,7 +75,7 @@ async def create_company(info: Info, name: str, territory_id: str) -> Company | 
 
 async def update_company(info: Info, id: str, changes: dict[str, Any]) -> Company | None:
     """Rename, or move to another territory: its buyers move with it (R3)."""
-    row = await visible_row(info, id, "Company", "id")
+    row = await visible_row(info, id, Company, "id")
     values: dict[str, Any] = {}
     if changes["name"] is not strawberry.UNSET:
         values["name"] = inputs.text(changes["name"], "name")
@@ -85,7 +83,7 @@ async def update_company(info: Info, id: str, changes: dict[str, Any]) -> Compan
         if changes["territory_id"] is None:
             raise BadUserInput("A company needs a territory.", field="territoryId")
         values["territory_id"] = (
-            await visible_row(info, changes["territory_id"], "Territory", "territoryId")
+            await visible_row(info, changes["territory_id"], Territory, "territoryId")
         ).id
     if not values:
         raise BadUserInput("Nothing to change.", field="input")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from strawberry.types import Info
-
 from db.queries import audit
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.outbox import queue
 from schema.pagination import Connection
+from schema.types.people import User
 from schema.types.records import AuditEvent, OutboxEmail
 
 
@@ -31,7 +31,7 @@ async def audit_events(
     first: int,
     after: str | None,
 ) -> Connection[AuditEvent]:
-    actor = (await visible_row(info, actor_id, "User", "actorId")).id if actor_id is not None else None
+    actor = (await visible_row(info, actor_id, User, "actorId")).id if actor_id is not None else None
     statement = audit.audit_events_statement(
         action=action, actor_id=actor, object_type=object_type, since=since, until=until
     )

@@ -5,22 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from strawberry.types import Info
 
 from db.queries import accounts
 from db.queries import registrations as queries
 from db.tables import territories
 from permissions.enums import Channel
-from resolvers import inputs
+from resolvers import inputs, node_types
 from resolvers import registration_workflow as workflow
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
 from salescoord.outbox.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
 from schema.ids import encode_id, expect_id
 from schema.pagination import Connection
+from schema.types.people import User
+from schema.types.places import Company, Territory
 from schema.types.registrations import Registration
 
 MESSAGE_LENGTH = 2000
@@ -98,10 +100,10 @@ async def registrations(
     statement = queries.search_registrations(
         info.context.scope,
         status=status,
-        territory_id=(await visible_row(info, territory_id, "Territory", "territoryId")).id
+        territory_id=(await visible_row(info, territory_id, Territory, "territoryId")).id
         if territory_id
         else None,
-        account_manager_id=(await visible_row(info, account_manager_id, "User", "accountManagerId")).id
+        account_manager_id=(await visible_row(info, account_manager_id, User, "accountManagerId")).id
         if account_manager_id
         else None,
         search=search or None,
@@ -113,14 +115,13 @@ async def registrations(
 
 async def _reload(info: Info, registration_id: int) -> Registration | None:
     info.context.refresh()
-    row = await info.context.loaders.registration_by_id.load(registration_id)
-    return Registration.from_row(row) if row else None
+    return await node_types.load(info, Registration, registration_id)
 
 
 async def _covered_territory(info: Info, global_id: str | None, fallback: int | None) -> int:
     """Where a new company goes: a territory inside the decider's scope (R7)."""
     if global_id is not None:
-        territory_id = (await visible_row(info, global_id, "Territory", "newCompanyTerritoryId")).id
+        territory_id = (await visible_row(info, global_id, Territory, "newCompanyTerritoryId")).id
     elif fallback is not None:
         territory_id = fallback
     else:
@@ -143,17 +144,17 @@ async def approve(
     """Into `companyId`, or a new company (named `newCompanyName` or as the applicant typed
     it) in `newCompanyTerritoryId` or the requested territory; without either, into the
     company a reassignment chose."""
-    row = await visible_row(info, id, "Registration", "id")
+    row = await visible_row(info, id, Registration, "id")
     company, new_company = None, None
     if company_id is not None:
         if new_company_name is not None or new_company_territory_id is not None:
             raise BadUserInput("Either an existing company or a new one.", field="companyId")
-        company = (await visible_row(info, company_id, "Company", "companyId")).id
+        company = (await visible_row(info, company_id, Company, "companyId")).id
     elif new_company_name is not None or new_company_territory_id is not None or row.company_id is None:
         name = inputs.text(new_company_name, "newCompanyName") if new_company_name else row.company_name
         new_company = (name, await _covered_territory(info, new_company_territory_id, row.territory_id))
     else:
-        company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
+        company = (await visible_row(info, encode_id("Company", row.company_id), Company, "companyId")).id
     settings = info.context.settings
     async with info.context.db.transaction() as connection:
         await workflow.approve_registration(
@@ -169,15 +170,15 @@ async def approve(
 
 async def reject(info: Info, id: str, reason: str) -> Registration | None:
     reason = inputs.text(reason, "reason", MESSAGE_LENGTH)
-    row = await visible_row(info, id, "Registration", "id")
+    row = await visible_row(info, id, Registration, "id")
     async with info.context.db.transaction() as connection:
         await workflow.reject_registration(connection, info.context.viewer, row.id, reason)
     return await _reload(info, row.id)
 
 
 async def reassign_company(info: Info, id: str, company_id: str) -> Registration | None:
-    row = await visible_row(info, id, "Registration", "id")
-    company = await visible_row(info, company_id, "Company", "companyId")
+    row = await visible_row(info, id, Registration, "id")
+    company = await visible_row(info, company_id, Company, "companyId")
     async with info.context.db.transaction() as connection:
         await queries.reassign_company(connection, info.context.viewer, row.id, company.id)
     return await _reload(info, row.id)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from strawberry.types import Info
-
 from db.queries import reporting as queries
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput
 from schema.pagination import Connection
 from schema.types import reporting as types

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers import auth as resolve
+from resolvers import node_types
+from salescoord.context import Info
 from schema.enums import Channel
 from schema.guards import scoped
 from schema.types.people import User
@@ -21,8 +22,7 @@ class LoginPayload:
 
     @strawberry.field(extensions=[scoped()])
     async def user(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.user_id)
-        return User.from_row(row) if row else None
+        return await node_types.load(info, User, self.user_id)
 
 
 @strawberry.type

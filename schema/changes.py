@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers import changes as resolve
+from salescoord.context import Info
 from schema.enums import ScopeBasis
 from schema.guards import scoped
 from schema.types.changes import ChangeFeed

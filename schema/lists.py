@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from permissions.enums import Channel, Permission
 from permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy
 from resolvers import lists as resolve
+from salescoord.context import Info
 from schema.enums import ContentKind, ListKind, ScopeBasis
 from schema.guards import guard, scoped
 from schema.keys import Key

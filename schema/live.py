@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
-from strawberry.types import Info
 
 from resolvers import live as resolve
+from salescoord.context import Info
 from schema.types.changes import Change
 
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from permissions.enums import Channel, Permission
 from permissions.guards import HasPermission, OnChannel, ScopedBy
 from resolvers import meetings as resolve
+from salescoord.context import Info
 from schema.enums import MeetingStatus, ScopeBasis
 from schema.guards import guard, scoped
 from schema.keys import Key

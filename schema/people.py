@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from permissions.enums import Permission as Permissions
 from permissions.guards import IsAuthenticated
 from resolvers import people as resolve
+from salescoord.context import Info
 from schema.enums import Permission, RoleName
 from schema.guards import back_office, guard, scoped
 from schema.pagination import Connection

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from permissions.enums import Permission
 from resolvers import places as resolve
+from salescoord.context import Info
 from schema.guards import back_office, scoped
 from schema.pagination import Connection
 from schema.types.people import PAGE

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from permissions.enums import Permission
 from resolvers import records as resolve
+from salescoord.context import Info
 from schema.enums import EmailStatus
 from schema.guards import back_office
 from schema.pagination import Connection

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
-from strawberry.types import Info
 
 from permissions.enums import Permission
 from resolvers import registrations as resolve
+from salescoord.context import Info
 from schema.auth import LoginPayload
 from schema.enums import Channel, RegistrationStatus
 from schema.guards import back_office, scoped

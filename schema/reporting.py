@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import reporting as queries
 from permissions.guards import SeesReporting
 from resolvers import reporting as resolve
+from salescoord.context import Info
 from schema.enums import PeriodUnit
 from schema.guards import guard
 from schema.pagination import Connection

@@ -7,9 +7,9 @@ from datetime import datetime
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
 
 from resolvers import node as resolve_node
+from salescoord.context import Info
 from schema.admission import Admission
 from schema.anonymous_budget import AnonymousBudget
 from schema.auth import AuthMutation

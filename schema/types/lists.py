@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import lists as queries
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
+from salescoord.context import Info
 from schema.enums import ContentKind, ListKind, ScopeBasis
 from schema.guards import scoped
 from schema.ids import encode_id
@@ -18,10 +18,10 @@ from schema.node import Node
 from schema.pagination import Connection
 from schema.types.people import PAGE, User
 
-OWNER = ToOne("user_by_id", "owner_id", "User")
-BUYER = ToOne("user_by_id", "buyer_id", "User")
-LIST = ToOne("list_by_id", "list_id", "List")
-CONTENT = ToOne("content_by_id", "content_id", "Content")
+OWNER = ToOne("owner_id")
+BUYER = ToOne("buyer_id")
+LIST = ToOne("list_id")
+CONTENT = ToOne("content_id")
 
 @strawberry.type(description="Something a buyer can be shown: a product, lookbook, video or document.")
 class Content(Node):
@@ -68,11 +68,11 @@ class List(Node):
 
     @strawberry.field(extensions=[scoped(), OWNER])
     def owner(self, info: Info) -> User | None:
-        return one(info, OWNER, self, User.from_row)
+        return one(info, OWNER, self)
 
     @strawberry.field(extensions=[scoped(), BUYER], description="The buyer a BUYER list is for.")
     def buyer(self, info: Info) -> User | None:
-        return one(info, BUYER, self, User.from_row)
+        return one(info, BUYER, self)
 
     @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS)])
     async def items(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
@@ -109,8 +109,8 @@ class ListItem(Node):
 
     @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS), LIST])
     def list(self, info: Info) -> List | None:
-        return one(info, LIST, self, List.from_row)
+        return one(info, LIST, self)
 
     @strawberry.field(extensions=[scoped(ScopeBasis.CATALOGUE), CONTENT])
     def content(self, info: Info) -> Content | None:
-        return one(info, CONTENT, self, Content.from_row)
+        return one(info, CONTENT, self)

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import meetings as queries
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
+from salescoord.context import Info
 from schema.enums import MeetingStatus, NotePhase, ScopeBasis
 from schema.guards import scoped
 from schema.ids import encode_id
@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from schema.types.lists import List
 
 ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
-HOST = ToOne("user_by_id", "host_id", "User")
-CREATED_BY = ToOne("user_by_id", "created_by_id", "User")
-MEETING = ToOne("meeting_by_id", "meeting_id", "Meeting")
-AUTHOR = ToOne("user_by_id", "author_id", "User")
+HOST = ToOne("host_id")
+CREATED_BY = ToOne("created_by_id")
+MEETING = ToOne("meeting_id")
+AUTHOR = ToOne("author_id")
 
 
 @strawberry.type(description="A meeting of a host (an AM, or an SC hosting it) with buyers.")
@@ -60,13 +60,13 @@ class Meeting(Node):
 
     @strawberry.field(extensions=[scoped(), HOST], description="The AM (or SC) who holds the meeting.")
     def host(self, info: Info) -> User | None:
-        return one(info, HOST, self, User.from_row)
+        return one(info, HOST, self)
 
     @strawberry.field(
         extensions=[scoped(), CREATED_BY], description="Who set the meeting up (an SC, on the host's behalf)."
     )
     def created_by(self, info: Info) -> User | None:
-        return one(info, CREATED_BY, self, User.from_row)
+        return one(info, CREATED_BY, self)
 
     @strawberry.field(extensions=[scoped()], description="The buyers attending, as far as you may see them.")
     async def attendees(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
@@ -134,8 +134,8 @@ class Note(Node):
 
     @strawberry.field(extensions=[scoped(ScopeBasis.MEETING), MEETING])
     def meeting(self, info: Info) -> Meeting | None:
-        return one(info, MEETING, self, Meeting.from_row)
+        return one(info, MEETING, self)
 
     @strawberry.field(extensions=[scoped(), AUTHOR])
     def author(self, info: Info) -> User | None:
-        return one(info, AUTHOR, self, User.from_row)
+        return one(info, AUTHOR, self)

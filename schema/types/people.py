@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import lists as list_queries
 from db.queries import people as queries
@@ -14,6 +13,7 @@ from db.queries import places as place_queries
 from permissions.enums import RoleName as Roles
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
+from salescoord.context import Info
 from schema.enums import Permission, RoleName, ScopeBasis
 from schema.guards import scoped
 from schema.ids import encode_id
@@ -31,8 +31,8 @@ ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
 MeetingType = Annotated["Meeting", strawberry.lazy("schema.types.meetings")]
 
 PAGE = 20
-COMPANY = ToOne("company_by_id", "company_id", "Company")
-DIRECT_AM = ToOne("user_by_id", "direct_am_id", "User")
+COMPANY = ToOne("company_id")
+DIRECT_AM = ToOne("direct_am_id")
 
 
 @strawberry.type(description="A person: admin, account manager, sales coordinator or buyer.")
@@ -63,13 +63,11 @@ class User(Node):
 
     @strawberry.field(extensions=[scoped(), COMPANY], description="A buyer's company.")
     def company(self, info: Info) -> CompanyType | None:
-        from schema.types.places import Company
-
-        return one(info, COMPANY, self, Company.from_row)
+        return one(info, COMPANY, self)
 
     @strawberry.field(extensions=[scoped(), DIRECT_AM], description="A buyer's direct account manager.")
     def direct_account_manager(self, info: Info) -> User | None:
-        return one(info, DIRECT_AM, self, User.from_row)
+        return one(info, DIRECT_AM, self)
 
     @strawberry.field(extensions=[scoped()], description="An AM's sales coordinators (R5).")
     async def coordinators(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:

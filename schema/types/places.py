@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries import people as people_queries
 from db.queries import places as queries
 from resolvers.pagination import child_connection
 from resolvers.related import ToOne, one
+from salescoord.context import Info
 from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection
 from schema.types.people import PAGE, User
 
-PARENT = ToOne("territory_by_id", "parent_id", "Territory")
-TERRITORY = ToOne("territory_by_id", "territory_id", "Territory")
+PARENT = ToOne("parent_id")
+TERRITORY = ToOne("territory_id")
 
 
 @strawberry.type(description="A sales territory; territories form a tree.")
@@ -34,7 +34,7 @@ class Territory(Node):
 
     @strawberry.field(extensions=[scoped(), PARENT])
     def parent(self, info: Info) -> Territory | None:
-        return one(info, PARENT, self, Territory.from_row)
+        return one(info, PARENT, self)
 
     @strawberry.field(extensions=[scoped()])
     async def children(
@@ -69,7 +69,7 @@ class Company(Node):
 
     @strawberry.field(extensions=[scoped(), TERRITORY])
     def territory(self, info: Info) -> Territory | None:
-        return one(info, TERRITORY, self, Territory.from_row)
+        return one(info, TERRITORY, self)
 
     @strawberry.field(extensions=[scoped()], description="The company's buyers you may see.")
     async def buyers(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:

@@ -7,8 +7,9 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
+from resolvers import node_types
+from salescoord.context import Info
 from schema.enums import EmailStatus
 from schema.guards import scoped
 from schema.types.people import User
@@ -51,13 +52,6 @@ class OutboxEmail:
         )
 
 
-async def _user(info: Info, pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    row = await info.context.loaders.user_by_id.load(pk)
-    return User.from_row(row) if row else None
-
-
 @strawberry.type(description="Who did what to which object, when, on whose behalf (R25).")
 class AuditEvent:
     id: int
@@ -84,8 +78,8 @@ class AuditEvent:
 
     @strawberry.field(extensions=[scoped()], description="Null for an anonymous sign-up.")
     async def actor(self, info: Info) -> User | None:
-        return await _user(info, self.actor_id)
+        return await node_types.load(info, User, self.actor_id)
 
     @strawberry.field(extensions=[scoped()], description="The AM on whose behalf it was done.")
     async def on_behalf_of(self, info: Info) -> User | None:
-        return await _user(info, self.on_behalf_of_id)
+        return await node_types.load(info, User, self.on_behalf_of_id)

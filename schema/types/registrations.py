@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
+from resolvers import node_types
+from salescoord.context import Info
 from schema.enums import RegistrationStatus
 from schema.guards import scoped
 from schema.ids import encode_id
@@ -19,13 +20,6 @@ if TYPE_CHECKING:
 
 CompanyType = Annotated["Company", strawberry.lazy("schema.types.places")]
 TerritoryType = Annotated["Territory", strawberry.lazy("schema.types.places")]
-
-
-async def _user(info: Info, pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    row = await info.context.loaders.user_by_id.load(pk)
-    return User.from_row(row) if row else None
 
 
 @strawberry.type(description="A sign-up request waiting for, or closed by, a decision (R6, R7).")
@@ -68,16 +62,13 @@ class Registration(Node):
 
     @strawberry.field(extensions=[scoped()], description="The account manager the applicant asked for.")
     async def requested_account_manager(self, info: Info) -> User | None:
-        return await _user(info, self.requested_am_id)
+        return await node_types.load(info, User, self.requested_am_id)
 
     @strawberry.field(extensions=[scoped()], description="The territory the applicant chose.")
     async def territory(self, info: Info) -> TerritoryType | None:
         from schema.types.places import Territory
 
-        if self.territory_id is None:
-            return None
-        row = await info.context.loaders.territory_by_id.load(self.territory_id)
-        return Territory.from_row(row) if row else None
+        return await node_types.load(info, Territory, self.territory_id)
 
     @strawberry.field(
         extensions=[scoped()],
@@ -86,15 +77,12 @@ class Registration(Node):
     async def company(self, info: Info) -> CompanyType | None:
         from schema.types.places import Company
 
-        if self.company_id is None:
-            return None
-        row = await info.context.loaders.company_by_id.load(self.company_id)
-        return Company.from_row(row) if row else None
+        return await node_types.load(info, Company, self.company_id)
 
     @strawberry.field(extensions=[scoped()])
     async def decided_by(self, info: Info) -> User | None:
-        return await _user(info, self.decided_by_id)
+        return await node_types.load(info, User, self.decided_by_id)
 
     @strawberry.field(extensions=[scoped()], description="The buyer an approval created.")
     async def buyer(self, info: Info) -> User | None:
-        return await _user(info, self.buyer_id)
+        return await node_types.load(info, User, self.buyer_id)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from db.queries.reporting import COUNT_COLUMNS
+from resolvers import node_types
+from salescoord.context import Info
 from schema.guards import scoped
 from schema.types.people import User
 from schema.types.places import Company, Territory
@@ -42,8 +43,7 @@ class UserActivity:
 
     @strawberry.field(extensions=[scoped()], description="Null when outside your people scope.")
     async def user(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.key)
-        return User.from_row(row) if row else None
+        return await node_types.load(info, User, self.key)
 
 
 @strawberry.type(description="An AM's activity and that of and about their associated buyers (R1).")
@@ -54,8 +54,7 @@ class AccountManagerActivity:
 
     @strawberry.field(extensions=[scoped()])
     async def account_manager(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.key)
-        return User.from_row(row) if row else None
+        return await node_types.load(info, User, self.key)
 
 
 @strawberry.type(description="Activity concerning a territory's companies, rolled up the tree.")
@@ -66,8 +65,7 @@ class TerritoryActivity:
 
     @strawberry.field(extensions=[scoped()])
     async def territory(self, info: Info) -> Territory | None:
-        row = await info.context.loaders.territory_by_id.load(self.key)
-        return Territory.from_row(row) if row else None
+        return await node_types.load(info, Territory, self.key)
 
 
 @strawberry.type(description="Activity concerning a company's buyers.")
@@ -78,8 +76,7 @@ class CompanyActivity:
 
     @strawberry.field(extensions=[scoped()])
     async def company(self, info: Info) -> Company | None:
-        row = await info.context.loaders.company_by_id.load(self.key)
-        return Company.from_row(row) if row else None
+        return await node_types.load(info, Company, self.key)
 
 
 @strawberry.type(description="Activity in one day, week or month.")
@@ -96,8 +93,7 @@ class BuyerMeetings:
 
     @strawberry.field(extensions=[scoped()])
     async def buyer(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.key)
-        return User.from_row(row) if row else None
+        return await node_types.load(info, User, self.key)
 
 
 def group(kind: type) -> Any:
