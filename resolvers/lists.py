@@ -4,26 +4,26 @@ Who changes what is the scope's (`Scope.owned_lists`, `item_lists`, `annotated_l
 owner edits their PERSONAL and BUYER lists on either channel, GLOBAL lists need
 MANAGE_GLOBAL_LISTS; whoever manages a meeting annotates the items of the lists attached
 to it (R9), and through the app the host also adds, moves and removes them (R10). A list
-one may see but not change answers FORBIDDEN, one out of sight NOT_FOUND. Every write goes
-through `exactly_once` (R16): the app sends a key with each.
+one may see but not change answers FORBIDDEN, one out of sight NOT_FOUND. Every write is
+keyed (`resolvers.keyed`, R16): the app sends a key with each.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+import strawberry
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models.content import ContentKind, ListKind
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs, node_types
+from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
-from salescoord.sync.exactly_once import Perform, exactly_once
 from schema.pagination import Connection
 from schema.types.lists import Content, List, ListItem
 from schema.types.people import User
@@ -77,21 +77,20 @@ def _position(position: int | None) -> None:
 
 # -- lists --------------------------------------------------------------------------------
 async def create_list(
-    info: Info, name: str, kind: ListKind, buyer_id: str | None, client_mutation_id: str | None
+    info: Info,
+    name: str,
+    kind: ListKind,
+    buyer_id: strawberry.ID | None = None,
+    client_mutation_id: Key = None,
 ) -> List | None:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        clean = inputs.text(name, "name")
-        buyer = await _list_buyer(info, kind, buyer_id)
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            return "List", await queries.create_list(connection, viewer, kind, clean, buyer)
-
-        return perform
-
-    arguments = {"name": name, "kind": kind, "buyerId": buyer_id}
-    _, list_id = await exactly_once(info.context, client_mutation_id, "createList", arguments, prepare)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _list(info, call.replayed.id)
+    name = inputs.text(name, "name")
+    buyer = await _list_buyer(info, kind, buyer_id)
+    async with call.transaction() as connection:
+        list_id = await queries.create_list(connection, info.context.viewer, kind, name, buyer)
+        call.settle("List", list_id)
     return await _list(info, list_id)
 
 
@@ -116,38 +115,28 @@ async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int |
     return row.id
 
 
-async def rename_list(info: Info, id: str, name: str, client_mutation_id: str | None) -> List | None:
-    viewer = info.context.viewer
+async def rename_list(
+    info: Info, id: strawberry.ID, name: str, client_mutation_id: Key = None
+) -> List | None:
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _list(info, call.replayed.id)
+    name = inputs.text(name, "name")
+    row = await _owned_list(info, id, "id")
+    async with call.transaction() as connection:
+        await queries.rename_list(connection, info.context.viewer, row.id, name)
+        call.settle("List", row.id)
+    return await _list(info, row.id)
 
-    async def prepare() -> Perform:
-        clean = inputs.text(name, "name")
+
+async def delete_list(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+    """Answers with the deleted list's id, as sent."""
+    call = keyed_call(info)
+    if call.replayed is None:
         row = await _owned_list(info, id, "id")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.rename_list(connection, viewer, row.id, clean)
-            return "List", row.id
-
-        return perform
-
-    _, list_id = await exactly_once(
-        info.context, client_mutation_id, "renameList", {"id": id, "name": name}, prepare
-    )
-    return await _list(info, list_id)
-
-
-async def delete_list(info: Info, id: str, client_mutation_id: str | None) -> str:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        row = await _owned_list(info, id, "id")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.delete_list(connection, viewer, row.id)
-            return "List", row.id
-
-        return perform
-
-    await exactly_once(info.context, client_mutation_id, "deleteList", {"id": id}, prepare)
+        async with call.transaction() as connection:
+            await queries.delete_list(connection, info.context.viewer, row.id)
+            call.settle("List", row.id)
     info.context.refresh()
     return id
 
@@ -155,97 +144,74 @@ async def delete_list(info: Info, id: str, client_mutation_id: str | None) -> st
 # -- items --------------------------------------------------------------------------------
 async def add_list_item(
     info: Info,
-    list_id: str,
-    content_id: str,
-    position: int | None,
-    note: str | None,
-    client_mutation_id: str | None,
+    list_id: strawberry.ID,
+    content_id: strawberry.ID,
+    position: int | None = None,
+    note: str | None = None,
+    client_mutation_id: Key = None,
 ) -> ListItem | None:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        _position(position)
-        clean = inputs.optional_text(note, "note")
-        target = await visible_row(info, list_id, List, "listId")
-        await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
-        content = await visible_row(info, content_id, Content, "contentId")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            item_id = await queries.add_item(connection, viewer, target.id, content.id, position, clean)
-            return "ListItem", item_id
-
-        return perform
-
-    arguments = {"listId": list_id, "contentId": content_id, "position": position, "note": note}
-    _, item_id = await exactly_once(info.context, client_mutation_id, "addListItem", arguments, prepare)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _item(info, call.replayed.id)
+    _position(position)
+    note = inputs.optional_text(note, "note")
+    target = await visible_row(info, list_id, List, "listId")
+    await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
+    content = await visible_row(info, content_id, Content, "contentId")
+    async with call.transaction() as connection:
+        item_id = await queries.add_item(
+            connection, info.context.viewer, target.id, content.id, position, note
+        )
+        call.settle("ListItem", item_id)
     return await _item(info, item_id)
 
 
 async def move_list_item(
-    info: Info, id: str, position: int, client_mutation_id: str | None
+    info: Info, id: strawberry.ID, position: int, client_mutation_id: Key = None
 ) -> ListItem | None:
-    viewer = info.context.viewer
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _item(info, call.replayed.id)
+    _position(position)
+    item = await _changeable_item(info, id, info.context.scope.item_lists())
+    async with call.transaction() as connection:
+        await queries.move_item(connection, info.context.viewer, item.id, item.list_id, position)
+        call.settle("ListItem", item.id)
+    return await _item(info, item.id)
 
-    async def prepare() -> Perform:
-        _position(position)
+
+async def remove_list_item(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+    """Answers with the removed item's id, as sent."""
+    call = keyed_call(info)
+    if call.replayed is None:
         item = await _changeable_item(info, id, info.context.scope.item_lists())
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.move_item(connection, viewer, item.id, item.list_id, position)
-            return "ListItem", item.id
-
-        return perform
-
-    arguments = {"id": id, "position": position}
-    _, item_id = await exactly_once(info.context, client_mutation_id, "moveListItem", arguments, prepare)
-    return await _item(info, item_id)
-
-
-async def remove_list_item(info: Info, id: str, client_mutation_id: str | None) -> str:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        item = await _changeable_item(info, id, info.context.scope.item_lists())
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.remove_item(connection, viewer, item.id, item.list_id)
-            return "ListItem", item.id
-
-        return perform
-
-    await exactly_once(info.context, client_mutation_id, "removeListItem", {"id": id}, prepare)
+        async with call.transaction() as connection:
+            await queries.remove_item(connection, info.context.viewer, item.id, item.list_id)
+            call.settle("ListItem", item.id)
     info.context.refresh()
     return id
 
 
 async def update_list_item_note(
-    info: Info, id: str, note: str | None, version: int, client_mutation_id: str | None
+    info: Info, id: strawberry.ID, note: str | None, version: int, client_mutation_id: Key = None
 ) -> ListItem | None:
     """Write an item's note over the version the client read; a stale version is a
     CONFLICT carrying the current item, and nothing is overwritten (R17)."""
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        clean = inputs.optional_text(note, "note")
-        item = await _changeable_item(info, id, info.context.scope.annotated_lists())
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            if not await queries.update_item_note(connection, viewer, item.id, clean, version):
-                current = (await connection.execute(queries.item_row(item.id))).first()
-                raise Conflict(
-                    "The item changed since you read it.",
-                    field="version",
-                    current=ListItem.from_row(current).snapshot() if current is not None else None,
-                )
-            return "ListItem", item.id
-
-        return perform
-
-    arguments = {"id": id, "note": note, "version": version}
-    _, item_id = await exactly_once(
-        info.context, client_mutation_id, "updateListItemNote", arguments, prepare
-    )
-    return await _item(info, item_id)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _item(info, call.replayed.id)
+    note = inputs.optional_text(note, "note")
+    item = await _changeable_item(info, id, info.context.scope.annotated_lists())
+    async with call.transaction() as connection:
+        if not await queries.update_item_note(connection, info.context.viewer, item.id, note, version):
+            current = (await connection.execute(queries.item_row(item.id))).first()
+            raise Conflict(
+                "The item changed since you read it.",
+                field="version",
+                current=ListItem.from_row(current).snapshot() if current is not None else None,
+            )
+        call.settle("ListItem", item.id)
+    return await _item(info, item.id)
 
 
 # -- the catalogue ------------------------------------------------------------------------
