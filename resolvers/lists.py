@@ -15,7 +15,14 @@ from typing import Any
 import strawberry
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models.content import ContentKind, ListKind
+from db.models.content import (
+    CONTENT_TITLE_LENGTH,
+    ITEM_NOTE_LENGTH,
+    LIST_NAME_LENGTH,
+    REFERENCE_LENGTH,
+    ContentKind,
+    ListKind,
+)
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs, node_types
@@ -35,8 +42,7 @@ async def lists(info: Info, first: int, after: str | None, kind: ListKind | None
 
 
 async def contents(info: Info, first: int, after: str | None, search: str | None) -> Connection[Content]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     statement = queries.search_contents(info.context.scope, search=search)
     return await top_connection(info, statement, queries.CONTENT_ORDER, first, after, Content.from_row)
 
@@ -86,7 +92,7 @@ async def create_list(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _list(info, call.replayed.id)
-    name = inputs.text(name, "name")
+    name = inputs.text(name, "name", LIST_NAME_LENGTH)
     buyer = await _list_buyer(info, kind, buyer_id)
     async with call.transaction() as connection:
         list_id = await queries.create_list(connection, info.context.viewer, kind, name, buyer)
@@ -121,7 +127,7 @@ async def rename_list(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _list(info, call.replayed.id)
-    name = inputs.text(name, "name")
+    name = inputs.text(name, "name", LIST_NAME_LENGTH)
     row = await _owned_list(info, id, "id")
     async with call.transaction() as connection:
         await queries.rename_list(connection, info.context.viewer, row.id, name)
@@ -154,7 +160,7 @@ async def add_list_item(
     if call.replayed is not None:
         return await _item(info, call.replayed.id)
     _position(position)
-    note = inputs.optional_text(note, "note")
+    note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
     target = await visible_row(info, list_id, List, "listId")
     await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
     content = await visible_row(info, content_id, Content, "contentId")
@@ -200,7 +206,7 @@ async def update_list_item_note(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _item(info, call.replayed.id)
-    note = inputs.optional_text(note, "note")
+    note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
     item = await _changeable_item(info, id, info.context.scope.annotated_lists())
     async with call.transaction() as connection:
         if not await queries.update_item_note(connection, info.context.viewer, item.id, note, version):
@@ -216,8 +222,8 @@ async def update_list_item_note(
 
 # -- the catalogue ------------------------------------------------------------------------
 async def create_content(info: Info, title: str, kind: ContentKind, reference: str) -> Content:
-    title = inputs.text(title, "title")
-    reference = inputs.text(reference, "reference", 500)
+    title = inputs.text(title, "title", CONTENT_TITLE_LENGTH)
+    reference = inputs.text(reference, "reference", REFERENCE_LENGTH)
     async with info.context.db.transaction() as connection:
         content_id = await queries.create_content(connection, info.context.viewer, title, kind, reference)
     info.context.refresh()

@@ -14,7 +14,7 @@ from typing import Any
 
 import strawberry
 
-from db.models.meetings import MeetingStatus, NotePhase
+from db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, MeetingStatus, NotePhase
 from db.queries import meetings as queries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
@@ -30,8 +30,6 @@ from schema.pagination import Connection
 from schema.types.lists import List
 from schema.types.meetings import Meeting, Note
 from schema.types.people import User
-
-NOTE_LENGTH = 20000
 
 
 # -- reads --------------------------------------------------------------------------------
@@ -59,8 +57,7 @@ async def meetings(
 async def offered_buyers(
     info: Info, host_id: str, search: str | None, first: int, after: str | None
 ) -> Connection[User]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     host = await _allowed_host(info, host_id)
     statement = queries.offered_buyers(info.context.scope, host, search=search)
     return await top_connection(info, statement, USER_ORDER, first, after, User.from_row)
@@ -127,7 +124,7 @@ async def create_meeting(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
-    title = inputs.text(title, "title")
+    title = inputs.text(title, "title", MEETING_TITLE_LENGTH)
     host = await _allowed_host(info, host_id)
     buyers = await _accepted(info, host, attendee_ids, "attendeeIds") if attendee_ids else []
     viewer = info.context.viewer
@@ -153,7 +150,7 @@ async def update_meeting(
     meeting = await _managed(info, id, "id")
     values: dict[str, Any] = {}
     if title is not None:
-        values["title"] = inputs.text(title, "title")
+        values["title"] = inputs.text(title, "title", MEETING_TITLE_LENGTH)
     if starts_at is not None:
         values["starts_at"] = starts_at
     host = meeting.host_id
@@ -281,7 +278,7 @@ async def create_note(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _note(info, call.replayed.id)
-    text = inputs.text(text, "text", NOTE_LENGTH)
+    text = inputs.text(text, "text", NOTE_TEXT_LENGTH)
     if client_id is not None and not 1 <= len(client_id) <= 64:
         raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
     viewer = info.context.viewer
@@ -326,7 +323,7 @@ async def update_note(
     viewer = info.context.viewer
     values: dict[str, Any] = {}
     if text is not None:
-        values["text"] = inputs.text(text, "text", NOTE_LENGTH)
+        values["text"] = inputs.text(text, "text", NOTE_TEXT_LENGTH)
     if shared is not None:
         values["shared"] = shared
     if not values:

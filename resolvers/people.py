@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from db.models.people import USER_NAME_LENGTH
 from db.queries import people as queries
 from permissions.enums import Permission as Permissions
 from permissions.enums import RoleName as Roles
@@ -30,8 +31,7 @@ async def viewer(info: Info) -> User:
 async def users(
     info: Info, first: int, after: str | None, role: Roles | None, search: str | None
 ) -> Connection[User]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     statement = queries.search_users(info.context.scope, role=role, search=search)
     return await top_connection(info, statement, queries.USER_ORDER, first, after, User.from_row)
 
@@ -102,7 +102,7 @@ async def create_user(
     _no_escalation(info, role)
     values: dict[str, Any] = {
         "email": inputs.email(email),
-        "name": inputs.text(name, "name"),
+        "name": inputs.text(name, "name", USER_NAME_LENGTH),
         "role": role,
         "password_hash": await info.context.passwords.hash(inputs.password(password)) if password else None,
         **await _buyer_links(info, role, company_id, direct_account_manager_id),
@@ -118,7 +118,7 @@ async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | No
     _no_escalation(info, Roles(row.role), changes.get("role") or Roles(row.role))
     values: dict[str, Any] = {}
     if changes.get("name") is not strawberry.UNSET:
-        values["name"] = inputs.text(changes["name"], "name")
+        values["name"] = inputs.text(changes["name"], "name", USER_NAME_LENGTH)
     if changes.get("email") is not strawberry.UNSET:
         values["email"] = inputs.email(changes["email"])
     if changes.get("active") is not strawberry.UNSET:

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENGTH
 from db.queries import places as queries
 from resolvers import inputs, node_types
 from resolvers.lookups import visible_row
@@ -22,8 +23,7 @@ async def territories(info: Info, first: int, after: str | None, roots_only: boo
 
 
 async def companies(info: Info, first: int, after: str | None, search: str | None) -> Connection[Company]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     statement = queries.search_companies(info.context.scope, search=search)
     return await top_connection(info, statement, queries.COMPANY_ORDER, first, after, Company.from_row)
 
@@ -40,7 +40,7 @@ async def _company(info: Info, company_id: int) -> Company | None:
 
 
 async def create_territory(info: Info, name: str, parent_id: str | None) -> Territory | None:
-    name = inputs.text(name, "name")
+    name = inputs.text(name, "name", TERRITORY_NAME_LENGTH)
     parent = (await visible_row(info, parent_id, Territory, "parentId")).id if parent_id else None
     async with info.context.db.transaction() as connection:
         territory_id = await queries.create_territory(connection, info.context.viewer, name, parent)
@@ -52,7 +52,7 @@ async def update_territory(info: Info, id: str, changes: dict[str, Any]) -> Terr
     row = await visible_row(info, id, Territory, "id")
     values: dict[str, Any] = {}
     if changes["name"] is not strawberry.UNSET:
-        values["name"] = inputs.text(changes["name"], "name")
+        values["name"] = inputs.text(changes["name"], "name", TERRITORY_NAME_LENGTH)
     if changes["parent_id"] is not strawberry.UNSET:
         parent_id = changes["parent_id"]
         values["parent_id"] = (
@@ -66,7 +66,7 @@ async def update_territory(info: Info, id: str, changes: dict[str, Any]) -> Terr
 
 
 async def create_company(info: Info, name: str, territory_id: str) -> Company | None:
-    name = inputs.text(name, "name")
+    name = inputs.text(name, "name", COMPANY_NAME_LENGTH)
     territory = await visible_row(info, territory_id, Territory, "territoryId")
     async with info.context.db.transaction() as connection:
         company_id = await queries.create_company(connection, info.context.viewer, name, territory.id)
@@ -78,7 +78,7 @@ async def update_company(info: Info, id: str, changes: dict[str, Any]) -> Compan
     row = await visible_row(info, id, Company, "id")
     values: dict[str, Any] = {}
     if changes["name"] is not strawberry.UNSET:
-        values["name"] = inputs.text(changes["name"], "name")
+        values["name"] = inputs.text(changes["name"], "name", COMPANY_NAME_LENGTH)
     if changes["territory_id"] is not strawberry.UNSET:
         if changes["territory_id"] is None:
             raise BadUserInput("A company needs a territory.", field="territoryId")

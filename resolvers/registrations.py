@@ -6,6 +6,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from db.models.places import COMPANY_NAME_LENGTH
+from db.models.registrations import (
+    APPLICANT_COMPANY_LENGTH,
+    APPLICANT_NAME_LENGTH,
+    DECISION_REASON_LENGTH,
+    MESSAGE_LENGTH,
+)
 from db.queries import accounts
 from db.queries import registrations as queries
 from db.tables import territories
@@ -25,7 +32,6 @@ from schema.types.people import User
 from schema.types.places import Company, Territory
 from schema.types.registrations import Registration
 
-MESSAGE_LENGTH = 2000
 NO_SUCH = {"accountManagerId": "No such account manager.", "territoryId": "No such territory."}
 
 
@@ -61,9 +67,9 @@ async def register(
         settings.register_window_seconds,
     )
     values: dict[str, Any] = {
-        "name": inputs.text(name, "name"),
+        "name": inputs.text(name, "name", APPLICANT_NAME_LENGTH),
         "email": inputs.email(email),
-        "company_name": inputs.text(company_name, "companyName"),
+        "company_name": inputs.text(company_name, "companyName", APPLICANT_COMPANY_LENGTH),
         "message": inputs.optional_text(message, "message", MESSAGE_LENGTH),
         "requested_am_id": _pk(account_manager_id, "User", "accountManagerId")
         if account_manager_id
@@ -95,8 +101,7 @@ async def registrations(
     account_manager_id: str | None,
     search: str | None,
 ) -> Connection[Registration]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     statement = queries.search_registrations(
         info.context.scope,
         status=status,
@@ -151,7 +156,11 @@ async def approve(
             raise BadUserInput("Either an existing company or a new one.", field="companyId")
         company = (await visible_row(info, company_id, Company, "companyId")).id
     elif new_company_name is not None or new_company_territory_id is not None or row.company_id is None:
-        name = inputs.text(new_company_name, "newCompanyName") if new_company_name else row.company_name
+        name = (
+            inputs.text(new_company_name, "newCompanyName", COMPANY_NAME_LENGTH)
+            if new_company_name
+            else row.company_name
+        )
         new_company = (name, await _covered_territory(info, new_company_territory_id, row.territory_id))
     else:
         company = (await visible_row(info, encode_id("Company", row.company_id), Company, "companyId")).id
@@ -169,7 +178,7 @@ async def approve(
 
 
 async def reject(info: Info, id: str, reason: str) -> Registration | None:
-    reason = inputs.text(reason, "reason", MESSAGE_LENGTH)
+    reason = inputs.text(reason, "reason", DECISION_REASON_LENGTH)
     row = await visible_row(info, id, Registration, "id")
     async with info.context.db.transaction() as connection:
         await workflow.reject_registration(connection, info.context.viewer, row.id, reason)

@@ -135,6 +135,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
 
 async def _create_user(settings: object, args: argparse.Namespace) -> int:
     from db.migrate import upgrade_async
+    from db.models.people import USER_NAME_LENGTH
     from db.queries.people import create_user
     from db.session import create_engine
     from resolvers import inputs
@@ -145,7 +146,7 @@ async def _create_user(settings: object, args: argparse.Namespace) -> int:
     try:
         values = {
             "email": inputs.email(args.email),
-            "name": inputs.text(args.name, "name"),
+            "name": inputs.text(args.name, "name", USER_NAME_LENGTH),
             "role": args.role,
             "password_hash": hash_password(inputs.password(password)),
         }

@@ -10,6 +10,12 @@ from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field
 
+# What each text field holds at most: the column's length, and what the API accepts (R23).
+CONTENT_TITLE_LENGTH = 200
+REFERENCE_LENGTH = 500
+LIST_NAME_LENGTH = 200
+ITEM_NOTE_LENGTH = 5_000
+
 
 class ContentKind(StrEnum):
     PRODUCT = "PRODUCT"
@@ -31,9 +37,9 @@ class Content(SQLModel, table=True):
     __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
-    title: str = Field(max_length=200, index=True)
+    title: str = Field(max_length=CONTENT_TITLE_LENGTH, index=True)
     kind: str = Field(max_length=20)  # a ContentKind
-    reference: str = Field(max_length=500)  # SKU or URL
+    reference: str = Field(max_length=REFERENCE_LENGTH)  # SKU or URL
     created_at: datetime = created_at_field()
 
 
@@ -46,7 +52,7 @@ class List(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", index=True)
     kind: str = Field(max_length=20)  # a ListKind
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=LIST_NAME_LENGTH)
     buyer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
@@ -61,7 +67,7 @@ class ListItem(SQLModel, table=True):
     list_id: int = Field(foreign_key="lists.id", ondelete="CASCADE")
     content_id: int = Field(foreign_key="contents.id", index=True)
     position: int
-    note: str | None = Field(default=None, max_length=5000)
+    note: str | None = Field(default=None, max_length=ITEM_NOTE_LENGTH)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

@@ -10,6 +10,10 @@ from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, UTCDateTime, created_at_field, moment_field
 
+# What each text field holds at most: the column's length, and what the API accepts (R23).
+MEETING_TITLE_LENGTH = 200
+NOTE_TEXT_LENGTH = 20_000
+
 
 class MeetingStatus(StrEnum):
     """SCHEDULED -> IN_PROGRESS -> ENDED, each step once, by the host through the app (R10)."""
@@ -33,7 +37,7 @@ class Meeting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     host_id: int = Field(foreign_key="users.id", index=True)
     created_by_id: int = Field(foreign_key="users.id")
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=MEETING_TITLE_LENGTH)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(default=MeetingStatus.SCHEDULED, max_length=20)
     started_at: datetime | None = moment_field()
@@ -72,7 +76,7 @@ class Note(SQLModel, table=True):
     # internal unless its writer shares it with the attending buyers (R37): the column's own
     # default says so, for every insert
     shared: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
-    text: str = Field(max_length=20000)
+    text: str = Field(max_length=NOTE_TEXT_LENGTH)
     client_id: str | None = Field(default=None, max_length=64, unique=True)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
