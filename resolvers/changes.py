@@ -6,6 +6,8 @@ the head (take the snapshot after).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from db.models.sync import ChangeKind
 from db.queries.pages import MAX_PAGE_SIZE
 from resolvers.node import nodes
@@ -13,27 +15,38 @@ from salescoord.context import Info
 from salescoord.errors import BadUserInput
 from salescoord.sync import feed
 from salescoord.sync.cursors import cursor_at, position_of, purge_now_and_then
+from schema import types
 from schema.ids import encode_id
-from schema.types.changes import Change, ChangeFeed
+
+if TYPE_CHECKING:
+    from schema.node import Node
+    from schema.types.changes import Change, ChangeFeed
 
 
-async def changes(info: Info, since: str | None, first: int) -> ChangeFeed:
+async def changes(info: Info, since: str | None = None, first: int = 100) -> ChangeFeed:
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}.", field="first")
     db = info.context.db
     await purge_now_and_then(db)
     if since is None:
         position = await feed.start(db)
-        return ChangeFeed(entries=[], cursor=cursor_at(position), has_more=False, caught_up=True)
+        return types.changes.ChangeFeed(
+            entries=[], cursor=cursor_at(position), has_more=False, caught_up=True
+        )
     page = await feed.read(db, info.context.scope, position_of(since), first)
     ids = [encode_id(entry.type_name, entry.pk) for entry in page.entries]
     upserted = [id for id, entry in zip(ids, page.entries, strict=True) if entry.kind is ChangeKind.UPSERT]
     found = dict(zip(upserted, await nodes(info, upserted), strict=True))  # one lookup per type
     built = [
-        Change(kind=entry.kind, type_name=entry.type_name, id=id, found=found.get(id))
+        types.changes.Change(kind=entry.kind, type_name=entry.type_name, id=id, found=found.get(id))
         for id, entry in zip(ids, page.entries, strict=True)
         if entry.kind is not ChangeKind.UPSERT or found[id] is not None  # out of sight since: not for you
     ]
-    return ChangeFeed(
+    return types.changes.ChangeFeed(
         entries=built, cursor=cursor_at(page.position), has_more=page.more, caught_up=page.caught_up
     )
+
+
+def node(root: Change) -> Node | None:
+    """Found when the feed was read, through the viewer's scope: an UPSERT's object."""
+    return root.found

@@ -10,41 +10,45 @@ keyed (`resolvers.keyed`, R16): the app sends a key with each.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models.content import (
-    CONTENT_TITLE_LENGTH,
-    ITEM_NOTE_LENGTH,
-    LIST_NAME_LENGTH,
-    REFERENCE_LENGTH,
-    ContentKind,
-    ListKind,
-)
+from db.models.content import CONTENT_TITLE_LENGTH, ITEM_NOTE_LENGTH, LIST_NAME_LENGTH, REFERENCE_LENGTH
 from db.queries import lists as queries
 from permissions.enums import Permission, RoleName
 from resolvers import inputs, node_types
 from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row
-from resolvers.pagination import top_connection
+from resolvers.pagination import child_connection, top_connection
+from resolvers.related import one
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
-from schema.pagination import Connection
-from schema.types.lists import Content, List, ListItem
-from schema.types.people import User
+from schema import types
+from schema.enums import ContentKind, ListKind
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.lists import Content, List, ListItem
+    from schema.types.people import User
 
 
-async def lists(info: Info, first: int, after: str | None, kind: ListKind | None) -> Connection[List]:
+async def lists(
+    info: Info, first: int = PAGE, after: str | None = None, kind: ListKind | None = None
+) -> Connection[List]:
     statement = queries.lists_section_statement(info.context.scope, kind=kind)
-    return await top_connection(info, statement, queries.LIST_ORDER, first, after, List.from_row)
+    return await top_connection(info, statement, queries.LIST_ORDER, first, after, types.lists.List.from_row)
 
 
-async def contents(info: Info, first: int, after: str | None, search: str | None) -> Connection[Content]:
+async def contents(
+    info: Info, first: int = PAGE, after: str | None = None, search: str | None = None
+) -> Connection[Content]:
     search = inputs.search(search)
     statement = queries.search_contents(info.context.scope, search=search)
-    return await top_connection(info, statement, queries.CONTENT_ORDER, first, after, Content.from_row)
+    return await top_connection(
+        info, statement, queries.CONTENT_ORDER, first, after, types.lists.Content.from_row
+    )
 
 
 # -- who may change what, and the payloads ---------------------------------------------
@@ -55,25 +59,25 @@ async def _changeable(info: Info, list_id: int, allowed: ColumnElement[bool], fi
 
 
 async def _owned_list(info: Info, global_id: str, field: str) -> Any:
-    row = await visible_row(info, global_id, List, field)
+    row = await visible_row(info, global_id, types.lists.List, field)
     await _changeable(info, row.id, info.context.scope.owned_lists(), field)
     return row
 
 
 async def _changeable_item(info: Info, id: str, allowed: ColumnElement[bool]) -> Any:
-    item = await visible_row(info, id, ListItem, "id")
+    item = await visible_row(info, id, types.lists.ListItem, "id")
     await _changeable(info, item.list_id, allowed, "id")
     return item
 
 
 async def _list(info: Info, list_id: int | None) -> List | None:
     info.context.refresh()
-    return await node_types.load(info, List, list_id)
+    return await node_types.load(info, types.lists.List, list_id)
 
 
 async def _item(info: Info, item_id: int | None) -> ListItem | None:
     info.context.refresh()
-    return await node_types.load(info, ListItem, item_id)
+    return await node_types.load(info, types.lists.ListItem, item_id)
 
 
 def _position(position: int | None) -> None:
@@ -115,7 +119,7 @@ async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int |
         raise Forbidden("BUYER lists belong to account managers.", field="kind")
     if buyer_id is None:
         raise BadUserInput("A BUYER list names its buyer.", field="buyerId")
-    row = await visible_row(info, buyer_id, User, "buyerId")
+    row = await visible_row(info, buyer_id, types.people.User, "buyerId")
     if row.role != RoleName.BUYER:
         raise BadUserInput("buyerId must name a buyer.", field="buyerId")
     return row.id
@@ -161,9 +165,9 @@ async def add_list_item(
         return await _item(info, call.replayed.id)
     _position(position)
     note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
-    target = await visible_row(info, list_id, List, "listId")
+    target = await visible_row(info, list_id, types.lists.List, "listId")
     await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
-    content = await visible_row(info, content_id, Content, "contentId")
+    content = await visible_row(info, content_id, types.lists.Content, "contentId")
     async with call.transaction() as connection:
         item_id = await queries.add_item(
             connection, info.context.viewer, target.id, content.id, position, note
@@ -214,7 +218,7 @@ async def update_list_item_note(
             raise Conflict(
                 "The item changed since you read it.",
                 field="version",
-                current=ListItem.from_row(current).snapshot() if current is not None else None,
+                current=types.lists.ListItem.from_row(current).snapshot() if current is not None else None,
             )
         call.settle("ListItem", item.id)
     return await _item(info, item.id)
@@ -227,4 +231,27 @@ async def create_content(info: Info, title: str, kind: ContentKind, reference: s
     async with info.context.db.transaction() as connection:
         content_id = await queries.create_content(connection, info.context.viewer, title, kind, reference)
     info.context.refresh()
-    return await node_types.load(info, Content, content_id)
+    return await node_types.load(info, types.lists.Content, content_id)
+
+
+# -- the fields of a list and of a list item ------------------------------------------------
+def owner(root: List, info: Info) -> User | None:
+    return one(info, types.lists.OWNER, root)
+
+
+def buyer(root: List, info: Info) -> User | None:
+    return one(info, types.lists.BUYER, root)
+
+
+async def items(root: List, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
+    return await child_connection(
+        info, queries.ITEMS_BY_LIST, root.pk, first, after, types.lists.ListItem.from_row
+    )
+
+
+def item_list(root: ListItem, info: Info) -> List | None:
+    return one(info, types.lists.LIST, root)
+
+
+def content(root: ListItem, info: Info) -> Content | None:
+    return one(info, types.lists.CONTENT, root)

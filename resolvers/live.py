@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING
+
+import strawberry
 
 from db.loaders import Loaders
 from db.models.sync import ChangeKind
@@ -14,11 +17,14 @@ from salescoord.context import Info
 from salescoord.errors import Unauthenticated
 from salescoord.sync import live
 from salescoord.sync.feed import Entry
+from schema import types
 from schema.ids import encode_id, expect_id
-from schema.types.changes import Change
+
+if TYPE_CHECKING:
+    from schema.types.changes import Change
 
 
-async def meeting_changes(info: Info, meeting_id: str) -> AsyncGenerator[Change, None]:
+async def meeting_changes(info: Info, meeting_id: strawberry.ID) -> AsyncGenerator[Change, None]:
     pk = expect_id(meeting_id, "Meeting", field="meetingId")
     credentials = info.context.credentials
     if info.context.viewer is None or credentials is None:
@@ -48,7 +54,9 @@ async def _delivered(loaders: Loaders, entries: list[Entry]) -> list[Change]:
             continue
         built = _kind(entry).build(row) if row is not None else None
         global_id = encode_id(entry.type_name, entry.pk)
-        delivered.append(Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=built))
+        delivered.append(
+            types.changes.Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=built)
+        )
     return delivered
 
 

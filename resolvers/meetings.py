@@ -10,64 +10,79 @@ body checks for a replay, checks its input, then writes in one transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, MeetingStatus, NotePhase
+from db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, NotePhase
 from db.queries import meetings as queries
 from db.queries.people import USER_ORDER
 from permissions.enums import Channel
 from resolvers import inputs, node_types
 from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row, visible_rows
-from resolvers.pagination import top_connection
+from resolvers.pagination import child_connection, top_connection
+from resolvers.related import one
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from salescoord.outbox import summaries
+from schema import types
+from schema.enums import MeetingStatus
 from schema.ids import encode_id
-from schema.pagination import Connection
-from schema.types.lists import List
-from schema.types.meetings import Meeting, Note
-from schema.types.people import User
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.lists import List
+    from schema.types.meetings import Meeting, Note
+    from schema.types.people import User
 
 
 # -- reads --------------------------------------------------------------------------------
 async def meetings(
     info: Info,
-    first: int,
-    after: str | None,
-    host_id: str | None,
-    buyer_id: str | None,
-    starts_from: datetime | None,
-    starts_to: datetime | None,
-    status: MeetingStatus | None,
+    first: int = PAGE,
+    after: str | None = None,
+    host_id: strawberry.ID | None = None,
+    buyer_id: strawberry.ID | None = None,
+    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+    to: datetime | None = None,
+    status: MeetingStatus | None = None,
 ) -> Connection[Meeting]:
     statement = queries.search_meetings(
         info.context.scope,
-        host_id=(await visible_row(info, host_id, User, "hostId")).id if host_id is not None else None,
-        buyer_id=(await visible_row(info, buyer_id, User, "buyerId")).id if buyer_id is not None else None,
-        starts_from=starts_from,
-        starts_to=starts_to,
+        host_id=(await visible_row(info, host_id, types.people.User, "hostId")).id
+        if host_id is not None
+        else None,
+        buyer_id=(await visible_row(info, buyer_id, types.people.User, "buyerId")).id
+        if buyer_id is not None
+        else None,
+        starts_from=from_,
+        starts_to=to,
         status=status,
     )
-    return await top_connection(info, statement, queries.MEETING_ORDER, first, after, Meeting.from_row)
+    return await top_connection(
+        info, statement, queries.MEETING_ORDER, first, after, types.meetings.Meeting.from_row
+    )
 
 
 async def offered_buyers(
-    info: Info, host_id: str, search: str | None, first: int, after: str | None
+    info: Info,
+    host_id: strawberry.ID,
+    search: str | None = None,
+    first: int = PAGE,
+    after: str | None = None,
 ) -> Connection[User]:
     search = inputs.search(search)
     host = await _allowed_host(info, host_id)
     statement = queries.offered_buyers(info.context.scope, host, search=search)
-    return await top_connection(info, statement, USER_ORDER, first, after, User.from_row)
+    return await top_connection(info, statement, USER_ORDER, first, after, types.people.User.from_row)
 
 
 # -- helpers ------------------------------------------------------------------------------
 async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
     """A host the viewer may set up meetings for (R9): someone out of sight is NOT_FOUND like
     nobody at all; someone in sight who may not host for the viewer is FORBIDDEN."""
-    pk = (await visible_row(info, host_id, User, field)).id
+    pk = (await visible_row(info, host_id, types.people.User, field)).id
     viewer = info.context.viewer
     if viewer.channel is Channel.APP and pk != viewer.id:
         raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
@@ -77,7 +92,9 @@ async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
 
 
 async def _buyers(info: Info, buyer_ids: list[str], field: str) -> list[int]:
-    return [row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), User, field)]
+    return [
+        row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), types.people.User, field)
+    ]
 
 
 async def _accepted(info: Info, host: int, buyer_ids: list[str], field: str) -> list[int]:
@@ -95,7 +112,7 @@ async def _scalars(info: Info, statement: Any) -> list[Any]:
 
 async def _managed(info: Info, meeting_id: str, field: str) -> Any:
     """The meeting, if the viewer may change it: NOT_FOUND out of sight, FORBIDDEN in sight."""
-    row = await visible_row(info, meeting_id, Meeting, field)
+    row = await visible_row(info, meeting_id, types.meetings.Meeting, field)
     managed = await info.context.db.fetch_one(queries.managed_meeting(info.context.scope, row.id))
     if managed is None:
         raise Forbidden("You may not change this meeting.", field=field)
@@ -104,12 +121,12 @@ async def _managed(info: Info, meeting_id: str, field: str) -> Any:
 
 async def _meeting(info: Info, meeting_id: int | None) -> Meeting | None:
     info.context.refresh()
-    return await node_types.load(info, Meeting, meeting_id)
+    return await node_types.load(info, types.meetings.Meeting, meeting_id)
 
 
 async def _note(info: Info, note_id: int | None) -> Note | None:
     info.context.refresh()
-    return await node_types.load(info, Note, note_id)
+    return await node_types.load(info, types.meetings.Note, note_id)
 
 
 # -- setup on the web (R9) ----------------------------------------------------------------
@@ -218,7 +235,7 @@ async def _change_list(info: Info, meeting_id: str, list_id: str, *, attach: boo
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
     meeting = await _managed(info, meeting_id, "meetingId")
-    target = await visible_row(info, list_id, List, "listId")
+    target = await visible_row(info, list_id, types.lists.List, "listId")
     attachable = queries.attachable(info.context.scope, meeting.host_id, target.id)
     if attach and await info.context.db.fetch_one(attachable) is None:
         raise Forbidden(
@@ -294,14 +311,14 @@ async def create_note(
 
 
 async def _writable_note(info: Info, id: str) -> Any:
-    note = await visible_row(info, id, Note, "id")
+    note = await visible_row(info, id, types.meetings.Note, "id")
     meeting = await _managed(info, encode_id("Meeting", note.meeting_id), "id")
     _may_write(meeting, info.context.viewer, NotePhase(note.phase))
     return note
 
 
 def _stale(current: Any) -> Conflict:
-    snapshot = Note.from_row(current).snapshot() if current is not None else None
+    snapshot = types.meetings.Note.from_row(current).snapshot() if current is not None else None
     return Conflict("The note changed since you read it.", field="version", current=snapshot)
 
 
@@ -376,3 +393,44 @@ async def send_meeting_summary(
         await summaries.send_summary(connection, info.context.viewer, meeting, recipients)
         call.settle("Meeting", meeting.id)
     return await _meeting(info, meeting.id)
+
+
+# -- the fields of a meeting and of a note --------------------------------------------------
+def host(root: Meeting, info: Info) -> User | None:
+    return one(info, types.meetings.HOST, root)
+
+
+def created_by(root: Meeting, info: Info) -> User | None:
+    return one(info, types.meetings.CREATED_BY, root)
+
+
+async def attendees(
+    root: Meeting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[User]:
+    return await child_connection(
+        info, queries.ATTENDEES_BY_MEETING, root.pk, first, after, types.people.User.from_row
+    )
+
+
+async def notes(root: Meeting, info: Info, first: int = PAGE, after: str | None = None) -> Connection[Note]:
+    return await child_connection(
+        info, queries.NOTES_BY_MEETING, root.pk, first, after, types.meetings.Note.from_row
+    )
+
+
+async def lists(root: Meeting, info: Info, first: int = PAGE, after: str | None = None) -> Connection[List]:
+    return await child_connection(
+        info, queries.LISTS_BY_MEETING, root.pk, first, after, types.lists.List.from_row
+    )
+
+
+def host_only(root: Note) -> bool:
+    return not root.shared
+
+
+def note_meeting(root: Note, info: Info) -> Meeting | None:
+    return one(info, types.meetings.MEETING, root)
+
+
+def author(root: Note, info: Info) -> User | None:
+    return one(info, types.meetings.AUTHOR, root)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import strawberry
+
 from resolvers import node_types
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
@@ -14,15 +16,19 @@ from schema.node import Node
 MAX_NODES = 100
 
 
-async def node(info: Info, id: str, field: str = "id") -> Node | None:
+async def node(info: Info, id: strawberry.ID) -> Node | None:
+    return await _node(info, id, "id")
+
+
+async def nodes(info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    if len(ids) > MAX_NODES:
+        raise BadUserInput(f"At most {MAX_NODES} ids.", field="ids")
+    return list(await asyncio.gather(*(_node(info, id, "ids") for id in ids)))
+
+
+async def _node(info: Info, id: str, field: str) -> Node | None:
     type_name, pk = decode_id(id, field=field)
     kind = node_types.named(type_name)
     if kind is None:
         return None
     return await node_types.load(info, kind.type, pk)
-
-
-async def nodes(info: Info, ids: list[str]) -> list[Node | None]:
-    if len(ids) > MAX_NODES:
-        raise BadUserInput(f"At most {MAX_NODES} ids.", field="ids")
-    return list(await asyncio.gather(*(node(info, id, "ids") for id in ids)))

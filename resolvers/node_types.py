@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from db.loaders import Loaders, RowByIdLoader
 from salescoord.context import Info
+from schema import types
 
 T = TypeVar("T")
 
@@ -41,20 +42,17 @@ class NodeKind:
 
 @functools.cache
 def _kinds() -> tuple[NodeKind, ...]:
-    # The types import the resolvers (their fields' bodies), so the table reads them when it is
-    # first asked, once every module has loaded, not while this module loads.
-    from schema.types import lists, meetings, people, places, registrations
-
+    # Read on first use, not while this module loads: the types import the resolvers.
     return (
-        NodeKind(people.User, lambda loaders: loaders.user_by_id),
-        NodeKind(places.Company, lambda loaders: loaders.company_by_id),
-        NodeKind(places.Territory, lambda loaders: loaders.territory_by_id),
-        NodeKind(lists.List, lambda loaders: loaders.list_by_id),
-        NodeKind(lists.ListItem, lambda loaders: loaders.list_item_by_id),
-        NodeKind(lists.Content, lambda loaders: loaders.content_by_id),
-        NodeKind(registrations.Registration, lambda loaders: loaders.registration_by_id),
-        NodeKind(meetings.Meeting, lambda loaders: loaders.meeting_by_id),
-        NodeKind(meetings.Note, lambda loaders: loaders.note_by_id),
+        NodeKind(types.people.User, lambda loaders: loaders.user_by_id),
+        NodeKind(types.places.Company, lambda loaders: loaders.company_by_id),
+        NodeKind(types.places.Territory, lambda loaders: loaders.territory_by_id),
+        NodeKind(types.lists.List, lambda loaders: loaders.list_by_id),
+        NodeKind(types.lists.ListItem, lambda loaders: loaders.list_item_by_id),
+        NodeKind(types.lists.Content, lambda loaders: loaders.content_by_id),
+        NodeKind(types.registrations.Registration, lambda loaders: loaders.registration_by_id),
+        NodeKind(types.meetings.Meeting, lambda loaders: loaders.meeting_by_id),
+        NodeKind(types.meetings.Note, lambda loaders: loaders.note_by_id),
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import strawberry
 
 from db.models import content, meetings, records, registrations, sync
-from db.queries import period
 from permissions import enums
 
 Permission = strawberry.enum(enums.Permission, name="Permission")
@@ -21,7 +20,7 @@ ScopeBasis = strawberry.enum(
 ListKind = strawberry.enum(content.ListKind, name="ListKind")
 ContentKind = strawberry.enum(content.ContentKind, name="ContentKind")
 PeriodUnit = strawberry.enum(
-    period.PeriodUnit,
+    records.PeriodUnit,
     name="PeriodUnit",
     description="How reporting buckets time: UTC days, ISO weeks (from Monday), months.",
 )

@@ -3,21 +3,17 @@ exactly-once writes (R16) and versioned notes (R17)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
 import strawberry
 
 from permissions.enums import Channel, Permission
 from permissions.guards import HasPermission, OnChannel, ScopedBy
 from resolvers import meetings as resolve
 from resolvers.keyed import keyed
-from salescoord.context import Info
-from schema.enums import MeetingStatus, ScopeBasis
+from schema.enums import ScopeBasis
 from schema.guards import guard, scoped
 from schema.pagination import Connection
-from schema.types.meetings import Meeting
-from schema.types.people import PAGE, User
+from schema.types.meetings import Meeting, Note
+from schema.types.people import User
 
 MANAGES = [guard(HasPermission(Permission.MANAGE_MEETINGS), ScopedBy(ScopeBasis.MEETING))]
 HOST_IN_APP = [guard(OnChannel(Channel.APP, host_only=True), ScopedBy(ScopeBasis.MEETING))]
@@ -26,92 +22,74 @@ WRITES_NOTES = MANAGES
 
 @strawberry.type
 class MeetingsQuery:
-    @strawberry.field(
+    meetings: Connection[Meeting] = strawberry.field(
+        resolver=resolve.meetings,
         extensions=[scoped(ScopeBasis.MEETING)],
         description="Meetings you may see (past ones with `to`), filtered by host, buyer, dates, status.",
     )
-    async def meetings(
-        self,
-        info: Info,
-        first: int = PAGE,
-        after: str | None = None,
-        host_id: strawberry.ID | None = None,
-        buyer_id: strawberry.ID | None = None,
-        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-        to: datetime | None = None,
-        status: MeetingStatus | None = None,
-    ) -> Connection[Meeting]:
-        return await resolve.meetings(info, first, after, host_id, buyer_id, from_, to, status)
-
-    @strawberry.field(
+    offered_buyers: Connection[User] = strawberry.field(
+        resolver=resolve.offered_buyers,
         extensions=[guard(HasPermission(Permission.MANAGE_MEETINGS), ScopedBy(ScopeBasis.ACCOUNT_MANAGER))],
         description="The buyers a meeting of this host may have: exactly those associated "
         "with the host AM (R1, R9), searchable by name or email.",
     )
-    async def offered_buyers(
-        self,
-        info: Info,
-        host_id: strawberry.ID,
-        search: str | None = None,
-        first: int = PAGE,
-        after: str | None = None,
-    ) -> Connection[User]:
-        return await resolve.offered_buyers(info, host_id, search, first, after)
 
 
 @strawberry.type
 class MeetingsMutation:
-    create_meeting = strawberry.mutation(
+    create_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.create_meeting,
         extensions=keyed(MANAGES),
         description="For yourself, or (an SC) for an AM assigned to you, who is then the host (R9).",
     )
-    update_meeting = strawberry.mutation(
+    update_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.update_meeting,
         extensions=keyed(MANAGES),
         description="A new host keeps only buyers associated with them.",
     )
-    add_attendees = strawberry.mutation(
+    add_attendees: Meeting | None = strawberry.mutation(
         resolver=resolve.add_attendees,
         extensions=keyed(MANAGES),
         description="Only buyers associated with the host; any other is FORBIDDEN (R9).",
     )
-    remove_attendees = strawberry.mutation(resolver=resolve.remove_attendees, extensions=keyed(MANAGES))
-    attach_list = strawberry.mutation(
+    remove_attendees: Meeting | None = strawberry.mutation(
+        resolver=resolve.remove_attendees, extensions=keyed(MANAGES)
+    )
+    attach_list: Meeting | None = strawberry.mutation(
         resolver=resolve.attach_list,
         extensions=keyed(MANAGES),
         description="A list you may open, used in the meeting (R11).",
     )
-    detach_list = strawberry.mutation(resolver=resolve.detach_list, extensions=keyed(MANAGES))
-    start_meeting = strawberry.mutation(
+    detach_list: Meeting | None = strawberry.mutation(resolver=resolve.detach_list, extensions=keyed(MANAGES))
+    start_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.start_meeting,
         extensions=keyed(HOST_IN_APP),
         description="The host, through the app (R10).",
     )
-    end_meeting = strawberry.mutation(
+    end_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.end_meeting,
         extensions=keyed(HOST_IN_APP),
         description="The host, through the app (R10).",
     )
-    create_note = strawberry.mutation(
+    create_note: Note | None = strawberry.mutation(
         resolver=resolve.create_note,
         extensions=keyed(WRITES_NOTES, also_keyed_by="client_id"),
         description="Before the meeting: its host or an SC managing it (R9); once started: the host "
         "only (R10). Internal unless `shared: true`: only then does it reach the attending buyers "
         "(R37). `clientId` is the app's UUID for the note and serves as the key.",
     )
-    update_note = strawberry.mutation(
+    update_note: Note | None = strawberry.mutation(
         resolver=resolve.update_note,
         extensions=keyed(WRITES_NOTES),
         description="Name the version you read; a stale one is a CONFLICT carrying the current note (R17). "
         "`shared: true` is its writer's to give (R37); whoever may edit the note may make it internal.",
     )
-    delete_note = strawberry.mutation(
+    delete_note: strawberry.ID = strawberry.mutation(
         resolver=resolve.delete_note,
         extensions=keyed(WRITES_NOTES),
         description="Returns the deleted note's id; a stale version is a CONFLICT.",
     )
-    send_meeting_summary = strawberry.mutation(
+    send_meeting_summary: Meeting | None = strawberry.mutation(
         resolver=resolve.send_meeting_summary,
         extensions=keyed(MANAGES),
         description="Email the summary (attendees, notes, list items with notes) to the chosen "

@@ -9,7 +9,6 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers import node as resolve_node
-from salescoord.context import Info
 from schema.admission import Admission
 from schema.anonymous_budget import AnonymousBudget
 from schema.auth import AuthMutation
@@ -41,16 +40,14 @@ from schema.types.registrations import Registration
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(
+    node: Node | None = strawberry.field(
+        resolver=resolve_node.node,
         extensions=[scoped()],
         description="Any object by global id; one you may not see answers null, like a missing one.",
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return await resolve_node.node(info, id)
-
-    @strawberry.field(extensions=[scoped()], description="Up to 100 objects by global id.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        return await resolve_node.nodes(info, ids)
+    nodes: list[Node | None] = strawberry.field(
+        resolver=resolve_node.nodes, extensions=[scoped()], description="Up to 100 objects by global id."
+    )
 
 
 @strawberry.type

@@ -21,6 +21,14 @@ class EmailStatus(StrEnum):
     FAILED = "FAILED"
 
 
+class PeriodUnit(StrEnum):
+    """How reporting buckets activity in time (R12); the values are PostgreSQL's `date_trunc` units."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
 class Email(SQLModel, table=True):
     __tablename__ = "emails"
     __table_args__ = (sa.Index("ix_emails_status_next_attempt", "status", "next_attempt_at"), NEVER_REUSE_IDS)

@@ -7,20 +7,13 @@ compiles per dialect. Timestamps are UTC (db.models.base), so buckets are UTC da
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-
-class PeriodUnit(StrEnum):
-    """How reporting buckets time (R12); the values are PostgreSQL's `date_trunc` units."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
+from db.models.records import PeriodUnit
 
 
 class _PeriodStart(FunctionElement):

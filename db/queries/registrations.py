@@ -45,7 +45,7 @@ def _subtree(territory_id: int) -> sa.Select:
 def search_registrations(
     scope: Scope,
     *,
-    status: str | None = None,
+    status: RegistrationStatus | None = None,
     territory_id: int | None = None,
     account_manager_id: int | None = None,
     search: str | None = None,

@@ -21,8 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from db.models.records import PeriodUnit
 from db.queries.activity import ActivityKind
-from db.queries.period import PeriodUnit, period_start
+from db.queries.period import period_start
 from db.tables import activities, companies, meeting_attendees, meetings, territories, users
 from permissions.enums import RoleName
 from permissions.scope import Scope, associations

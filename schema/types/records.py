@@ -8,8 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import node_types
-from salescoord.context import Info
+from resolvers import records as resolve
 from schema.enums import EmailStatus
 from schema.guards import scoped
 from schema.types.people import User
@@ -62,6 +61,14 @@ class AuditEvent:
     diff: JSON | None
     actor_id: strawberry.Private[int | None]
     on_behalf_of_id: strawberry.Private[int | None]
+    actor: User | None = strawberry.field(
+        resolver=resolve.actor, extensions=[scoped()], description="Null for an anonymous sign-up."
+    )
+    on_behalf_of: User | None = strawberry.field(
+        resolver=resolve.on_behalf_of,
+        extensions=[scoped()],
+        description="The AM on whose behalf it was done.",
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> AuditEvent:
@@ -75,11 +82,3 @@ class AuditEvent:
             actor_id=row.actor_id,
             on_behalf_of_id=row.on_behalf_of_id,
         )
-
-    @strawberry.field(extensions=[scoped()], description="Null for an anonymous sign-up.")
-    async def actor(self, info: Info) -> User | None:
-        return await node_types.load(info, User, self.actor_id)
-
-    @strawberry.field(extensions=[scoped()], description="The AM on whose behalf it was done.")
-    async def on_behalf_of(self, info: Info) -> User | None:
-        return await node_types.load(info, User, self.on_behalf_of_id)
