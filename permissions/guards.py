@@ -99,8 +99,8 @@ class SeesReporting(BasePermission):
 
 class OnChannel(BasePermission):
     """Only for requests made with a token of `channel` (R10). With `host_only`, the field
-    also acts only on meetings the viewer hosts; that half is the scope's (through the app a
-    meeting is visible only to its host), so a non-host's meeting reads as missing.
+    also acts only on meetings the viewer hosts: the request's scope must confine it to them
+    (`Scope.acts_as_host_only`, the rule by which a non-host's meeting reads as missing).
 
     >>> guard(OnChannel(Channel.APP, host_only=True))  # @onChannel(is: APP, hostOnly: true)
     """
@@ -110,7 +110,8 @@ class OnChannel(BasePermission):
         self.host_only = host_only
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return _signed_in(info).channel is self.channel
+        on_channel = _signed_in(info).channel is self.channel
+        return on_channel and (not self.host_only or info.context.scope.acts_as_host_only)
 
     def on_unauthorized(self) -> None:
         raise Forbidden(f"Only through the {self.channel.value.lower()} channel (R10).")

@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from db.models.content import CONTENT_TITLE_LENGTH, ITEM_NOTE_LENGTH, LIST_NAME_LENGTH, REFERENCE_LENGTH
 from db.queries import lists as queries
-from permissions.enums import Permission, RoleName
+from permissions.enums import RoleName
 from resolvers import inputs, node_types
 from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from schema.types.lists import Content, List, ListItem
     from schema.types.people import User
 
+REFUSED_KINDS = {
+    ListKind.GLOBAL: "Needs the MANAGE_GLOBAL_LISTS permission.",
+    ListKind.BUYER: "BUYER lists belong to account managers.",
+}
 
 async def lists(
     info: Info, first: int = PAGE, after: str | None = None, kind: ListKind | None = None
@@ -105,18 +109,16 @@ async def create_list(
 
 
 async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int | None:
-    """Who may make a list of `kind`, and the buyer a BUYER list is for (R11)."""
-    viewer = info.context.viewer
-    if viewer.role is RoleName.BUYER:
-        raise Forbidden("Buyers do not make lists.")
-    if kind is ListKind.GLOBAL and not viewer.can(Permission.MANAGE_GLOBAL_LISTS):
-        raise Forbidden("Needs the MANAGE_GLOBAL_LISTS permission.", field="kind")
+    """The buyer a BUYER list is for, once the viewer may make a list of `kind` (R11,
+    `Scope.may_create_list`)."""
+    if not info.context.scope.may_create_list(kind):
+        if info.context.viewer.role is RoleName.BUYER:
+            raise Forbidden("Buyers do not make lists.")
+        raise Forbidden(REFUSED_KINDS[kind], field="kind")
     if kind is not ListKind.BUYER:
         if buyer_id is not None:
             raise BadUserInput("Only BUYER lists name a buyer.", field="buyerId")
         return None
-    if viewer.role is not RoleName.ACCOUNT_MANAGER:
-        raise Forbidden("BUYER lists belong to account managers.", field="kind")
     if buyer_id is None:
         raise BadUserInput("A BUYER list names its buyer.", field="buyerId")
     row = await visible_row(info, buyer_id, types.people.User, "buyerId")

@@ -17,7 +17,6 @@ import strawberry
 from db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, NotePhase
 from db.queries import meetings as queries
 from db.queries.people import USER_ORDER
-from permissions.enums import Channel
 from resolvers import inputs, node_types
 from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row, visible_rows
@@ -83,10 +82,10 @@ async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
     """A host the viewer may set up meetings for (R9): someone out of sight is NOT_FOUND like
     nobody at all; someone in sight who may not host for the viewer is FORBIDDEN."""
     pk = (await visible_row(info, host_id, types.people.User, field)).id
-    viewer = info.context.viewer
-    if viewer.channel is Channel.APP and pk != viewer.id:
-        raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
-    if await info.context.db.fetch_one(queries.allowed_host(info.context.scope, pk)) is None:
+    scope = info.context.scope
+    if await info.context.db.fetch_one(queries.allowed_host(scope, pk)) is None:
+        if scope.acts_as_host_only and not scope.hosts(pk):
+            raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
         raise Forbidden("You may not set up meetings for this host.", field=field)
     return pk
 
@@ -266,9 +265,7 @@ async def _move_status(info: Info, id: str, source: MeetingStatus, target: Meeti
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
     viewer = info.context.viewer
-    meeting = await _managed(info, id, "id")
-    if meeting.host_id != viewer.id:
-        raise Forbidden("Only the host starts and ends a meeting (R10).", field="id")
+    meeting = await _managed(info, id, "id")  # through the app, one the viewer hosts (the guard)
     async with call.transaction() as connection:
         if not await queries.move_status(connection, viewer, meeting.id, source, target):
             raise Conflict(f"The meeting is not {source.value}.", field="id", status=meeting.status)
@@ -277,8 +274,8 @@ async def _move_status(info: Info, id: str, source: MeetingStatus, target: Meeti
 
 
 # -- notes (R9, R10, R17) -----------------------------------------------------------------
-def _may_write(meeting: Any, viewer: Any, phase: NotePhase) -> None:
-    if phase is not NotePhase.PRE_MEETING and meeting.host_id != viewer.id:
+def _may_write(info: Info, meeting: Any, phase: NotePhase) -> None:
+    if not info.context.scope.may_write_note(phase, meeting.host_id):
         raise Forbidden("Only the host writes in-meeting notes (R10).")
 
 
@@ -301,7 +298,7 @@ async def create_note(
     viewer = info.context.viewer
     meeting = await _managed(info, meeting_id, "meetingId")
     phase = NotePhase.PRE_MEETING if meeting.status == MeetingStatus.SCHEDULED else NotePhase.IN_MEETING
-    _may_write(meeting, viewer, phase)
+    _may_write(info, meeting, phase)
     async with call.transaction() as connection:
         note_id = await queries.create_note(
             connection, viewer, meeting, phase=phase, shared=shared, text=text, client_id=client_id
@@ -313,7 +310,7 @@ async def create_note(
 async def _writable_note(info: Info, id: str) -> Any:
     note = await visible_row(info, id, types.meetings.Note, "id")
     meeting = await _managed(info, encode_id("Meeting", note.meeting_id), "id")
-    _may_write(meeting, info.context.viewer, NotePhase(note.phase))
+    _may_write(info, meeting, NotePhase(note.phase))
     return note
 
 

@@ -134,16 +134,8 @@ def attachable(scope: Scope, host_id: int, list_id: int) -> sa.Select:
 
 
 def allowed_host(scope: Scope, host_id: int) -> sa.Select:
-    """The host if the viewer may set up meetings for them (R9): themselves (an AM or an SC),
-    one of their AMs; admins any AM or SC."""
-    viewer = scope.viewer
-    staff = (RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR)
-    statement = sa.select(USER.id).where(USER.id == host_id, USER.role.in_(staff), USER.active.is_(True))
-    if viewer is None:
-        return statement.where(sa.false())
-    if scope.is_everything:
-        return statement
-    return statement.where(sa.or_(USER.id == viewer.id, USER.id.in_(scope.account_managers())))
+    """The host if the viewer may set up meetings for them (`Scope.allowed_hosts`, R9, R10)."""
+    return sa.select(USER.id).where(USER.id == host_id, scope.allowed_hosts())
 
 
 # -- relations for nested connections -----------------------------------------------------
