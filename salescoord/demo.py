@@ -40,6 +40,7 @@ from db.tables import (
     users,
 )
 from permissions.enums import RoleName
+from resolvers.registration_workflow import create_registration
 from salescoord.passwords import hash_password
 
 DEMO_PASSWORD = "salescoord-demo"
@@ -397,8 +398,6 @@ async def _pending_registrations(
 ) -> None:
     """Sign-ups waiting in the queue (R6): one asking for am1 by name, some only naming a
     territory (so the SCs of the AMs above it see them), one naming neither (admins only)."""
-    from resolvers.registration_workflow import create_registration
-
     requests = [
         ("Rosa Lind", "Lind Interiors", am_ids[0], district_ids[0], "We met at the trade fair."),
         ("Sam Okafor", "Okafor & Sons", None, territory_ids[0], None),
