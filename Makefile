@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema schema-check install clean browser load faults bench bench-peers
+.PHONY: run test fuzz lint import-graph schema schema-check install clean browser load faults bench bench-peers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/salescoord demo --if-empty
 	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) lint schema-check browser
+test: $(STAMP) lint import-graph schema-check browser
 	$(BIN)/pytest
 
 # The long profiles of the fuzzed matrices, each database: FUZZ_LONG_QUERIES queries and
@@ -46,6 +46,10 @@ faults: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The layers import downwards only (schema types and resolvers excepted): scripts/import-graph.
+import-graph: $(STAMP)
+	@$(BIN)/python scripts/import-graph
 
 schema: $(STAMP)
 	$(BIN)/salescoord schema > schema.graphql
