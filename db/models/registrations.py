@@ -35,8 +35,8 @@ class Registration(SQLModel, table=True):
             "ux_registrations_pending_email",
             "email",
             unique=True,
-            sqlite_where=sa.text("status = 'PENDING'"),
-            postgresql_where=sa.text("status = 'PENDING'"),
+            sqlite_where=sa.text(f"status = '{RegistrationStatus.PENDING}'"),
+            postgresql_where=sa.text(f"status = '{RegistrationStatus.PENDING}'"),
         ),
         NEVER_REUSE_IDS,
     )
