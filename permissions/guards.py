@@ -5,8 +5,9 @@ requires in the words of `permissions.enums` (a permission, a scope basis, a cha
 Attach them with `schema.guards.guard()` (or `scoped()`, `back_office()`), never through the
 permission-classes argument of a field (that prints nothing):
 
-    @strawberry.field(extensions=[guard(HasPermission(Permission.MANAGE_USERS))])
-    def users(...): ...
+    outbox: Connection[OutboxEmail] = strawberry.field(
+        resolver=resolve.outbox, extensions=[guard(HasPermission(Permission.MANAGE_USERS))]
+    )
 
 Guards decide *whether* a field may run; which rows it returns is the scope's
 job (`permissions.scope`), applied in SQL by every query behind the field.

@@ -7,11 +7,13 @@ would have sent (one batched lookup per relation and level, through the same sco
 loaders); what is saved is an await per row and field: a page of 100 buyers with company
 and territory completes without 200 of them.
 
-    COMPANY = ToOne("company_id")  # the field's type says what it leads to: a Company
+    # schema/types/people.py: the field's type says what it leads to, a Company
+    COMPANY = ToOne("company_id")
+    company: Company | None = strawberry.field(resolver=resolve.company, extensions=[scoped(), COMPANY])
 
-    @strawberry.field(extensions=[scoped(), COMPANY])
-    def company(self, info: Info) -> Company | None:
-        return one(info, COMPANY, self)
+    # resolvers/people.py
+    def company(root: User, info: Info) -> Company | None:
+        return one(info, types.people.COMPANY, root)
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """How a field declares its guards (R15): the permission classes of `permissions.guards`, run
 before the field, each printed in schema.graphql as its directive (`schema.directives`).
 
-    @strawberry.field(extensions=[guard(HasPermission(Permission.MANAGE_USERS))])
-    def users(...): ...  # @requires(permission: MANAGE_USERS)
+    outbox: Connection[OutboxEmail] = strawberry.field(
+        resolver=resolve.outbox, extensions=[guard(HasPermission(Permission.MANAGE_USERS))]
+    )  # prints @requires(permission: MANAGE_USERS)
 """
 
 from __future__ import annotations
