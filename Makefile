@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint schema schema-check install clean browser load faults bench bench-peers
+.PHONY: run test fuzz lint import-graph schema schema-check install clean browser load faults bench bench-peers
 
 $(STAMP): pyproject.toml
 	@echo "==> .venv: salescoord and its dev tools from PyPI (about a minute the first time)"
@@ -24,7 +24,7 @@ run: $(STAMP)
 	@echo "==> serving on 127.0.0.1:8000 (the address and the demo logins follow once it answers)"
 	$(BIN)/salescoord serve --host 127.0.0.1 --port 8000 --no-migrate --welcome
 
-test: $(STAMP) lint schema-check browser
+test: $(STAMP) lint import-graph schema-check browser
 	$(BIN)/pytest
 
 # The long profiles of the fuzzed matrices, each database: FUZZ_LONG_QUERIES queries and
@@ -49,6 +49,10 @@ faults: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The layers import downwards only (schema types and resolvers excepted): scripts/import-graph.
+import-graph: $(STAMP)
+	@$(BIN)/python scripts/import-graph
 
 schema: $(STAMP)
 	$(BIN)/salescoord schema > schema.graphql

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiodataloader import DataLoader
 
+from db.queries import lists, meetings, people, places, registrations
 from db.queries.pages import Page, PageRequest, Relation, count_children, fetch_child_pages
 from db.session import RequestDatabase
 from permissions.scope import Scope
@@ -117,56 +118,38 @@ class Loaders:
     # one or two of these loaders.
     @cached_property
     def user_by_id(self) -> RowByIdLoader:
-        from db.queries import people
-
         return self._by_id(people.users_statement, people.USER.id)
 
     @cached_property
     def company_by_id(self) -> RowByIdLoader:
-        from db.queries import places
-
         return self._by_id(places.companies_statement, places.COMPANY.id)
 
     @cached_property
     def territory_by_id(self) -> RowByIdLoader:
-        from db.queries import places
-
         return self._by_id(places.territories_statement, places.TERRITORY.id)
 
     @cached_property
     def list_by_id(self) -> RowByIdLoader:
-        from db.queries import lists
-
         return self._by_id(lists.lists_statement, lists.LIST.id)
 
     @cached_property
     def list_item_by_id(self) -> RowByIdLoader:
-        from db.queries import lists
-
         return self._by_id(lists.items_statement, lists.ITEM.id)
 
     @cached_property
     def content_by_id(self) -> RowByIdLoader:
-        from db.queries import lists
-
         return self._by_id(lists.contents_statement, lists.CONTENT.id)
 
     @cached_property
     def registration_by_id(self) -> RowByIdLoader:
-        from db.queries import registrations
-
         return self._by_id(registrations.registrations_statement, registrations.REGISTRATION.id)
 
     @cached_property
     def meeting_by_id(self) -> RowByIdLoader:
-        from db.queries import meetings
-
         return self._by_id(meetings.meetings_statement, meetings.MEETING.id)
 
     @cached_property
     def note_by_id(self) -> RowByIdLoader:
-        from db.queries import meetings
-
         return self._by_id(meetings.notes_statement, meetings.NOTE.id)
 
     def _by_id(self, build: Callable[[Scope], sa.Select], key: sa.ColumnElement[Any]) -> RowByIdLoader:

@@ -1,9 +1,13 @@
-"""Permission classes for fields. Each prints its directive in schema.graphql (R15).
+"""Permission classes for fields: each decides whether a field may run, and names what it
+requires in the words of `permissions.enums` (a permission, a scope basis, a channel), which
+`schema.directives` prints as its directive in schema.graphql (R15).
 
-Attach them as an extension, never through the permission-classes argument of a field (that prints nothing):
+Attach them with `schema.guards.guard()` (or `scoped()`, `back_office()`), never through the
+permission-classes argument of a field (that prints nothing):
 
-    @strawberry.field(extensions=[guard(HasPermission(Permission.MANAGE_USERS))])
-    def users(...): ...
+    outbox: Connection[OutboxEmail] = strawberry.field(
+        resolver=resolve.outbox, extensions=[guard(HasPermission(Permission.MANAGE_USERS))]
+    )
 
 Guards decide *whether* a field may run; which rows it returns is the scope's
 job (`permissions.scope`), applied in SQL by every query behind the field.
@@ -13,14 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.types import Info
-from strawberry.types.unset import UNSET
+from strawberry.permission import BasePermission
 
-from permissions.enums import Channel, Permission, RoleName
+from permissions.enums import Channel, Permission, RoleName, ScopeBasis
+from salescoord.context import Info
 from salescoord.errors import Forbidden, Unauthenticated
-from schema import directives
-from schema.enums import ScopeBasis
 
 
 def _viewer(info: Info) -> Any:
@@ -42,8 +43,6 @@ class IsAuthenticated(BasePermission):
     >>> guard(IsAuthenticated())  # prints @authenticated
     """
 
-    _schema_directive = directives.Authenticated()
-
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return _viewer(info) is not None
 
@@ -59,7 +58,6 @@ class HasPermission(BasePermission):
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
-        self._schema_directive = directives.Requires(permission=permission)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return _signed_in(info).can(self.permission)
@@ -76,7 +74,6 @@ class ScopedBy(BasePermission):
 
     def __init__(self, basis: ScopeBasis) -> None:
         self.basis = basis
-        self._schema_directive = directives.Scoped(by=basis)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return _viewer(info) is not None
@@ -92,7 +89,7 @@ class SeesReporting(BasePermission):
     >>> guard(SeesReporting())  # prints @scoped(by: REPORTING)
     """
 
-    _schema_directive = directives.Scoped(by=ScopeBasis.REPORTING)
+    basis = ScopeBasis.REPORTING
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return _signed_in(info).role is not RoleName.BUYER
@@ -101,18 +98,10 @@ class SeesReporting(BasePermission):
         raise Forbidden("Buyers see no reporting.")
 
 
-def guard(*permissions: BasePermission) -> PermissionExtension:
-    return PermissionExtension(permissions=list(permissions))
-
-
-def scoped(basis: ScopeBasis = ScopeBasis.ACCOUNT_MANAGER) -> PermissionExtension:
-    return guard(ScopedBy(basis))
-
-
 class OnChannel(BasePermission):
     """Only for requests made with a token of `channel` (R10). With `host_only`, the field
-    also acts only on meetings the viewer hosts; that half is the scope's (through the app a
-    meeting is visible only to its host), so a non-host's meeting reads as missing.
+    also acts only on meetings the viewer hosts: the request's scope must confine it to them
+    (`Scope.acts_as_host_only`, the rule by which a non-host's meeting reads as missing).
 
     >>> guard(OnChannel(Channel.APP, host_only=True))  # @onChannel(is: APP, hostOnly: true)
     """
@@ -120,25 +109,10 @@ class OnChannel(BasePermission):
     def __init__(self, channel: Channel, *, host_only: bool = False) -> None:
         self.channel = channel
         self.host_only = host_only
-        # unset, not false, prints `@onChannel(is: WEB)`: the directive's default says the rest
-        self._schema_directive = directives.OnChannel(is_=channel, host_only=host_only or UNSET)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return _signed_in(info).channel is self.channel
+        on_channel = _signed_in(info).channel is self.channel
+        return on_channel and (not self.host_only or info.context.scope.acts_as_host_only)
 
     def on_unauthorized(self) -> None:
         raise Forbidden(f"Only through the {self.channel.value.lower()} channel (R10).")
-
-
-def back_office(
-    permission: Permission, basis: ScopeBasis | None = ScopeBasis.ACCOUNT_MANAGER
-) -> PermissionExtension:
-    """Administration and decisions: a permission of the role, on the web only. The app sends
-    the host's meeting, note and list work, each with a key (R16); an app token lives 30 days
-    on a device carried to buyers, so it never changes users, roles, places or registrations.
-
-    >>> back_office(Permission.MANAGE_USERS)
-    ... # @requires(permission: MANAGE_USERS) @onChannel(is: WEB) @scoped(by: ACCOUNT_MANAGER)
-    """
-    permissions: list[BasePermission] = [HasPermission(permission), OnChannel(Channel.WEB)]
-    return guard(*permissions, *([ScopedBy(basis)] if basis is not None else []))

@@ -33,6 +33,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from db.models.content import ListKind
+from db.models.meetings import NotePhase
 from db.tables import (
     am_coordinators,
     am_territories,
@@ -322,6 +324,43 @@ class Scope:
         )
 
     # -- meetings, lists, content ------------------------------------------------------
+    @property
+    def acts_as_host_only(self) -> bool:
+        """Through the app a viewer acts on a meeting only as its host (R10): the app channel's
+        rule, which `_manages` applies to rows and the `@onChannel(hostOnly: true)` guard checks."""
+        return self.viewer is not None and self.viewer.channel is Channel.APP
+
+    def hosts(self, host_id: int) -> bool:
+        """Whether the viewer is the host `host_id` of a meeting."""
+        return self.viewer is not None and self.viewer.id == host_id
+
+    @_memoized
+    def allowed_hosts(self) -> ColumnElement[bool]:
+        """The users the viewer may set up meetings for, as a predicate on `users` (R9): an
+        active AM or SC who is the viewer or one of the viewer's AMs, any of them for an admin;
+        through the app only the viewer themselves (R10).
+
+        >>> select(users.c.id).where(users.c.id == host_id, scope.allowed_hosts())
+        """
+        viewer = self.viewer
+        if viewer is None:
+            return NOTHING
+        hosts = sa.and_(
+            users.c.role.in_((RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR)),
+            users.c.active.is_(True),
+        )
+        if self.acts_as_host_only:
+            return sa.and_(hosts, users.c.id == viewer.id)
+        if self.is_everything:
+            return hosts
+        return sa.and_(hosts, sa.or_(users.c.id == viewer.id, users.c.id.in_(self.account_managers())))
+
+    def may_write_note(self, phase: NotePhase, host_id: int) -> bool:
+        """Who writes a note of `phase` in a meeting of `host_id` the viewer manages already
+        (`managed_meetings`): before it starts whoever manages it, host or SC (R9); once it has
+        started, the host only (R10)."""
+        return phase is NotePhase.PRE_MEETING or self.hosts(host_id)
+
     @_memoized
     def managed_meetings(self) -> ColumnElement[bool]:
         """Meetings the viewer may manage: on the web their own and their AMs' (R9);
@@ -334,7 +373,7 @@ class Scope:
         if viewer is None:
             return NOTHING
         host = meeting.c.host_id
-        if viewer.channel is Channel.APP:
+        if self.acts_as_host_only:
             return host == viewer.id
         if self.is_everything:
             return EVERYTHING
@@ -383,7 +422,7 @@ class Scope:
         viewer = self.viewer
         if viewer is None:
             return NOTHING
-        if viewer.channel is Channel.APP or viewer.role is RoleName.BUYER:
+        if self.acts_as_host_only or viewer.role is RoleName.BUYER:
             return host == viewer.id
         if self.is_everything:
             return EVERYTHING
@@ -397,8 +436,8 @@ class Scope:
         if viewer is None:
             return NOTHING
         if viewer.role is RoleName.BUYER:
-            return sa.and_(lists.c.kind == "BUYER", lists.c.buyer_id == viewer.id)
-        return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL")
+            return sa.and_(lists.c.kind == ListKind.BUYER, lists.c.buyer_id == viewer.id)
+        return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == ListKind.GLOBAL)
 
     @_memoized
     def _on_managed_meeting(self) -> ColumnElement[bool]:
@@ -451,10 +490,22 @@ class Scope:
         )
         return sa.and_(
             self.lists(),
-            sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == "GLOBAL", in_same_hosts_meeting),
+            sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == ListKind.GLOBAL, in_same_hosts_meeting),
         )
 
     # -- changing lists: each of these is a part of `lists()` -----------------------------
+    def may_create_list(self, kind: ListKind) -> bool:
+        """Who makes a list of `kind` (R11): staff make PERSONAL lists, GLOBAL ones need
+        MANAGE_GLOBAL_LISTS, a BUYER list is an account manager's; buyers make none."""
+        viewer = self.viewer
+        if viewer is None or viewer.role is RoleName.BUYER:
+            return False
+        if kind is ListKind.GLOBAL:
+            return viewer.can(Permission.MANAGE_GLOBAL_LISTS)
+        if kind is ListKind.BUYER:
+            return viewer.role is RoleName.ACCOUNT_MANAGER
+        return True
+
     @_memoized
     def owned_lists(self) -> ColumnElement[bool]:
         """Lists the viewer edits as theirs (rename, delete, items, notes), on either channel:
@@ -463,26 +514,25 @@ class Scope:
         viewer = self.viewer
         if viewer is None or viewer.role is RoleName.BUYER:  # a buyer's lists are shared with them
             return NOTHING
-        mine = sa.and_(lists.c.kind != "GLOBAL", lists.c.owner_id == viewer.id)
+        mine = sa.and_(lists.c.kind != ListKind.GLOBAL, lists.c.owner_id == viewer.id)
         if viewer.can(Permission.MANAGE_GLOBAL_LISTS):
-            return sa.or_(mine, lists.c.kind == "GLOBAL")
+            return sa.or_(mine, lists.c.kind == ListKind.GLOBAL)
         return mine
 
     @_memoized
     def _meeting_lists(self) -> ColumnElement[bool]:
         """A PERSONAL or BUYER list attached to a meeting the viewer manages: through the app
         one they host (R10). A GLOBAL list stays with MANAGE_GLOBAL_LISTS wherever it is used."""
-        return sa.and_(lists.c.kind != "GLOBAL", self._on_managed_meeting())
+        return sa.and_(lists.c.kind != ListKind.GLOBAL, self._on_managed_meeting())
 
     @_memoized
     def item_lists(self) -> ColumnElement[bool]:
         """Lists whose items the viewer adds, moves and removes: their own (`owned_lists`), and
         through the app a list of a meeting they host, since only the host adds content to
         the lists used in a meeting (R10). On the web only the owner changes a list's items."""
-        viewer = self.viewer
-        if viewer is None:
+        if self.viewer is None:
             return NOTHING
-        if viewer.channel is Channel.APP:
+        if self.acts_as_host_only:
             return sa.or_(self.owned_lists(), self._meeting_lists())
         return self.owned_lists()
 

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from strawberry.types import Info
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.people import account_by_email, viewer_from_row
-from permissions.enums import Channel
-from resolvers import inputs
+from resolvers import inputs, node_types
+from salescoord.context import Info
 from salescoord.errors import Unauthenticated
 from salescoord.rate_limits import client_ip, forget_failed_logins, rate_limit, reserve_login_attempt
 from salescoord.tokens import issue_token
+from schema import types
+from schema.enums import Channel
+
+if TYPE_CHECKING:
+    from schema.types.auth import LoginPayload
+    from schema.types.people import User
 
 
-@dataclass
-class SignIn:
-    token: str
-    expires_at: int
-    user_id: int
-
-
-async def login(info: Info, email: str, password: str, client: Channel) -> SignIn:
+async def login(info: Info, email: str, password: str, client: Channel) -> LoginPayload:
     """Every failure reads the same, and costs one argon2 verification either way, so the
     answer does not tell whether an email has an account. Attempts are counted per IP, and
     failures per account: past either limit the answer is RATE_LIMITED until the window ends.
@@ -44,4 +42,11 @@ async def login(info: Info, email: str, password: str, client: Channel) -> SignI
         await record_activity(connection, user_id=row.id, kind=ActivityKind.SIGN_IN)
     token, expires_at = issue_token(info.context.settings, row.id, client)
     info.context.become(viewer_from_row(row, client))
-    return SignIn(token=token, expires_at=expires_at, user_id=row.id)
+    return types.auth.LoginPayload(
+        token=token, expires_at=datetime.fromtimestamp(expires_at, UTC), user_id=row.id
+    )
+
+
+async def user(root: LoginPayload, info: Info) -> User | None:
+    """The user signed in, as they see themselves."""
+    return await node_types.load(info, types.people.User, root.user_id)

@@ -1,19 +1,20 @@
 """Checks on what clients send (R23): refused with BAD_USER_INPUT naming the field, before
-anything is written."""
+anything is written. A text field's longest value is its column's, declared with the model
+(`db.models`): `text(title, "title", MEETING_TITLE_LENGTH)`."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from db.models.people import EMAIL_LENGTH
 from salescoord.errors import BadUserInput
 
 EMAIL = re.compile(
     r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-NAME_LENGTH = 200
-NOTE_LENGTH = 5000
 PASSWORD_LENGTH = (10, 200)
+SEARCH_LENGTH = 200
 
 
 def given(value: Any, field: str) -> Any:
@@ -24,7 +25,7 @@ def given(value: Any, field: str) -> Any:
     return value
 
 
-def text(value: str, field: str, max_length: int = NAME_LENGTH) -> str:
+def text(value: str, field: str, max_length: int) -> str:
     """Trimmed, non-empty, at most `max_length` characters, no control characters."""
     value = given(value, field).strip()
     if not value:
@@ -36,7 +37,7 @@ def text(value: str, field: str, max_length: int = NAME_LENGTH) -> str:
     return value
 
 
-def optional_text(value: str | None, field: str, max_length: int = NOTE_LENGTH) -> str | None:
+def optional_text(value: str | None, field: str, max_length: int) -> str | None:
     if value is None or not value.strip():
         return None
     return text(value, field, max_length)
@@ -44,7 +45,7 @@ def optional_text(value: str | None, field: str, max_length: int = NOTE_LENGTH) 
 
 def email(value: str, field: str = "email") -> str:
     value = given(value, field).strip().lower()
-    if len(value) > 254 or not EMAIL.match(value):
+    if len(value) > EMAIL_LENGTH or not EMAIL.match(value):
         raise BadUserInput("Not a valid email address.", field=field)
     return value
 
@@ -53,6 +54,14 @@ def password(value: str, field: str = "password") -> str:
     low, high = PASSWORD_LENGTH
     if not low <= len(given(value, field)) <= high:
         raise BadUserInput(f"A password has {low} to {high} characters.", field=field)
+    return value
+
+
+def search(value: str | None) -> str | None:
+    """A search fragment, at most SEARCH_LENGTH characters (R23): it becomes a LIKE pattern
+    matched against every row in scope, so it is bounded like any other text a client sends."""
+    if value is not None and len(value) > SEARCH_LENGTH:
+        raise BadUserInput(f"search is longer than {SEARCH_LENGTH} characters.", field="search")
     return value
 
 

@@ -4,40 +4,55 @@ Who changes what is the scope's (`Scope.owned_lists`, `item_lists`, `annotated_l
 owner edits their PERSONAL and BUYER lists on either channel, GLOBAL lists need
 MANAGE_GLOBAL_LISTS; whoever manages a meeting annotates the items of the lists attached
 to it (R9), and through the app the host also adds, moves and removes them (R10). A list
-one may see but not change answers FORBIDDEN, one out of sight NOT_FOUND. Every write goes
-through `exactly_once` (R16): the app sends a key with each.
+one may see but not change answers FORBIDDEN, one out of sight NOT_FOUND. Every write is
+keyed (`resolvers.keyed`, R16): the app sends a key with each.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+import strawberry
 from sqlalchemy.sql.elements import ColumnElement
-from strawberry.types import Info
 
+from db.models.content import CONTENT_TITLE_LENGTH, ITEM_NOTE_LENGTH, LIST_NAME_LENGTH, REFERENCE_LENGTH
 from db.queries import lists as queries
-from permissions.enums import Permission, RoleName
-from resolvers import inputs
-from resolvers.exactly_once import Perform, exactly_once
+from permissions.enums import RoleName
+from resolvers import inputs, node_types
+from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row
-from resolvers.pagination import top_connection
+from resolvers.pagination import child_connection, top_connection
+from resolvers.related import one
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
+from schema import types
 from schema.enums import ContentKind, ListKind
-from schema.pagination import Connection
-from schema.types.lists import Content, List, ListItem
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.lists import Content, List, ListItem
+    from schema.types.people import User
+
+REFUSED_KINDS = {
+    ListKind.GLOBAL: "Needs the MANAGE_GLOBAL_LISTS permission.",
+    ListKind.BUYER: "BUYER lists belong to account managers.",
+}
+
+async def lists(
+    info: Info, first: int = PAGE, after: str | None = None, kind: ListKind | None = None
+) -> Connection[List]:
+    statement = queries.lists_section_statement(info.context.scope, kind=kind)
+    return await top_connection(info, statement, queries.LIST_ORDER, first, after, types.lists.List.from_row)
 
 
-async def lists(info: Info, first: int, after: str | None, kind: ListKind | None) -> Connection[List]:
-    statement = queries.lists_section_statement(info.context.scope, kind=kind.value if kind else None)
-    return await top_connection(info, statement, queries.LIST_ORDER, first, after, List.from_row)
-
-
-async def contents(info: Info, first: int, after: str | None, search: str | None) -> Connection[Content]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+async def contents(
+    info: Info, first: int = PAGE, after: str | None = None, search: str | None = None
+) -> Connection[Content]:
+    search = inputs.search(search)
     statement = queries.search_contents(info.context.scope, search=search)
-    return await top_connection(info, statement, queries.CONTENT_ORDER, first, after, Content.from_row)
+    return await top_connection(
+        info, statement, queries.CONTENT_ORDER, first, after, types.lists.Content.from_row
+    )
 
 
 # -- who may change what, and the payloads ---------------------------------------------
@@ -48,27 +63,25 @@ async def _changeable(info: Info, list_id: int, allowed: ColumnElement[bool], fi
 
 
 async def _owned_list(info: Info, global_id: str, field: str) -> Any:
-    row = await visible_row(info, global_id, "List", field)
+    row = await visible_row(info, global_id, types.lists.List, field)
     await _changeable(info, row.id, info.context.scope.owned_lists(), field)
     return row
 
 
 async def _changeable_item(info: Info, id: str, allowed: ColumnElement[bool]) -> Any:
-    item = await visible_row(info, id, "ListItem", "id")
+    item = await visible_row(info, id, types.lists.ListItem, "id")
     await _changeable(info, item.list_id, allowed, "id")
     return item
 
 
 async def _list(info: Info, list_id: int | None) -> List | None:
     info.context.refresh()
-    row = await info.context.loaders.list_by_id.load(list_id) if list_id else None
-    return List.from_row(row) if row else None
+    return await node_types.load(info, types.lists.List, list_id)
 
 
 async def _item(info: Info, item_id: int | None) -> ListItem | None:
     info.context.refresh()
-    row = await info.context.loaders.list_item_by_id.load(item_id) if item_id else None
-    return ListItem.from_row(row) if row else None
+    return await node_types.load(info, types.lists.ListItem, item_id)
 
 
 def _position(position: int | None) -> None:
@@ -78,75 +91,64 @@ def _position(position: int | None) -> None:
 
 # -- lists --------------------------------------------------------------------------------
 async def create_list(
-    info: Info, name: str, kind: ListKind, buyer_id: str | None, client_mutation_id: str | None
+    info: Info,
+    name: str,
+    kind: ListKind,
+    buyer_id: strawberry.ID | None = None,
+    client_mutation_id: Key = None,
 ) -> List | None:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        clean = inputs.text(name, "name")
-        buyer = await _list_buyer(info, kind, buyer_id)
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            return "List", await queries.create_list(connection, viewer, kind.value, clean, buyer)
-
-        return perform
-
-    arguments = {"name": name, "kind": kind, "buyerId": buyer_id}
-    _, list_id = await exactly_once(info, client_mutation_id, "createList", arguments, prepare)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _list(info, call.replayed.id)
+    name = inputs.text(name, "name", LIST_NAME_LENGTH)
+    buyer = await _list_buyer(info, kind, buyer_id)
+    async with call.transaction() as connection:
+        list_id = await queries.create_list(connection, info.context.viewer, kind, name, buyer)
+        call.settle("List", list_id)
     return await _list(info, list_id)
 
 
 async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int | None:
-    """Who may make a list of `kind`, and the buyer a BUYER list is for (R11)."""
-    viewer = info.context.viewer
-    if viewer.role is RoleName.BUYER:
-        raise Forbidden("Buyers do not make lists.")
-    if kind is ListKind.GLOBAL and not viewer.can(Permission.MANAGE_GLOBAL_LISTS):
-        raise Forbidden("Needs the MANAGE_GLOBAL_LISTS permission.", field="kind")
+    """The buyer a BUYER list is for, once the viewer may make a list of `kind` (R11,
+    `Scope.may_create_list`)."""
+    if not info.context.scope.may_create_list(kind):
+        if info.context.viewer.role is RoleName.BUYER:
+            raise Forbidden("Buyers do not make lists.")
+        raise Forbidden(REFUSED_KINDS[kind], field="kind")
     if kind is not ListKind.BUYER:
         if buyer_id is not None:
             raise BadUserInput("Only BUYER lists name a buyer.", field="buyerId")
         return None
-    if viewer.role is not RoleName.ACCOUNT_MANAGER:
-        raise Forbidden("BUYER lists belong to account managers.", field="kind")
     if buyer_id is None:
         raise BadUserInput("A BUYER list names its buyer.", field="buyerId")
-    row = await visible_row(info, buyer_id, "User", "buyerId")
+    row = await visible_row(info, buyer_id, types.people.User, "buyerId")
     if row.role != RoleName.BUYER:
         raise BadUserInput("buyerId must name a buyer.", field="buyerId")
     return row.id
 
 
-async def rename_list(info: Info, id: str, name: str, client_mutation_id: str | None) -> List | None:
-    viewer = info.context.viewer
+async def rename_list(
+    info: Info, id: strawberry.ID, name: str, client_mutation_id: Key = None
+) -> List | None:
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _list(info, call.replayed.id)
+    name = inputs.text(name, "name", LIST_NAME_LENGTH)
+    row = await _owned_list(info, id, "id")
+    async with call.transaction() as connection:
+        await queries.rename_list(connection, info.context.viewer, row.id, name)
+        call.settle("List", row.id)
+    return await _list(info, row.id)
 
-    async def prepare() -> Perform:
-        clean = inputs.text(name, "name")
+
+async def delete_list(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+    """Answers with the deleted list's id, as sent."""
+    call = keyed_call(info)
+    if call.replayed is None:
         row = await _owned_list(info, id, "id")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.rename_list(connection, viewer, row.id, clean)
-            return "List", row.id
-
-        return perform
-
-    _, list_id = await exactly_once(info, client_mutation_id, "renameList", {"id": id, "name": name}, prepare)
-    return await _list(info, list_id)
-
-
-async def delete_list(info: Info, id: str, client_mutation_id: str | None) -> str:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        row = await _owned_list(info, id, "id")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.delete_list(connection, viewer, row.id)
-            return "List", row.id
-
-        return perform
-
-    await exactly_once(info, client_mutation_id, "deleteList", {"id": id}, prepare)
+        async with call.transaction() as connection:
+            await queries.delete_list(connection, info.context.viewer, row.id)
+            call.settle("List", row.id)
     info.context.refresh()
     return id
 
@@ -154,104 +156,104 @@ async def delete_list(info: Info, id: str, client_mutation_id: str | None) -> st
 # -- items --------------------------------------------------------------------------------
 async def add_list_item(
     info: Info,
-    list_id: str,
-    content_id: str,
-    position: int | None,
-    note: str | None,
-    client_mutation_id: str | None,
+    list_id: strawberry.ID,
+    content_id: strawberry.ID,
+    position: int | None = None,
+    note: str | None = None,
+    client_mutation_id: Key = None,
 ) -> ListItem | None:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        _position(position)
-        clean = inputs.optional_text(note, "note")
-        target = await visible_row(info, list_id, "List", "listId")
-        await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
-        content = await visible_row(info, content_id, "Content", "contentId")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            item_id = await queries.add_item(connection, viewer, target.id, content.id, position, clean)
-            return "ListItem", item_id
-
-        return perform
-
-    arguments = {"listId": list_id, "contentId": content_id, "position": position, "note": note}
-    _, item_id = await exactly_once(info, client_mutation_id, "addListItem", arguments, prepare)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _item(info, call.replayed.id)
+    _position(position)
+    note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
+    target = await visible_row(info, list_id, types.lists.List, "listId")
+    await _changeable(info, target.id, info.context.scope.item_lists(), "listId")
+    content = await visible_row(info, content_id, types.lists.Content, "contentId")
+    async with call.transaction() as connection:
+        item_id = await queries.add_item(
+            connection, info.context.viewer, target.id, content.id, position, note
+        )
+        call.settle("ListItem", item_id)
     return await _item(info, item_id)
 
 
 async def move_list_item(
-    info: Info, id: str, position: int, client_mutation_id: str | None
+    info: Info, id: strawberry.ID, position: int, client_mutation_id: Key = None
 ) -> ListItem | None:
-    viewer = info.context.viewer
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _item(info, call.replayed.id)
+    _position(position)
+    item = await _changeable_item(info, id, info.context.scope.item_lists())
+    async with call.transaction() as connection:
+        await queries.move_item(connection, info.context.viewer, item.id, item.list_id, position)
+        call.settle("ListItem", item.id)
+    return await _item(info, item.id)
 
-    async def prepare() -> Perform:
-        _position(position)
+
+async def remove_list_item(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+    """Answers with the removed item's id, as sent."""
+    call = keyed_call(info)
+    if call.replayed is None:
         item = await _changeable_item(info, id, info.context.scope.item_lists())
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.move_item(connection, viewer, item.id, item.list_id, position)
-            return "ListItem", item.id
-
-        return perform
-
-    arguments = {"id": id, "position": position}
-    _, item_id = await exactly_once(info, client_mutation_id, "moveListItem", arguments, prepare)
-    return await _item(info, item_id)
-
-
-async def remove_list_item(info: Info, id: str, client_mutation_id: str | None) -> str:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        item = await _changeable_item(info, id, info.context.scope.item_lists())
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.remove_item(connection, viewer, item.id, item.list_id)
-            return "ListItem", item.id
-
-        return perform
-
-    await exactly_once(info, client_mutation_id, "removeListItem", {"id": id}, prepare)
+        async with call.transaction() as connection:
+            await queries.remove_item(connection, info.context.viewer, item.id, item.list_id)
+            call.settle("ListItem", item.id)
     info.context.refresh()
     return id
 
 
 async def update_list_item_note(
-    info: Info, id: str, note: str | None, version: int, client_mutation_id: str | None
+    info: Info, id: strawberry.ID, note: str | None, version: int, client_mutation_id: Key = None
 ) -> ListItem | None:
     """Write an item's note over the version the client read; a stale version is a
     CONFLICT carrying the current item, and nothing is overwritten (R17)."""
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        clean = inputs.optional_text(note, "note")
-        item = await _changeable_item(info, id, info.context.scope.annotated_lists())
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            if not await queries.update_item_note(connection, viewer, item.id, clean, version):
-                current = (await connection.execute(queries.item_row(item.id))).first()
-                raise Conflict(
-                    "The item changed since you read it.",
-                    field="version",
-                    current=ListItem.from_row(current).snapshot() if current is not None else None,
-                )
-            return "ListItem", item.id
-
-        return perform
-
-    arguments = {"id": id, "note": note, "version": version}
-    _, item_id = await exactly_once(info, client_mutation_id, "updateListItemNote", arguments, prepare)
-    return await _item(info, item_id)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _item(info, call.replayed.id)
+    note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
+    item = await _changeable_item(info, id, info.context.scope.annotated_lists())
+    async with call.transaction() as connection:
+        if not await queries.update_item_note(connection, info.context.viewer, item.id, note, version):
+            current = (await connection.execute(queries.item_row(item.id))).first()
+            raise Conflict(
+                "The item changed since you read it.",
+                field="version",
+                current=types.lists.ListItem.from_row(current).snapshot() if current is not None else None,
+            )
+        call.settle("ListItem", item.id)
+    return await _item(info, item.id)
 
 
 # -- the catalogue ------------------------------------------------------------------------
 async def create_content(info: Info, title: str, kind: ContentKind, reference: str) -> Content:
-    title = inputs.text(title, "title")
-    reference = inputs.text(reference, "reference", 500)
+    title = inputs.text(title, "title", CONTENT_TITLE_LENGTH)
+    reference = inputs.text(reference, "reference", REFERENCE_LENGTH)
     async with info.context.db.transaction() as connection:
-        content_id = await queries.create_content(
-            connection, info.context.viewer, title, kind.value, reference
-        )
+        content_id = await queries.create_content(connection, info.context.viewer, title, kind, reference)
     info.context.refresh()
-    return Content.from_row(await info.context.loaders.content_by_id.load(content_id))
+    return await node_types.load(info, types.lists.Content, content_id)
+
+
+# -- the fields of a list and of a list item ------------------------------------------------
+def owner(root: List, info: Info) -> User | None:
+    return one(info, types.lists.OWNER, root)
+
+
+def buyer(root: List, info: Info) -> User | None:
+    return one(info, types.lists.BUYER, root)
+
+
+async def items(root: List, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
+    return await child_connection(
+        info, queries.ITEMS_BY_LIST, root.pk, first, after, types.lists.ListItem.from_row
+    )
+
+
+def item_list(root: ListItem, info: Info) -> List | None:
+    return one(info, types.lists.LIST, root)
+
+
+def content(root: ListItem, info: Info) -> Content | None:
+    return one(info, types.lists.CONTENT, root)

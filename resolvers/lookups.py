@@ -8,38 +8,27 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from strawberry.types import Info
-
+from resolvers import node_types
+from salescoord.context import Info
 from salescoord.errors import NotFound
 from schema.ids import expect_id
 
-LOADER_BY_TYPE = {
-    "User": "user_by_id",
-    "Company": "company_by_id",
-    "Territory": "territory_by_id",
-    "List": "list_by_id",
-    "ListItem": "list_item_by_id",
-    "Content": "content_by_id",
-    "Registration": "registration_by_id",
-    "Meeting": "meeting_by_id",
-    "Note": "note_by_id",
-}
 
+async def visible_row(info: Info, global_id: str, node_type: type, field: str) -> Any:
+    """The row behind `global_id`, which must name a visible object of `node_type`.
 
-async def visible_row(info: Info, global_id: str, type_name: str, field: str) -> Any:
-    """The row behind `global_id`, which must name a visible `type_name`.
-
-        host = await visible_row(info, host_id, "User", "hostId")
+    host = await visible_row(info, host_id, User, "hostId")
     """
-    return (await visible_rows(info, [global_id], type_name, field))[0]
+    return (await visible_rows(info, [global_id], node_type, field))[0]
 
 
-async def visible_rows(info: Info, global_ids: list[str], type_name: str, field: str) -> list[Any]:
+async def visible_rows(info: Info, global_ids: list[str], node_type: type, field: str) -> list[Any]:
     """The rows behind `global_ids`, in their order, looked up together (one statement);
-    one that is not a visible `type_name` makes the whole argument NOT_FOUND."""
-    pks = [expect_id(global_id, type_name, field=field) for global_id in global_ids]
-    loader = getattr(info.context.loaders, LOADER_BY_TYPE[type_name])
+    one that is not a visible object of `node_type` makes the whole argument NOT_FOUND."""
+    kind = node_types.kind_of(node_type)
+    pks = [expect_id(global_id, kind.name, field=field) for global_id in global_ids]
+    loader = kind.rows(info.context.loaders)
     rows = await asyncio.gather(*(loader.load(pk) for pk in pks))
     if any(row is None for row in rows):
-        raise NotFound(f"No {type_name} with that id.", field=field)
+        raise NotFound(f"No {kind.name} with that id.", field=field)
     return list(rows)

@@ -3,82 +3,97 @@
 Seeing a meeting is `Scope.meetings()`; changing it is `Scope.managed_meetings()`: on the
 web an SC manages the meetings of the AMs assigned to them and their own, through the app
 only the host does. A meeting out of sight is NOT_FOUND; one in sight that the viewer may
-not change (a buyer's) is FORBIDDEN. Every write goes through `exactly_once` (R16).
+not change (a buyer's) is FORBIDDEN. Every write is keyed (`resolvers.keyed`, R16): each
+body checks for a replay, checks its input, then writes in one transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.types import Info
+import strawberry
 
+from db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, NotePhase
 from db.queries import meetings as queries
-from db.queries import summaries
 from db.queries.people import USER_ORDER
-from permissions.enums import Channel
-from resolvers import inputs
-from resolvers.exactly_once import Perform, exactly_once
+from resolvers import inputs, node_types
+from resolvers.keyed import Key, keyed_call
 from resolvers.lookups import visible_row, visible_rows
-from resolvers.pagination import top_connection
+from resolvers.pagination import child_connection, top_connection
+from resolvers.related import one
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
+from salescoord.outbox import summaries
+from schema import types
 from schema.enums import MeetingStatus
 from schema.ids import encode_id
-from schema.pagination import Connection
-from schema.types.meetings import Meeting, Note
-from schema.types.people import User
+from schema.pagination import PAGE, Connection
 
-NOTE_LENGTH = 20000
+if TYPE_CHECKING:
+    from schema.types.lists import List
+    from schema.types.meetings import Meeting, Note
+    from schema.types.people import User
 
 
 # -- reads --------------------------------------------------------------------------------
 async def meetings(
     info: Info,
-    first: int,
-    after: str | None,
-    host_id: str | None,
-    buyer_id: str | None,
-    starts_from: datetime | None,
-    starts_to: datetime | None,
-    status: MeetingStatus | None,
+    first: int = PAGE,
+    after: str | None = None,
+    host_id: strawberry.ID | None = None,
+    buyer_id: strawberry.ID | None = None,
+    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+    to: datetime | None = None,
+    status: MeetingStatus | None = None,
 ) -> Connection[Meeting]:
     statement = queries.search_meetings(
         info.context.scope,
-        host_id=(await visible_row(info, host_id, "User", "hostId")).id if host_id is not None else None,
-        buyer_id=(await visible_row(info, buyer_id, "User", "buyerId")).id if buyer_id is not None else None,
-        starts_from=starts_from,
-        starts_to=starts_to,
-        status=status.value if status else None,
+        host_id=(await visible_row(info, host_id, types.people.User, "hostId")).id
+        if host_id is not None
+        else None,
+        buyer_id=(await visible_row(info, buyer_id, types.people.User, "buyerId")).id
+        if buyer_id is not None
+        else None,
+        starts_from=from_,
+        starts_to=to,
+        status=status,
     )
-    return await top_connection(info, statement, queries.MEETING_ORDER, first, after, Meeting.from_row)
+    return await top_connection(
+        info, statement, queries.MEETING_ORDER, first, after, types.meetings.Meeting.from_row
+    )
 
 
 async def offered_buyers(
-    info: Info, host_id: str, search: str | None, first: int, after: str | None
+    info: Info,
+    host_id: strawberry.ID,
+    search: str | None = None,
+    first: int = PAGE,
+    after: str | None = None,
 ) -> Connection[User]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     host = await _allowed_host(info, host_id)
     statement = queries.offered_buyers(info.context.scope, host, search=search)
-    return await top_connection(info, statement, USER_ORDER, first, after, User.from_row)
+    return await top_connection(info, statement, USER_ORDER, first, after, types.people.User.from_row)
 
 
 # -- helpers ------------------------------------------------------------------------------
 async def _allowed_host(info: Info, host_id: str, field: str = "hostId") -> int:
     """A host the viewer may set up meetings for (R9): someone out of sight is NOT_FOUND like
     nobody at all; someone in sight who may not host for the viewer is FORBIDDEN."""
-    pk = (await visible_row(info, host_id, "User", field)).id
-    viewer = info.context.viewer
-    if viewer.channel is Channel.APP and pk != viewer.id:
-        raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
-    if await info.context.db.fetch_one(queries.allowed_host(info.context.scope, pk)) is None:
+    pk = (await visible_row(info, host_id, types.people.User, field)).id
+    scope = info.context.scope
+    if await info.context.db.fetch_one(queries.allowed_host(scope, pk)) is None:
+        if scope.acts_as_host_only and not scope.hosts(pk):
+            raise Forbidden("Through the app you set up only meetings you host (R10).", field=field)
         raise Forbidden("You may not set up meetings for this host.", field=field)
     return pk
 
 
 async def _buyers(info: Info, buyer_ids: list[str], field: str) -> list[int]:
-    return [row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), "User", field)]
+    return [
+        row.id for row in await visible_rows(info, inputs.unique(buyer_ids, field), types.people.User, field)
+    ]
 
 
 async def _accepted(info: Info, host: int, buyer_ids: list[str], field: str) -> list[int]:
@@ -96,7 +111,7 @@ async def _scalars(info: Info, statement: Any) -> list[Any]:
 
 async def _managed(info: Info, meeting_id: str, field: str) -> Any:
     """The meeting, if the viewer may change it: NOT_FOUND out of sight, FORBIDDEN in sight."""
-    row = await visible_row(info, meeting_id, "Meeting", field)
+    row = await visible_row(info, meeting_id, types.meetings.Meeting, field)
     managed = await info.context.db.fetch_one(queries.managed_meeting(info.context.scope, row.id))
     if managed is None:
         raise Forbidden("You may not change this meeting.", field=field)
@@ -105,295 +120,314 @@ async def _managed(info: Info, meeting_id: str, field: str) -> Any:
 
 async def _meeting(info: Info, meeting_id: int | None) -> Meeting | None:
     info.context.refresh()
-    row = await info.context.loaders.meeting_by_id.load(meeting_id) if meeting_id else None
-    return Meeting.from_row(row) if row else None
+    return await node_types.load(info, types.meetings.Meeting, meeting_id)
 
 
 async def _note(info: Info, note_id: int | None) -> Note | None:
     info.context.refresh()
-    row = await info.context.loaders.note_by_id.load(note_id) if note_id else None
-    return Note.from_row(row) if row else None
+    return await node_types.load(info, types.meetings.Note, note_id)
 
 
 # -- setup on the web (R9) ----------------------------------------------------------------
-
-
 async def create_meeting(
     info: Info,
-    host_id: str,
+    host_id: strawberry.ID,
     title: str,
     starts_at: datetime,
-    attendee_ids: list[str] | None,
-    client_mutation_id: str | None,
+    attendee_ids: list[strawberry.ID] | None = None,
+    client_mutation_id: Key = None,
 ) -> Meeting | None:
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    title = inputs.text(title, "title", MEETING_TITLE_LENGTH)
+    host = await _allowed_host(info, host_id)
+    buyers = await _accepted(info, host, attendee_ids, "attendeeIds") if attendee_ids else []
     viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        clean_title = inputs.text(title, "title")
-        host = await _allowed_host(info, host_id)
-        buyers = await _accepted(info, host, attendee_ids, "attendeeIds") if attendee_ids else []
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            meeting_id = await queries.create_meeting(connection, viewer, host, clean_title, starts_at)
-            if buyers:
-                await queries.set_attendees(connection, viewer, meeting_id, host, buyers, add=True)
-            return "Meeting", meeting_id
-
-        return perform
-
-    arguments = {"hostId": host_id, "title": title, "startsAt": starts_at, "attendeeIds": attendee_ids}
-    _, meeting_id = await exactly_once(info, client_mutation_id, "createMeeting", arguments, prepare)
+    async with call.transaction() as connection:
+        meeting_id = await queries.create_meeting(connection, viewer, host, title, starts_at)
+        if buyers:
+            await queries.set_attendees(connection, viewer, meeting_id, host, buyers, add=True)
+        call.settle("Meeting", meeting_id)
     return await _meeting(info, meeting_id)
 
 
 async def update_meeting(
     info: Info,
-    id: str,
-    title: str | None,
-    starts_at: datetime | None,
-    host_id: str | None,
-    client_mutation_id: str | None,
+    id: strawberry.ID,
+    title: str | None = None,
+    starts_at: datetime | None = None,
+    host_id: strawberry.ID | None = None,
+    client_mutation_id: Key = None,
 ) -> Meeting | None:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        meeting = await _managed(info, id, "id")
-        values: dict[str, Any] = {}
-        if title is not None:
-            values["title"] = inputs.text(title, "title")
-        if starts_at is not None:
-            values["starts_at"] = starts_at
-        host = meeting.host_id
-        if host_id is not None:
-            host = await _allowed_host(info, host_id)
-            attending = await _scalars(info, queries.attendee_ids(meeting.id))
-            accepted = await _scalars(info, queries.accepted_buyers(host, attending)) if attending else []
-            if set(attending) - set(accepted):
-                raise Forbidden("The attendees are not all associated with that host.", field="hostId")
-            values["host_id"] = host
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.update_meeting(connection, viewer, meeting.id, host, values)
-            return "Meeting", meeting.id
-
-        return perform
-
-    arguments = {"id": id, "title": title, "startsAt": starts_at, "hostId": host_id}
-    _, meeting_id = await exactly_once(info, client_mutation_id, "updateMeeting", arguments, prepare)
-    return await _meeting(info, meeting_id)
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    meeting = await _managed(info, id, "id")
+    values: dict[str, Any] = {}
+    if title is not None:
+        values["title"] = inputs.text(title, "title", MEETING_TITLE_LENGTH)
+    if starts_at is not None:
+        values["starts_at"] = starts_at
+    host = meeting.host_id
+    if host_id is not None:
+        host = await _allowed_host(info, host_id)
+        attending = await _scalars(info, queries.attendee_ids(meeting.id))
+        accepted = await _scalars(info, queries.accepted_buyers(host, attending)) if attending else []
+        if set(attending) - set(accepted):
+            raise Forbidden("The attendees are not all associated with that host.", field="hostId")
+        values["host_id"] = host
+    async with call.transaction() as connection:
+        await queries.update_meeting(connection, info.context.viewer, meeting.id, host, values)
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
 
 
-async def change_attendees(
-    info: Info, meeting_id: str, buyer_ids: list[str], add: bool, client_mutation_id: str | None
+async def add_attendees(
+    info: Info, meeting_id: strawberry.ID, buyer_ids: list[strawberry.ID], client_mutation_id: Key = None
 ) -> Meeting | None:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        meeting = await _managed(info, meeting_id, "meetingId")
-        if add:
-            buyers = await _accepted(info, meeting.host_id, buyer_ids, "buyerIds")
-        else:
-            buyers = await _buyers(info, buyer_ids, "buyerIds")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.set_attendees(connection, viewer, meeting.id, meeting.host_id, buyers, add=add)
-            return "Meeting", meeting.id
-
-        return perform
-
-    operation = "addAttendees" if add else "removeAttendees"
-    arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
-    _, pk = await exactly_once(info, client_mutation_id, operation, arguments, prepare)
-    return await _meeting(info, pk)
+    return await _change_attendees(info, meeting_id, buyer_ids, add=True)
 
 
-async def change_list(
-    info: Info, meeting_id: str, list_id: str, attach: bool, client_mutation_id: str | None
+async def remove_attendees(
+    info: Info, meeting_id: strawberry.ID, buyer_ids: list[strawberry.ID], client_mutation_id: Key = None
 ) -> Meeting | None:
-    """Attach a list the viewer may open and show to the meeting's managers (R11, R37), or
-    detach one (which never shows anything to anyone)."""
-    viewer = info.context.viewer
+    return await _change_attendees(info, meeting_id, buyer_ids, add=False)
 
-    async def prepare() -> Perform:
-        meeting = await _managed(info, meeting_id, "meetingId")
-        target = await visible_row(info, list_id, "List", "listId")
-        attachable = queries.attachable(info.context.scope, meeting.host_id, target.id)
-        if attach and await info.context.db.fetch_one(attachable) is None:
-            raise Forbidden(
-                "Only your own lists, GLOBAL lists and lists already used in this host's meetings "
-                "may be attached: attaching would show this list to people who cannot see it (R37).",
-                field="listId",
-            )
 
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await queries.set_list(connection, viewer, meeting.id, meeting.host_id, target.id, attach)
-            return "Meeting", meeting.id
+async def _change_attendees(
+    info: Info, meeting_id: str, buyer_ids: list[str], *, add: bool
+) -> Meeting | None:
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    meeting = await _managed(info, meeting_id, "meetingId")
+    if add:
+        buyers = await _accepted(info, meeting.host_id, buyer_ids, "buyerIds")
+    else:
+        buyers = await _buyers(info, buyer_ids, "buyerIds")
+    async with call.transaction() as connection:
+        await queries.set_attendees(
+            connection, info.context.viewer, meeting.id, meeting.host_id, buyers, add=add
+        )
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
 
-        return perform
 
-    operation = "attachList" if attach else "detachList"
-    arguments = {"meetingId": meeting_id, "listId": list_id}
-    _, pk = await exactly_once(info, client_mutation_id, operation, arguments, prepare)
-    return await _meeting(info, pk)
+async def attach_list(
+    info: Info, meeting_id: strawberry.ID, list_id: strawberry.ID, client_mutation_id: Key = None
+) -> Meeting | None:
+    """A list the viewer may open, shown to the meeting's managers only if it shows them
+    nothing new (R11, R37)."""
+    return await _change_list(info, meeting_id, list_id, attach=True)
+
+
+async def detach_list(
+    info: Info, meeting_id: strawberry.ID, list_id: strawberry.ID, client_mutation_id: Key = None
+) -> Meeting | None:
+    """Detaching never shows anything to anyone."""
+    return await _change_list(info, meeting_id, list_id, attach=False)
+
+
+async def _change_list(info: Info, meeting_id: str, list_id: str, *, attach: bool) -> Meeting | None:
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    meeting = await _managed(info, meeting_id, "meetingId")
+    target = await visible_row(info, list_id, types.lists.List, "listId")
+    attachable = queries.attachable(info.context.scope, meeting.host_id, target.id)
+    if attach and await info.context.db.fetch_one(attachable) is None:
+        raise Forbidden(
+            "Only your own lists, GLOBAL lists and lists already used in this host's meetings "
+            "may be attached: attaching would show this list to people who cannot see it (R37).",
+            field="listId",
+        )
+    async with call.transaction() as connection:
+        await queries.set_list(
+            connection, info.context.viewer, meeting.id, meeting.host_id, target.id, attach
+        )
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
 
 
 # -- in the meeting (R10) -----------------------------------------------------------------
-async def move_status(
-    info: Info, id: str, source: MeetingStatus, target: MeetingStatus, client_mutation_id: str | None
-) -> Meeting | None:
+async def start_meeting(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> Meeting | None:
+    return await _move_status(info, id, MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
+
+
+async def end_meeting(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> Meeting | None:
+    return await _move_status(info, id, MeetingStatus.IN_PROGRESS, MeetingStatus.ENDED)
+
+
+async def _move_status(info: Info, id: str, source: MeetingStatus, target: MeetingStatus) -> Meeting | None:
     """Start or end a meeting: the host, through the app (the guard and the app scope)."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
     viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        meeting = await _managed(info, id, "id")
-        if meeting.host_id != viewer.id:
-            raise Forbidden("Only the host starts and ends a meeting (R10).", field="id")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            if not await queries.move_status(connection, viewer, meeting.id, source.value, target.value):
-                raise Conflict(f"The meeting is not {source.value}.", field="id", status=meeting.status)
-            return "Meeting", meeting.id
-
-        return perform
-
-    operation = "startMeeting" if target is MeetingStatus.IN_PROGRESS else "endMeeting"
-    _, pk = await exactly_once(info, client_mutation_id, operation, {"id": id}, prepare)
-    return await _meeting(info, pk)
+    meeting = await _managed(info, id, "id")  # through the app, one the viewer hosts (the guard)
+    async with call.transaction() as connection:
+        if not await queries.move_status(connection, viewer, meeting.id, source, target):
+            raise Conflict(f"The meeting is not {source.value}.", field="id", status=meeting.status)
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
 
 
 # -- notes (R9, R10, R17) -----------------------------------------------------------------
-def _may_write(meeting: Any, viewer: Any, phase: str) -> None:
-    if phase != "PRE_MEETING" and meeting.host_id != viewer.id:
+def _may_write(info: Info, meeting: Any, phase: NotePhase) -> None:
+    if not info.context.scope.may_write_note(phase, meeting.host_id):
         raise Forbidden("Only the host writes in-meeting notes (R10).")
 
 
 async def create_note(
     info: Info,
-    meeting_id: str,
+    meeting_id: strawberry.ID,
     text: str,
-    shared: bool,
-    client_id: str | None,
-    client_mutation_id: str | None,
+    shared: bool = False,
+    client_id: str | None = None,
+    client_mutation_id: Key = None,
 ) -> Note | None:
     """Internal unless `shared` (R37): a note reaches the attending buyers only when its writer
-    says so."""
+    says so. `client_id`, the app's UUID for the note, serves as its key too."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _note(info, call.replayed.id)
+    text = inputs.text(text, "text", NOTE_TEXT_LENGTH)
+    if client_id is not None and not 1 <= len(client_id) <= 64:
+        raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
     viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        clean = inputs.text(text, "text", NOTE_LENGTH)
-        if client_id is not None and not 1 <= len(client_id) <= 64:
-            raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
-        meeting = await _managed(info, meeting_id, "meetingId")
-        phase = "PRE_MEETING" if meeting.status == "SCHEDULED" else "IN_MEETING"
-        _may_write(meeting, viewer, phase)
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            note_id = await queries.create_note(
-                connection, viewer, meeting, phase=phase, shared=shared, text=clean, client_id=client_id
-            )
-            return "Note", note_id
-
-        return perform
-
-    arguments = {"meetingId": meeting_id, "text": text, "shared": shared, "clientId": client_id}
-    key = client_mutation_id or client_id
-    _, note_id = await exactly_once(info, key, "createNote", arguments, prepare)
+    meeting = await _managed(info, meeting_id, "meetingId")
+    phase = NotePhase.PRE_MEETING if meeting.status == MeetingStatus.SCHEDULED else NotePhase.IN_MEETING
+    _may_write(info, meeting, phase)
+    async with call.transaction() as connection:
+        note_id = await queries.create_note(
+            connection, viewer, meeting, phase=phase, shared=shared, text=text, client_id=client_id
+        )
+        call.settle("Note", note_id)
     return await _note(info, note_id)
 
 
 async def _writable_note(info: Info, id: str) -> Any:
-    note = await visible_row(info, id, "Note", "id")
+    note = await visible_row(info, id, types.meetings.Note, "id")
     meeting = await _managed(info, encode_id("Meeting", note.meeting_id), "id")
-    _may_write(meeting, info.context.viewer, note.phase)
+    _may_write(info, meeting, NotePhase(note.phase))
     return note
 
 
 def _stale(current: Any) -> Conflict:
-    snapshot = Note.from_row(current).snapshot() if current is not None else None
+    snapshot = types.meetings.Note.from_row(current).snapshot() if current is not None else None
     return Conflict("The note changed since you read it.", field="version", current=snapshot)
 
 
 async def update_note(
     info: Info,
-    id: str,
+    id: strawberry.ID,
     version: int,
-    text: str | None,
-    shared: bool | None,
-    client_mutation_id: str | None,
+    text: str | None = None,
+    shared: bool | None = None,
+    client_mutation_id: Key = None,
 ) -> Note | None:
     """Write over the version the client read; a stale one is a CONFLICT carrying the
     current note, and nothing is overwritten (R17). Sharing a note with the buyers is its
     writer's decision (R37): anyone who may edit it may make it internal, only the writer
     may share it."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _note(info, call.replayed.id)
     viewer = info.context.viewer
+    values: dict[str, Any] = {}
+    if text is not None:
+        values["text"] = inputs.text(text, "text", NOTE_TEXT_LENGTH)
+    if shared is not None:
+        values["shared"] = shared
+    if not values:
+        raise BadUserInput("Nothing to change.", field="text")
+    note = await _writable_note(info, id)
+    if shared and not note.shared and note.author_id != viewer.id:
+        raise Forbidden("Only the note's writer shares it with the buyers (R37).", field="shared")
+    async with call.transaction() as connection:
+        if not await queries.update_note(connection, viewer, note.id, version, values):
+            raise _stale((await connection.execute(queries.note_row(note.id))).first())
+        call.settle("Note", note.id)
+    return await _note(info, note.id)
 
-    async def prepare() -> Perform:
-        values: dict[str, Any] = {}
-        if text is not None:
-            values["text"] = inputs.text(text, "text", NOTE_LENGTH)
-        if shared is not None:
-            values["shared"] = shared
-        if not values:
-            raise BadUserInput("Nothing to change.", field="text")
+
+async def delete_note(
+    info: Info, id: strawberry.ID, version: int, client_mutation_id: Key = None
+) -> strawberry.ID:
+    """Answers with the deleted note's id, as sent; a stale version is a CONFLICT."""
+    call = keyed_call(info)
+    if call.replayed is None:
         note = await _writable_note(info, id)
-        if shared and not note.shared and note.author_id != viewer.id:
-            raise Forbidden("Only the note's writer shares it with the buyers (R37).", field="shared")
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            if not await queries.update_note(connection, viewer, note.id, version, values):
+        async with call.transaction() as connection:
+            if not await queries.delete_note(connection, info.context.viewer, note.id, version):
                 raise _stale((await connection.execute(queries.note_row(note.id))).first())
-            return "Note", note.id
-
-        return perform
-
-    arguments = {"id": id, "version": version, "text": text, "shared": shared}
-    _, note_id = await exactly_once(info, client_mutation_id, "updateNote", arguments, prepare)
-    return await _note(info, note_id)
-
-
-async def delete_note(info: Info, id: str, version: int, client_mutation_id: str | None) -> str:
-    viewer = info.context.viewer
-
-    async def prepare() -> Perform:
-        note = await _writable_note(info, id)
-
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            if not await queries.delete_note(connection, viewer, note.id, version):
-                raise _stale((await connection.execute(queries.note_row(note.id))).first())
-            return "Note", note.id
-
-        return perform
-
-    await exactly_once(info, client_mutation_id, "deleteNote", {"id": id, "version": version}, prepare)
+            call.settle("Note", note.id)
     info.context.refresh()
     return id
 
 
 # -- summaries (R21) ----------------------------------------------------------------------
-async def send_summary(
-    info: Info, meeting_id: str, buyer_ids: list[str] | None, client_mutation_id: str | None
+async def send_meeting_summary(
+    info: Info,
+    meeting_id: strawberry.ID,
+    buyer_ids: list[strawberry.ID] | None = None,
+    client_mutation_id: Key = None,
 ) -> Meeting | None:
     """Email the summary to the chosen attendees (all by default): through the app the host
     (R10), on the web whoever manages the meeting, also again (R9, R21)."""
-    viewer = info.context.viewer
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    meeting = await _managed(info, meeting_id, "meetingId")
+    chosen = await _buyers(info, buyer_ids, "buyerIds") if buyer_ids is not None else None
+    recipients = await info.context.db.fetch(summaries.attendees_named(meeting.id, chosen))
+    if chosen is not None and len(recipients) != len(chosen):
+        raise BadUserInput("A summary goes only to the meeting's attendees.", field="buyerIds")
+    if not recipients:
+        raise BadUserInput("The meeting has no attendees to send to.", field="buyerIds")
+    async with call.transaction() as connection:
+        await summaries.send_summary(connection, info.context.viewer, meeting, recipients)
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
 
-    async def prepare() -> Perform:
-        meeting = await _managed(info, meeting_id, "meetingId")
-        chosen = None
-        if buyer_ids is not None:
-            chosen = await _buyers(info, buyer_ids, "buyerIds")
-        recipients = await info.context.db.fetch(summaries.attendees_named(meeting.id, chosen))
-        if chosen is not None and len(recipients) != len(chosen):
-            raise BadUserInput("A summary goes only to the meeting's attendees.", field="buyerIds")
-        if not recipients:
-            raise BadUserInput("The meeting has no attendees to send to.", field="buyerIds")
 
-        async def perform(connection: AsyncConnection) -> tuple[str, int]:
-            await summaries.send_summary(connection, viewer, meeting, recipients)
-            return "Meeting", meeting.id
+# -- the fields of a meeting and of a note --------------------------------------------------
+def host(root: Meeting, info: Info) -> User | None:
+    return one(info, types.meetings.HOST, root)
 
-        return perform
 
-    arguments = {"meetingId": meeting_id, "buyerIds": buyer_ids}
-    _, pk = await exactly_once(info, client_mutation_id, "sendMeetingSummary", arguments, prepare)
-    return await _meeting(info, pk)
+def created_by(root: Meeting, info: Info) -> User | None:
+    return one(info, types.meetings.CREATED_BY, root)
+
+
+async def attendees(
+    root: Meeting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[User]:
+    return await child_connection(
+        info, queries.ATTENDEES_BY_MEETING, root.pk, first, after, types.people.User.from_row
+    )
+
+
+async def notes(root: Meeting, info: Info, first: int = PAGE, after: str | None = None) -> Connection[Note]:
+    return await child_connection(
+        info, queries.NOTES_BY_MEETING, root.pk, first, after, types.meetings.Note.from_row
+    )
+
+
+async def lists(root: Meeting, info: Info, first: int = PAGE, after: str | None = None) -> Connection[List]:
+    return await child_connection(
+        info, queries.LISTS_BY_MEETING, root.pk, first, after, types.lists.List.from_row
+    )
+
+
+def host_only(root: Note) -> bool:
+    return not root.shared
+
+
+def note_meeting(root: Note, info: Info) -> Meeting | None:
+    return one(info, types.meetings.MEETING, root)
+
+
+def author(root: Note, info: Info) -> User | None:
+    return one(info, types.meetings.AUTHOR, root)

@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from strawberry.types import Info
 
 from db.queries.pages import PageRequest, Relation, count, fetch_page
 from resolvers.related import load_ahead
+from salescoord.context import Info
 from schema.pagination import Connection, connection
 
 NodeT = TypeVar("NodeT")

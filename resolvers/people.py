@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
-from strawberry.types import Info
 
+from db.models.people import USER_NAME_LENGTH
+from db.queries import lists as list_queries
+from db.queries import meetings as meeting_queries
 from db.queries import people as queries
-from permissions.enums import Permission as Permissions
-from permissions.enums import RoleName as Roles
-from resolvers import inputs
+from db.queries import places as place_queries
+from resolvers import inputs, node_types
 from resolvers.lookups import visible_row
-from resolvers.pagination import top_connection
+from resolvers.pagination import child_connection, top_connection
+from resolvers.related import one
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, Forbidden
-from schema.pagination import Connection
-from schema.types.people import Role, User
+from schema import types
+from schema.enums import Permission as Permissions
+from schema.enums import RoleName as Roles
+from schema.ids import encode_id
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.lists import List
+    from schema.types.meetings import Meeting
+    from schema.types.people import Role, User
+    from schema.types.places import Company, Territory
 
 
 async def viewer(info: Info) -> User:
@@ -23,16 +35,19 @@ async def viewer(info: Info) -> User:
     row = info.context.viewer.row
     if row is None:
         row = await info.context.db.fetch_one(queries.own_row(info.context.viewer.id))
-    return User.from_row(row)
+    return types.people.User.from_row(row)
 
 
 async def users(
-    info: Info, first: int, after: str | None, role: Roles | None, search: str | None
+    info: Info,
+    first: int = PAGE,
+    after: str | None = None,
+    role: Roles | None = None,
+    search: str | None = None,
 ) -> Connection[User]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     statement = queries.search_users(info.context.scope, role=role, search=search)
-    return await top_connection(info, statement, queries.USER_ORDER, first, after, User.from_row)
+    return await top_connection(info, statement, queries.USER_ORDER, first, after, types.people.User.from_row)
 
 
 async def roles(info: Info) -> list[Role]:
@@ -42,7 +57,7 @@ async def roles(info: Info) -> list[Role]:
 
 def _role(row: Any) -> Role:
     known = {p.value for p in Permissions}
-    return Role(
+    return types.people.Role(
         name=Roles(row.name),
         permissions=[Permissions(p) for p in row.permissions if p in known],
     )
@@ -51,14 +66,13 @@ def _role(row: Any) -> Role:
 async def _reload_user(info: Info, user_id: int) -> User | None:
     """The written user as the viewer now sees them (null if outside their scope)."""
     info.context.refresh()
-    row = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_row(row) if row else None
+    return await node_types.load(info, types.people.User, user_id)
 
 
 async def _optional_user(info: Info, global_id: str | None, field: str, role: Roles) -> int | None:
     if global_id is None:
         return None
-    row = await visible_row(info, global_id, "User", field)
+    row = await visible_row(info, global_id, types.people.User, field)
     if row.role != role:
         raise BadUserInput(f"{field} must name a {role.value}.", field=field)
     return row.id
@@ -74,7 +88,7 @@ async def _buyer_links(
         return {"company_id": None, "direct_am_id": None}
     if company_id is None:
         raise BadUserInput("A buyer needs a company.", field="companyId")
-    company = await visible_row(info, company_id, "Company", "companyId")
+    company = await visible_row(info, company_id, types.places.Company, "companyId")
     return {
         "company_id": company.id,
         "direct_am_id": await _optional_user(
@@ -90,35 +104,32 @@ def _no_escalation(info: Info, *roles: Roles) -> None:
         raise Forbidden("Only an admin may make or change an admin.", field="role")
 
 
-async def create_user(
-    info: Info,
-    email: str,
-    name: str,
-    role: Roles,
-    password: str | None,
-    company_id: str | None,
-    direct_account_manager_id: str | None,
-) -> User | None:
-    _no_escalation(info, role)
+async def create_user(info: Info, input: types.people.CreateUserInput) -> User | None:
+    _no_escalation(info, input.role)
+    password = input.password
     values: dict[str, Any] = {
-        "email": inputs.email(email),
-        "name": inputs.text(name, "name"),
-        "role": role,
+        "email": inputs.email(input.email),
+        "name": inputs.text(input.name, "name", USER_NAME_LENGTH),
+        "role": input.role,
         "password_hash": await info.context.passwords.hash(inputs.password(password)) if password else None,
-        **await _buyer_links(info, role, company_id, direct_account_manager_id),
+        **await _buyer_links(info, input.role, input.company_id, input.direct_account_manager_id),
     }
     async with info.context.db.transaction() as connection:
         user_id = await queries.create_user(connection, info.context.viewer, values)
     return await _reload_user(info, user_id)
 
 
-async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | None:
+async def update_user(info: Info, input: types.people.UpdateUserInput) -> User | None:
     """Apply the fields the client set; `null` clears a company or direct AM."""
-    row = await visible_row(info, id, "User", "id")
+    changes = {
+        name: getattr(input, name)
+        for name in ("name", "email", "role", "active", "password", "company_id", "direct_account_manager_id")
+    }
+    row = await visible_row(info, input.id, types.people.User, "id")
     _no_escalation(info, Roles(row.role), changes.get("role") or Roles(row.role))
     values: dict[str, Any] = {}
     if changes.get("name") is not strawberry.UNSET:
-        values["name"] = inputs.text(changes["name"], "name")
+        values["name"] = inputs.text(changes["name"], "name", USER_NAME_LENGTH)
     if changes.get("email") is not strawberry.UNSET:
         values["email"] = inputs.email(changes["email"])
     if changes.get("active") is not strawberry.UNSET:
@@ -149,26 +160,48 @@ async def update_user(info: Info, id: str, changes: dict[str, Any]) -> User | No
 
 
 def _encode(type_name: str, pk: int | None) -> str | None:
-    from schema.ids import encode_id
-
     return encode_id(type_name, pk) if pk is not None else None
 
 
 async def _account_manager(info: Info, global_id: str) -> Any:
-    row = await visible_row(info, global_id, "User", "accountManagerId")
+    row = await visible_row(info, global_id, types.people.User, "accountManagerId")
     if row.role != Roles.ACCOUNT_MANAGER:
         raise BadUserInput("accountManagerId must name an ACCOUNT_MANAGER.", field="accountManagerId")
     return row
 
 
-async def link_coordinators(
-    info: Info, account_manager_id: str, coordinator_ids: list[str], link: bool
+async def assign_coordinators(
+    info: Info, account_manager_id: strawberry.ID, coordinator_ids: list[strawberry.ID]
+) -> User | None:
+    return await _link_coordinators(info, account_manager_id, coordinator_ids, link=True)
+
+
+async def unassign_coordinators(
+    info: Info, account_manager_id: strawberry.ID, coordinator_ids: list[strawberry.ID]
+) -> User | None:
+    return await _link_coordinators(info, account_manager_id, coordinator_ids, link=False)
+
+
+async def assign_territories(
+    info: Info, account_manager_id: strawberry.ID, territory_ids: list[strawberry.ID]
+) -> User | None:
+    return await _link_territories(info, account_manager_id, territory_ids, link=True)
+
+
+async def unassign_territories(
+    info: Info, account_manager_id: strawberry.ID, territory_ids: list[strawberry.ID]
+) -> User | None:
+    return await _link_territories(info, account_manager_id, territory_ids, link=False)
+
+
+async def _link_coordinators(
+    info: Info, account_manager_id: str, coordinator_ids: list[str], *, link: bool
 ) -> User | None:
     coordinator_ids = inputs.unique(coordinator_ids, "coordinatorIds")
     am = await _account_manager(info, account_manager_id)
     sc_ids = []
     for global_id in coordinator_ids:
-        row = await visible_row(info, global_id, "User", "coordinatorIds")
+        row = await visible_row(info, global_id, types.people.User, "coordinatorIds")
         if row.role != Roles.SALES_COORDINATOR:
             raise BadUserInput("coordinatorIds must name SALES_COORDINATORs.", field="coordinatorIds")
         sc_ids.append(row.id)
@@ -177,13 +210,14 @@ async def link_coordinators(
     return await _reload_user(info, am.id)
 
 
-async def link_territories(
-    info: Info, account_manager_id: str, territory_ids: list[str], link: bool
+async def _link_territories(
+    info: Info, account_manager_id: str, territory_ids: list[str], *, link: bool
 ) -> User | None:
     territory_ids = inputs.unique(territory_ids, "territoryIds")
     am = await _account_manager(info, account_manager_id)
     ids = [
-        (await visible_row(info, global_id, "Territory", "territoryIds")).id for global_id in territory_ids
+        (await visible_row(info, global_id, types.places.Territory, "territoryIds")).id
+        for global_id in territory_ids
     ]
     async with info.context.db.transaction() as connection:
         await queries.link_territories(connection, info.context.viewer, am.id, ids, link)
@@ -200,3 +234,63 @@ async def set_role_permissions(info: Info, role: Roles, permissions: list[Permis
         await queries.set_role_permissions(connection, info.context.viewer, role, permissions)
     rows = await info.context.db.fetch(queries.roles_statement())
     return next(_role(row) for row in rows if row.name == role)
+
+
+# -- the fields of a user -----------------------------------------------------------------
+def company(root: User, info: Info) -> Company | None:
+    return one(info, types.people.COMPANY, root)
+
+
+def direct_account_manager(root: User, info: Info) -> User | None:
+    return one(info, types.people.DIRECT_AM, root)
+
+
+async def coordinators(
+    root: User, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[User]:
+    return await child_connection(
+        info, queries.COORDINATORS_BY_ACCOUNT_MANAGER, root.pk, first, after, types.people.User.from_row
+    )
+
+
+async def account_managers(
+    root: User, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[User]:
+    return await child_connection(
+        info, queries.ACCOUNT_MANAGERS_BY_COORDINATOR, root.pk, first, after, types.people.User.from_row
+    )
+
+
+async def associated_buyers(
+    root: User, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[User]:
+    return await child_connection(
+        info, queries.BUYERS_BY_ACCOUNT_MANAGER, root.pk, first, after, types.people.User.from_row
+    )
+
+
+async def territories(
+    root: User, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[Territory]:
+    return await child_connection(
+        info,
+        place_queries.TERRITORIES_BY_ACCOUNT_MANAGER,
+        root.pk,
+        first,
+        after,
+        types.places.Territory.from_row,
+    )
+
+
+async def lists(root: User, info: Info, first: int = PAGE, after: str | None = None) -> Connection[List]:
+    return await child_connection(
+        info, list_queries.LISTS_BY_OWNER, root.pk, first, after, types.lists.List.from_row
+    )
+
+
+async def meetings(
+    root: User, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[Meeting]:
+    return await child_connection(
+        info, meeting_queries.MEETINGS_BY_HOST, root.pk, first, after, types.meetings.Meeting.from_row
+    )

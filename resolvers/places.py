@@ -2,63 +2,109 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
-from strawberry.types import Info
 
+from db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENGTH
+from db.queries import people as people_queries
 from db.queries import places as queries
-from resolvers import inputs
+from resolvers import inputs, node_types
 from resolvers.lookups import visible_row
-from resolvers.pagination import top_connection
+from resolvers.pagination import child_connection, top_connection
+from resolvers.related import one
+from salescoord.context import Info
 from salescoord.errors import BadUserInput
-from schema.pagination import Connection
-from schema.types.places import Company, Territory
+from schema import types
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.people import User
+    from schema.types.places import Company, Territory
 
 
-async def territories(info: Info, first: int, after: str | None, roots_only: bool) -> Connection[Territory]:
+async def territories(
+    info: Info, first: int = PAGE, after: str | None = None, roots_only: bool = False
+) -> Connection[Territory]:
     statement = queries.search_territories(info.context.scope, roots_only=roots_only)
-    return await top_connection(info, statement, queries.TERRITORY_ORDER, first, after, Territory.from_row)
+    return await top_connection(
+        info, statement, queries.TERRITORY_ORDER, first, after, types.places.Territory.from_row
+    )
 
 
-async def companies(info: Info, first: int, after: str | None, search: str | None) -> Connection[Company]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+async def companies(
+    info: Info, first: int = PAGE, after: str | None = None, search: str | None = None
+) -> Connection[Company]:
+    search = inputs.search(search)
     statement = queries.search_companies(info.context.scope, search=search)
-    return await top_connection(info, statement, queries.COMPANY_ORDER, first, after, Company.from_row)
+    return await top_connection(
+        info, statement, queries.COMPANY_ORDER, first, after, types.places.Company.from_row
+    )
 
 
+# -- the fields of a territory and a company ------------------------------------------------
+def parent(root: Territory, info: Info) -> Territory | None:
+    return one(info, types.places.PARENT, root)
+
+
+async def children(
+    root: Territory, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[Territory]:
+    return await child_connection(
+        info, queries.TERRITORIES_BY_PARENT, root.pk, first, after, types.places.Territory.from_row
+    )
+
+
+async def companies_in(
+    root: Territory, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[Company]:
+    return await child_connection(
+        info, queries.COMPANIES_BY_TERRITORY, root.pk, first, after, types.places.Company.from_row
+    )
+
+
+def territory(root: Company, info: Info) -> Territory | None:
+    return one(info, types.places.TERRITORY, root)
+
+
+async def buyers(root: Company, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
+    return await child_connection(
+        info, people_queries.BUYERS_BY_COMPANY, root.pk, first, after, types.people.User.from_row
+    )
+
+
+# -- administration -----------------------------------------------------------------------
 async def _territory(info: Info, territory_id: int) -> Territory | None:
     """The written territory as the viewer now sees it (null if it left their scope)."""
     info.context.refresh()
-    row = await info.context.loaders.territory_by_id.load(territory_id)
-    return Territory.from_row(row) if row else None
+    return await node_types.load(info, types.places.Territory, territory_id)
 
 
 async def _company(info: Info, company_id: int) -> Company | None:
     info.context.refresh()
-    row = await info.context.loaders.company_by_id.load(company_id)
-    return Company.from_row(row) if row else None
+    return await node_types.load(info, types.places.Company, company_id)
 
 
-async def create_territory(info: Info, name: str, parent_id: str | None) -> Territory | None:
-    name = inputs.text(name, "name")
-    parent = (await visible_row(info, parent_id, "Territory", "parentId")).id if parent_id else None
+async def create_territory(info: Info, name: str, parent_id: strawberry.ID | None = None) -> Territory | None:
+    name = inputs.text(name, "name", TERRITORY_NAME_LENGTH)
+    parent = (
+        (await visible_row(info, parent_id, types.places.Territory, "parentId")).id if parent_id else None
+    )
     async with info.context.db.transaction() as connection:
         territory_id = await queries.create_territory(connection, info.context.viewer, name, parent)
     return await _territory(info, territory_id)
 
 
-async def update_territory(info: Info, id: str, changes: dict[str, Any]) -> Territory | None:
+async def update_territory(info: Info, input: types.places.UpdateTerritoryInput) -> Territory | None:
     """Rename, move under another parent, or (parentId: null) make a root (R3)."""
-    row = await visible_row(info, id, "Territory", "id")
+    row = await visible_row(info, input.id, types.places.Territory, "id")
     values: dict[str, Any] = {}
-    if changes["name"] is not strawberry.UNSET:
-        values["name"] = inputs.text(changes["name"], "name")
-    if changes["parent_id"] is not strawberry.UNSET:
-        parent_id = changes["parent_id"]
+    if input.name is not strawberry.UNSET:
+        values["name"] = inputs.text(input.name, "name", TERRITORY_NAME_LENGTH)
+    if input.parent_id is not strawberry.UNSET:
+        parent_id = input.parent_id
         values["parent_id"] = (
-            (await visible_row(info, parent_id, "Territory", "parentId")).id if parent_id else None
+            (await visible_row(info, parent_id, types.places.Territory, "parentId")).id if parent_id else None
         )
     if not values:
         raise BadUserInput("Nothing to change.", field="input")
@@ -67,25 +113,25 @@ async def update_territory(info: Info, id: str, changes: dict[str, Any]) -> Terr
     return await _territory(info, row.id)
 
 
-async def create_company(info: Info, name: str, territory_id: str) -> Company | None:
-    name = inputs.text(name, "name")
-    territory = await visible_row(info, territory_id, "Territory", "territoryId")
+async def create_company(info: Info, name: str, territory_id: strawberry.ID) -> Company | None:
+    name = inputs.text(name, "name", COMPANY_NAME_LENGTH)
+    territory = await visible_row(info, territory_id, types.places.Territory, "territoryId")
     async with info.context.db.transaction() as connection:
         company_id = await queries.create_company(connection, info.context.viewer, name, territory.id)
     return await _company(info, company_id)
 
 
-async def update_company(info: Info, id: str, changes: dict[str, Any]) -> Company | None:
+async def update_company(info: Info, input: types.places.UpdateCompanyInput) -> Company | None:
     """Rename, or move to another territory: its buyers move with it (R3)."""
-    row = await visible_row(info, id, "Company", "id")
+    row = await visible_row(info, input.id, types.places.Company, "id")
     values: dict[str, Any] = {}
-    if changes["name"] is not strawberry.UNSET:
-        values["name"] = inputs.text(changes["name"], "name")
-    if changes["territory_id"] is not strawberry.UNSET:
-        if changes["territory_id"] is None:
+    if input.name is not strawberry.UNSET:
+        values["name"] = inputs.text(input.name, "name", COMPANY_NAME_LENGTH)
+    if input.territory_id is not strawberry.UNSET:
+        if input.territory_id is None:
             raise BadUserInput("A company needs a territory.", field="territoryId")
         values["territory_id"] = (
-            await visible_row(info, changes["territory_id"], "Territory", "territoryId")
+            await visible_row(info, input.territory_id, types.places.Territory, "territoryId")
         ).id
     if not values:
         raise BadUserInput("Nothing to change.", field="input")

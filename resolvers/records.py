@@ -3,35 +3,59 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from strawberry.types import Info
+import strawberry
 
-from db.queries import audit, outbox
+from db.queries import audit
+from resolvers import node_types
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
-from schema.pagination import Connection
-from schema.types.records import AuditEvent, OutboxEmail
+from salescoord.context import Info
+from salescoord.outbox import queue
+from schema import types
+from schema.enums import EmailStatus
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.people import User
+    from schema.types.records import AuditEvent, OutboxEmail
 
 
-async def outbox_emails(
-    info: Info, status: str | None, first: int, after: str | None
+async def outbox(
+    info: Info, status: EmailStatus | None = None, first: int = PAGE, after: str | None = None
 ) -> Connection[OutboxEmail]:
-    statement = outbox.outbox_statement(status)
-    return await top_connection(info, statement, outbox.EMAIL_ORDER, first, after, OutboxEmail.from_row)
+    statement = queue.outbox_statement(status)
+    return await top_connection(
+        info, statement, queue.EMAIL_ORDER, first, after, types.records.OutboxEmail.from_row
+    )
 
 
 async def audit_events(
     info: Info,
-    action: str | None,
-    actor_id: str | None,
-    object_type: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    first: int,
-    after: str | None,
+    action: str | None = None,
+    actor_id: strawberry.ID | None = None,
+    object_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    first: int = PAGE,
+    after: str | None = None,
 ) -> Connection[AuditEvent]:
-    actor = (await visible_row(info, actor_id, "User", "actorId")).id if actor_id is not None else None
+    actor = (
+        (await visible_row(info, actor_id, types.people.User, "actorId")).id if actor_id is not None else None
+    )
     statement = audit.audit_events_statement(
         action=action, actor_id=actor, object_type=object_type, since=since, until=until
     )
-    return await top_connection(info, statement, audit.AUDIT_ORDER, first, after, AuditEvent.from_row)
+    return await top_connection(
+        info, statement, audit.AUDIT_ORDER, first, after, types.records.AuditEvent.from_row
+    )
+
+
+# -- the fields of an audit event -----------------------------------------------------------
+async def actor(root: AuditEvent, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.actor_id)
+
+
+async def on_behalf_of(root: AuditEvent, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.on_behalf_of_id)

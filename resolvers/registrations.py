@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from strawberry.types import Info
+import strawberry
 
+from db.models.places import COMPANY_NAME_LENGTH
+from db.models.registrations import (
+    APPLICANT_COMPANY_LENGTH,
+    APPLICANT_NAME_LENGTH,
+    DECISION_REASON_LENGTH,
+    MESSAGE_LENGTH,
+)
 from db.queries import accounts
 from db.queries import registrations as queries
 from db.tables import territories
-from permissions.enums import Channel
-from resolvers import inputs
+from resolvers import inputs, node_types
+from resolvers import registration_workflow as workflow
 from resolvers.lookups import visible_row
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
-from salescoord.password_links import fingerprint, read_set_password_token
+from salescoord.outbox.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
+from schema import types
+from schema.enums import Channel, RegistrationStatus
 from schema.ids import encode_id, expect_id
-from schema.pagination import Connection
-from schema.types.registrations import Registration
+from schema.pagination import PAGE, Connection
 
-MESSAGE_LENGTH = 2000
-STATUSES = (queries.PENDING, queries.APPROVED, queries.REJECTED)
+if TYPE_CHECKING:
+    from schema.types.auth import LoginPayload
+    from schema.types.people import User
+    from schema.types.places import Company, Territory
+    from schema.types.registrations import Registration, RegistrationReceipt
+
+
 NO_SUCH = {"accountManagerId": "No such account manager.", "territoryId": "No such territory."}
 
 
@@ -41,15 +56,10 @@ def _pk(global_id: str, type_name: str, field: str) -> int:
         raise _no_such(field) from None
 
 
-async def register(
-    info: Info,
-    name: str,
-    email: str,
-    company_name: str,
-    account_manager_id: str | None,
-    territory_id: str | None,
-    message: str | None,
-) -> Any:
+async def register(info: Info, input: types.registrations.RegisterInput) -> RegistrationReceipt:
+    """Sign up (R4, R6): stored as PENDING, and every AM and SC it concerns is told (R8)."""
+    name, email, company_name, message = input.name, input.email, input.company_name, input.message
+    account_manager_id, territory_id = input.account_manager_id, input.territory_id
     settings = info.context.settings
     await rate_limit(
         info.context,
@@ -59,9 +69,9 @@ async def register(
         settings.register_window_seconds,
     )
     values: dict[str, Any] = {
-        "name": inputs.text(name, "name"),
+        "name": inputs.text(name, "name", APPLICANT_NAME_LENGTH),
         "email": inputs.email(email),
-        "company_name": inputs.text(company_name, "companyName"),
+        "company_name": inputs.text(company_name, "companyName", APPLICANT_COMPANY_LENGTH),
         "message": inputs.optional_text(message, "message", MESSAGE_LENGTH),
         "requested_am_id": _pk(account_manager_id, "User", "accountManagerId")
         if account_manager_id
@@ -78,49 +88,51 @@ async def register(
             connection, values["territory_id"]
         ):
             raise _no_such("territoryId")
-        registration_id = await queries.create_registration(
+        await workflow.create_registration(
             connection, values, f"{info.context.settings.public_url}/registrations"
         )
-    return registration_id, values
+    return types.registrations.RegistrationReceipt(email=values["email"], status=RegistrationStatus.PENDING)
 
 
 async def registrations(
     info: Info,
-    first: int,
-    after: str | None,
-    status: str | None,
-    territory_id: str | None,
-    account_manager_id: str | None,
-    search: str | None,
+    first: int = PAGE,
+    after: str | None = None,
+    status: RegistrationStatus | None = None,
+    territory_id: strawberry.ID | None = None,
+    account_manager_id: strawberry.ID | None = None,
+    search: str | None = None,
 ) -> Connection[Registration]:
-    if search is not None and len(search) > 200:
-        raise BadUserInput("search is longer than 200 characters.", field="search")
+    search = inputs.search(search)
     statement = queries.search_registrations(
         info.context.scope,
         status=status,
-        territory_id=(await visible_row(info, territory_id, "Territory", "territoryId")).id
+        territory_id=(await visible_row(info, territory_id, types.places.Territory, "territoryId")).id
         if territory_id
         else None,
-        account_manager_id=(await visible_row(info, account_manager_id, "User", "accountManagerId")).id
+        account_manager_id=(
+            await visible_row(info, account_manager_id, types.people.User, "accountManagerId")
+        ).id
         if account_manager_id
         else None,
         search=search or None,
     )
     return await top_connection(
-        info, statement, queries.REGISTRATION_ORDER, first, after, Registration.from_row
+        info, statement, queries.REGISTRATION_ORDER, first, after, types.registrations.Registration.from_row
     )
 
 
 async def _reload(info: Info, registration_id: int) -> Registration | None:
     info.context.refresh()
-    row = await info.context.loaders.registration_by_id.load(registration_id)
-    return Registration.from_row(row) if row else None
+    return await node_types.load(info, types.registrations.Registration, registration_id)
 
 
 async def _covered_territory(info: Info, global_id: str | None, fallback: int | None) -> int:
     """Where a new company goes: a territory inside the decider's scope (R7)."""
     if global_id is not None:
-        territory_id = (await visible_row(info, global_id, "Territory", "newCompanyTerritoryId")).id
+        territory_id = (
+            await visible_row(info, global_id, types.places.Territory, "newCompanyTerritoryId")
+        ).id
     elif fallback is not None:
         territory_id = fallback
     else:
@@ -133,30 +145,34 @@ async def _covered_territory(info: Info, global_id: str | None, fallback: int | 
     return territory_id
 
 
-async def approve(
-    info: Info,
-    id: str,
-    company_id: str | None,
-    new_company_name: str | None,
-    new_company_territory_id: str | None,
+async def approve_registration(
+    info: Info, input: types.registrations.ApproveRegistrationInput
 ) -> Registration | None:
     """Into `companyId`, or a new company (named `newCompanyName` or as the applicant typed
     it) in `newCompanyTerritoryId` or the requested territory; without either, into the
     company a reassignment chose."""
-    row = await visible_row(info, id, "Registration", "id")
+    id, company_id = input.id, input.company_id
+    new_company_name, new_company_territory_id = input.new_company_name, input.new_company_territory_id
+    row = await visible_row(info, id, types.registrations.Registration, "id")
     company, new_company = None, None
     if company_id is not None:
         if new_company_name is not None or new_company_territory_id is not None:
             raise BadUserInput("Either an existing company or a new one.", field="companyId")
-        company = (await visible_row(info, company_id, "Company", "companyId")).id
+        company = (await visible_row(info, company_id, types.places.Company, "companyId")).id
     elif new_company_name is not None or new_company_territory_id is not None or row.company_id is None:
-        name = inputs.text(new_company_name, "newCompanyName") if new_company_name else row.company_name
+        name = (
+            inputs.text(new_company_name, "newCompanyName", COMPANY_NAME_LENGTH)
+            if new_company_name
+            else row.company_name
+        )
         new_company = (name, await _covered_territory(info, new_company_territory_id, row.territory_id))
     else:
-        company = (await visible_row(info, encode_id("Company", row.company_id), "Company", "companyId")).id
+        company = (
+            await visible_row(info, encode_id("Company", row.company_id), types.places.Company, "companyId")
+        ).id
     settings = info.context.settings
     async with info.context.db.transaction() as connection:
-        await queries.approve_registration(
+        await workflow.approve_registration(
             connection,
             info.context.viewer,
             row.id,
@@ -167,23 +183,25 @@ async def approve(
     return await _reload(info, row.id)
 
 
-async def reject(info: Info, id: str, reason: str) -> Registration | None:
-    reason = inputs.text(reason, "reason", MESSAGE_LENGTH)
-    row = await visible_row(info, id, "Registration", "id")
+async def reject_registration(info: Info, id: strawberry.ID, reason: str) -> Registration | None:
+    reason = inputs.text(reason, "reason", DECISION_REASON_LENGTH)
+    row = await visible_row(info, id, types.registrations.Registration, "id")
     async with info.context.db.transaction() as connection:
-        await queries.reject_registration(connection, info.context.viewer, row.id, reason)
+        await workflow.reject_registration(connection, info.context.viewer, row.id, reason)
     return await _reload(info, row.id)
 
 
-async def reassign_company(info: Info, id: str, company_id: str) -> Registration | None:
-    row = await visible_row(info, id, "Registration", "id")
-    company = await visible_row(info, company_id, "Company", "companyId")
+async def reassign_registration_company(
+    info: Info, id: strawberry.ID, company_id: strawberry.ID
+) -> Registration | None:
+    row = await visible_row(info, id, types.registrations.Registration, "id")
+    company = await visible_row(info, company_id, types.places.Company, "companyId")
     async with info.context.db.transaction() as connection:
         await queries.reassign_company(connection, info.context.viewer, row.id, company.id)
     return await _reload(info, row.id)
 
 
-async def set_password(info: Info, token: str, password: str, client: Channel) -> tuple[str, int, int]:
+async def set_password(info: Info, token: str, password: str, client: Channel) -> LoginPayload:
     """Choose a password with a set-password link, and be signed in (R4: this is a sign-in)."""
     settings = info.context.settings
     claims = read_set_password_token(settings, token) if len(token) < 2000 else None
@@ -201,4 +219,27 @@ async def set_password(info: Info, token: str, password: str, client: Channel) -
         raise Unauthenticated("This link was used already or has expired.")
     signed, expires_at = issue_token(settings, viewer.id, client)
     info.context.become(viewer)
-    return signed, expires_at, viewer.id
+    return types.auth.LoginPayload(
+        token=signed, expires_at=datetime.fromtimestamp(expires_at, UTC), user_id=viewer.id
+    )
+
+
+# -- the fields of a registration -----------------------------------------------------------
+async def requested_account_manager(root: Registration, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.requested_am_id)
+
+
+async def territory(root: Registration, info: Info) -> Territory | None:
+    return await node_types.load(info, types.places.Territory, root.territory_id)
+
+
+async def company(root: Registration, info: Info) -> Company | None:
+    return await node_types.load(info, types.places.Company, root.company_id)
+
+
+async def decided_by(root: Registration, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.decided_by_id)
+
+
+async def buyer(root: Registration, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.buyer_id)

@@ -7,11 +7,13 @@ would have sent (one batched lookup per relation and level, through the same sco
 loaders); what is saved is an await per row and field: a page of 100 buyers with company
 and territory completes without 200 of them.
 
-    COMPANY = ToOne("company_by_id", "company_id", "Company")
+    # schema/types/people.py: the field's type says what it leads to, a Company
+    COMPANY = ToOne("company_id")
+    company: Company | None = strawberry.field(resolver=resolve.company, extensions=[scoped(), COMPANY])
 
-    @strawberry.field(extensions=[scoped(), COMPANY])
-    def company(self, info: Info) -> Company | None:
-        return one(info, COMPANY, self, Company.from_row)
+    # resolvers/people.py
+    def company(root: User, info: Info) -> Company | None:
+        return one(info, types.people.COMPANY, root)
 """
 
 from __future__ import annotations
@@ -22,32 +24,45 @@ from typing import Any
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode, get_named_type
 from strawberry.extensions import FieldExtension
-from strawberry.types import Info
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.field import StrawberryField
+from strawberry.types.lazy_type import LazyType
+
+from resolvers import node_types
+from salescoord.context import Info
 
 
 class ToOne(FieldExtension):
-    """Marks a field as the to-one relation `key` → a row of `child`, read by the loader
-    `loader` (an attribute of `db.loaders.Loaders`); `key` names the attribute holding the
-    key on the object and on its row. Takes no part in resolving: `apply` only."""
+    """Marks a field as the to-one relation `key` → the Node type the field returns; `key`
+    names the attribute holding the key on the object and on its row. Takes no part in
+    resolving: `apply`, when the schema is built, only finds the Node type (`node_types`)."""
 
-    def __init__(self, loader: str, key: str, child: str) -> None:
-        self.loader, self.key, self.child = loader, key, child
+    kind: node_types.NodeKind
 
-    def apply(self, field: Any) -> None:
-        pass
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def apply(self, field: StrawberryField) -> None:
+        returns = field.type
+        while isinstance(returns, StrawberryOptional):
+            returns = returns.of_type
+        if isinstance(returns, LazyType):
+            returns = returns.resolve_type()
+        self.kind = node_types.kind_of(returns)
 
 
-def one(info: Info, relation: ToOne, source: Any, build: Callable[[Any], Any]) -> Any:
+def one(info: Info, relation: ToOne, source: Any) -> Any:
     """The related object (None: no key, or a row outside the viewer's scope), at once when
     its row is loaded, else an awaitable of it."""
     key = getattr(source, relation.key)
     if key is None:
         return None
-    loader = getattr(info.context.loaders, relation.loader)
+    kind = relation.kind
+    loader = kind.rows(info.context.loaders)
     loaded, row = loader.loaded(key)
     if loaded:
-        return build(row) if row is not None else None
-    return _built(loader.load(key), build)
+        return kind.build(row) if row is not None else None
+    return _built(loader.load(key), kind.build)
 
 
 async def _built(row: Any, build: Callable[[Any], Any]) -> Any:
@@ -98,9 +113,10 @@ async def _ahead(
         keys = list(dict.fromkeys(k for row in rows if (k := getattr(row, relation.key)) is not None))
         if not keys:
             return
-        found = [row for row in await getattr(info.context.loaders, relation.loader).load_many(keys) if row]
+        loader = relation.kind.rows(info.context.loaders)
+        found = [row for row in await loader.load_many(keys) if row]
         if below and found:
-            await _ahead(info, schema, fragments, relation.child, found, below)
+            await _ahead(info, schema, fragments, relation.kind.name, found, below)
 
     await asyncio.gather(*(load(relation, below) for relation, below in wanted.items()))
 

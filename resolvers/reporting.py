@@ -2,36 +2,146 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from strawberry.types import Info
+from typing import TYPE_CHECKING, Any
 
 from db.queries import reporting as queries
+from resolvers import node_types
 from resolvers.pagination import top_connection
+from salescoord.context import Info
 from salescoord.errors import BadUserInput
-from schema.pagination import Connection
-from schema.types import reporting as types
+from schema import types
+from schema.enums import PeriodUnit
+from schema.pagination import PAGE, Connection
+
+if TYPE_CHECKING:
+    from schema.types.people import User
+    from schema.types.places import Company, Territory
+    from schema.types.reporting import (
+        AccountManagerActivity,
+        ActivityCounts,
+        BuyerMeetings,
+        CompanyActivity,
+        PeriodActivity,
+        Reporting,
+        TerritoryActivity,
+        UserActivity,
+    )
 
 LONGEST_PERIOD = timedelta(days=3 * 366)
 
 
-def period(start: datetime, end: datetime) -> queries.Period:
+def reporting(info: Info, start: datetime, end: datetime) -> Reporting:
     """Both carry an offset: the DateTime scalar reads a time without one as UTC."""
     if end <= start:
         raise BadUserInput("end must be after start.", field="end")
     if end - start > LONGEST_PERIOD:
         raise BadUserInput("A report covers at most three years.", field="end")
-    return queries.Period(start.astimezone(UTC), end.astimezone(UTC))
+    return types.reporting.Reporting(start=start.astimezone(UTC), end=end.astimezone(UTC))
 
 
-async def totals(info: Info, span: queries.Period) -> types.ActivityCounts:
-    row = await info.context.db.fetch_one(queries.totals(info.context.scope, span))
-    return types.ActivityCounts.from_row(row)
+def _span(report: Reporting) -> queries.Period:
+    return queries.Period(report.start, report.end)
 
 
-async def grouped(
+def counts(row: Any) -> ActivityCounts:
+    return types.reporting.ActivityCounts(
+        **{name: getattr(row, name) or 0 for name in queries.COUNT_COLUMNS.values()}, total=row.total or 0
+    )
+
+
+def _group(kind: Callable[..., Any]) -> Callable[[Any], Any]:
+    """A builder of `kind` (a group type) from a grouped row."""
+
+    def build(row: Any) -> Any:
+        return kind(label=row.label, counts=counts(row), key=row.key_id)
+
+    return build
+
+
+async def _grouped(
     info: Info, statement_and_order: tuple[Any, Any], first: int, after: str | None, build: Any
 ) -> Connection[Any]:
     statement, order = statement_and_order
     return await top_connection(info, statement, order, first, after, build)
+
+
+# -- the fields of a report ---------------------------------------------------------------
+async def totals(root: Reporting, info: Info) -> ActivityCounts:
+    return counts(await info.context.db.fetch_one(queries.totals(info.context.scope, _span(root))))
+
+
+async def activity(
+    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[UserActivity]:
+    statement = queries.by_user(info.context.scope, _span(root))
+    return await _grouped(info, statement, first, after, _group(types.reporting.UserActivity))
+
+
+async def by_account_manager(
+    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[AccountManagerActivity]:
+    statement = queries.by_account_manager(info.context.scope, _span(root))
+    return await _grouped(info, statement, first, after, _group(types.reporting.AccountManagerActivity))
+
+
+async def by_territory(
+    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[TerritoryActivity]:
+    statement = queries.by_territory(info.context.scope, _span(root))
+    return await _grouped(info, statement, first, after, _group(types.reporting.TerritoryActivity))
+
+
+async def by_company(
+    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[CompanyActivity]:
+    statement = queries.by_company(info.context.scope, _span(root))
+    return await _grouped(info, statement, first, after, _group(types.reporting.CompanyActivity))
+
+
+async def by_period(
+    root: Reporting, info: Info, unit: PeriodUnit, first: int = PAGE, after: str | None = None
+) -> Connection[PeriodActivity]:
+    statement = queries.by_period(info.context.scope, _span(root), unit)
+    return await _grouped(
+        info,
+        statement,
+        first,
+        after,
+        lambda row: types.reporting.PeriodActivity(start=row.period_start, counts=counts(row)),
+    )
+
+
+async def top_buyers(
+    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+) -> Connection[BuyerMeetings]:
+    statement = queries.top_buyers(info.context.scope, _span(root))
+    return await _grouped(
+        info,
+        statement,
+        first,
+        after,
+        lambda row: types.reporting.BuyerMeetings(label=row.label, meetings=row.meetings, key=row.key_id),
+    )
+
+
+# -- the objects the groups name, through the viewer's ordinary scope ----------------------
+async def user(root: UserActivity, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.key)
+
+
+async def account_manager(root: AccountManagerActivity, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.key)
+
+
+async def territory(root: TerritoryActivity, info: Info) -> Territory | None:
+    return await node_types.load(info, types.places.Territory, root.key)
+
+
+async def company(root: CompanyActivity, info: Info) -> Company | None:
+    return await node_types.load(info, types.places.Company, root.key)
+
+
+async def buyer(root: BuyerMeetings, info: Info) -> User | None:
+    return await node_types.load(info, types.people.User, root.key)

@@ -24,8 +24,6 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from db.listen import ChangeListener
-from db.queries.outbox import backlog as outbox_backlog
 from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
@@ -36,10 +34,12 @@ from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
 from salescoord.logs import configure_logging
 from salescoord.operation_labels import OperationLabels
+from salescoord.outbox.queue import backlog as outbox_backlog
 from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from salescoord.sockets import GraphQLSocket
+from salescoord.sync.listen import ChangeListener
 from schema.root import build_schema
 from schema.root import schema as default_schema
 
@@ -261,7 +261,7 @@ def start_delivery(engine: Any, settings: Settings) -> RunningDelivery | None:
             "no SMTP configured (SMTP_URL or SMTP_HOST): emails stay PENDING in the outbox"
         )
         return None
-    from salescoord.delivery import DeliveryWorker
+    from salescoord.outbox.delivery import DeliveryWorker
 
     stop_event = asyncio.Event()
     worker = DeliveryWorker(engine, settings.smtp, settings.delivery, signing=settings)

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     create = users.add_parser("create", help="create a user (bootstraps the first admin)")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--role", choices=[r.value for r in RoleName], default="ADMIN")
+    create.add_argument("--role", choices=[r.value for r in RoleName], default=RoleName.ADMIN.value)
     create.add_argument("--password", help="prompted for when omitted")
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print("database is current")
         return 0
     if args.command == "demo":
-        from db.demo import load_demo
+        from salescoord.demo import load_demo
 
         loaded = asyncio.run(load_demo(settings.database_url, args.scale, only_if_empty=args.if_empty))
         print("demo data loaded" if loaded else "database has users already; demo data not loaded")
@@ -116,7 +116,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
     import signal
 
     from db.session import create_engine
-    from salescoord.delivery import DeliveryWorker
+    from salescoord.outbox.delivery import DeliveryWorker
 
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "info").upper(), format="%(asctime)s %(name)s %(message)s"
@@ -142,6 +142,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
 
 async def _create_user(settings: object, args: argparse.Namespace) -> int:
     from db.migrate import upgrade_async
+    from db.models.people import USER_NAME_LENGTH
     from db.queries.people import create_user
     from db.session import create_engine
     from resolvers import inputs
@@ -152,7 +153,7 @@ async def _create_user(settings: object, args: argparse.Namespace) -> int:
     try:
         values = {
             "email": inputs.email(args.email),
-            "name": inputs.text(args.name, "name"),
+            "name": inputs.text(args.name, "name", USER_NAME_LENGTH),
             "role": args.role,
             "password_hash": hash_password(inputs.password(password)),
         }

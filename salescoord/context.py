@@ -1,12 +1,22 @@
 """One request's context: who asks, their scope, the database connection and the loaders.
-Built fresh for every request, so nothing about one caller outlives their request (R3, R14)."""
+Built fresh for every request, so nothing about one caller outlives their request (R3, R14).
+
+Every field, guard and extension takes it as `Info`, so what it reads of the context is typed:
+
+    async def viewer(info: Info) -> User: ... info.context.viewer ...
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
 
 from db.loaders import Loaders
 from db.session import RequestDatabase
@@ -16,6 +26,7 @@ from salescoord.credentials import Credentials, Refusal, signed_in
 from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
+from salescoord.sync.listen import ChangeListener
 
 
 @dataclass
@@ -26,15 +37,15 @@ class Context:
     scope: Scope
     loaders: Loaders
     passwords: PasswordWork  # the process's argon2 threads
-    request: Any = None
-    response: Any = None
+    request: Request | WebSocket | None = None
+    response: Response | WebSocket | None = None  # a websocket's context answers on the socket
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     token: str | None = None
 
     operation: str = "unparsed"
     budget: UserBudget | None = None  # the server process's per-user request budget
     anonymous_budget: UserBudget | None = None  # and its per-IP budget of anonymous requests
-    listener: Any = None  # the process's LISTEN connection on PostgreSQL (db.listen), for live updates
+    listener: ChangeListener | None = None  # the process's LISTEN connection on PostgreSQL, for live updates
     credentials: Credentials | None = None  # a websocket's sign-in, checked again by each operation (R29)
 
     async def identify(self) -> None:
@@ -68,7 +79,7 @@ def scope_for(viewer: Viewer | None, settings: Settings) -> Scope:
     return Scope(viewer) if settings.naive else Scope.of(viewer)
 
 
-def bearer_token(headers: Any) -> str | None:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
     value = headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
@@ -90,8 +101,8 @@ async def build_context(
     db: RequestDatabase,
     settings: Settings,
     token: str | None,
-    request: Any = None,
-    response: Any = None,
+    request: Request | WebSocket | None = None,
+    response: Response | WebSocket | None = None,
     *,
     identify: bool = True,
     budget: UserBudget | None = None,
@@ -115,3 +126,7 @@ async def build_context(
         passwords=passwords or PasswordWork(settings.password_hash_concurrency),
         anonymous_budget=anonymous_budget,
     )
+
+
+Info = strawberry.Info[Context, None]
+"""What every field and guard takes: Strawberry's resolve info, with this request's context."""

@@ -8,7 +8,7 @@ viewer as a fresh HTTP request would (R29).
   Its viewer is loaded by `salescoord.credentials` once the query has passed its limits and
   it then spends the per-user budget (`schema.admission`), as an HTTP request does.
 - the socket's sign-in is checked again on the safety poll (LIVE_SAFETY_POLL_SECONDS), at
-  the token's expiry and at each delivery of a live subscription (`resolvers.live`); once it
+  the token's expiry and at each delivery of a live subscription (`salescoord.sync.live`); once it
   no longer stands the socket closes: 4401 (token invalid or expired), 4403 (user deactivated).
 - every message is bounded in size and rate before it is parsed (`salescoord.socket_limits`).
 """

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from db.demo import DEMO_LOGINS, DEMO_PASSWORD
+from salescoord.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 def welcome_text(host: str, port: int) -> str:

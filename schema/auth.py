@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import strawberry
-from strawberry.types import Info
 
-from permissions.guards import scoped
 from resolvers import auth as resolve
-from schema.enums import Channel
-from schema.types.people import User
-
-
-@strawberry.type
-class LoginPayload:
-    token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
-    expires_at: datetime
-    user_id: strawberry.Private[int]
-
-    @strawberry.field(extensions=[scoped()])
-    async def user(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.user_id)
-        return User.from_row(row) if row else None
+from schema.types.auth import LoginPayload
 
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation(description="Sign in for one client: WEB for the CMS, APP for the iPad (R10).")
-    async def login(self, info: Info, email: str, password: str, client: Channel) -> LoginPayload:
-        signed = await resolve.login(info, email, password, client)
-        return LoginPayload(
-            token=signed.token,
-            expires_at=datetime.fromtimestamp(signed.expires_at, UTC),
-            user_id=signed.user_id,
-        )
+    login: LoginPayload = strawberry.mutation(
+        resolver=resolve.login,
+        description="Sign in for one client: WEB for the CMS, APP for the iPad (R10).",
+    )

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from permissions.guards import scoped
 from resolvers import changes as resolve
 from schema.enums import ScopeBasis
+from schema.guards import scoped
 from schema.types.changes import ChangeFeed
 
 
 @strawberry.type
 class ChangesQuery:
-    @strawberry.field(
+    changes: ChangeFeed = strawberry.field(
+        resolver=resolve.changes,
         extensions=[scoped(ScopeBasis.MEETING)],
         description="What changed since `since` among the meetings, notes, lists and list items you "
         "may see, in commit order; `since: null` gives the current cursor. A cursor older than the "
         "retention answers RESYNC_REQUIRED (R18).",
     )
-    async def changes(self, info: Info, since: str | None = None, first: int = 100) -> ChangeFeed:
-        return await resolve.changes(info, since, first)

@@ -1,11 +1,20 @@
 """The guard directives printed in schema.graphql, so a front-end team reads each field's
-rules where it reads the field (R15). The guards in `permissions.guards` attach them."""
+rules where it reads the field (R15). A guard of `permissions.guards` names what it requires;
+`printed(guard)` spells that as the directive here.
+
+    printed(HasPermission(Permission.MANAGE_USERS))  # @requires(permission: MANAGE_USERS)
+"""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.schema_directive import Location
+from functools import singledispatch
 
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.schema_directive import Location
+from strawberry.types.unset import UNSET
+
+from permissions import guards
 from schema.enums import Channel, Permission, ScopeBasis
 
 
@@ -40,3 +49,30 @@ class Scoped:
 class OnChannel:
     is_: Channel = strawberry.directive_field(name="is")
     host_only: bool = False
+
+
+@singledispatch
+def printed(guard: BasePermission) -> object:
+    """A permission class of no guard here prints as Strawberry names it."""
+    return guard.schema_directive
+
+
+@printed.register
+def _(guard: guards.IsAuthenticated) -> object:
+    return Authenticated()
+
+
+@printed.register
+def _(guard: guards.HasPermission) -> object:
+    return Requires(permission=guard.permission)
+
+
+@printed.register
+def _(guard: guards.ScopedBy | guards.SeesReporting) -> object:
+    return Scoped(by=guard.basis)
+
+
+@printed.register
+def _(guard: guards.OnChannel) -> object:
+    # unset, not false, prints `@onChannel(is: WEB)`: the directive's default says the rest
+    return OnChannel(is_=guard.channel, host_only=guard.host_only or UNSET)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-
 import strawberry
-from strawberry.types import Info
 
 from resolvers import live as resolve
 from schema.types.changes import Change
@@ -13,11 +10,9 @@ from schema.types.changes import Change
 
 @strawberry.type
 class MeetingsSubscription:
-    @strawberry.subscription(
+    meeting_changes: Change = strawberry.subscription(
+        resolver=resolve.meeting_changes,
         description="Changes of a meeting and its notes and lists as they commit, each checked "
         "against your scope when delivered; ends when the meeting leaves your sight (R19). "
-        'Sign in with {"authorization": "Bearer <token>"} in connection_init.'
+        'Sign in with {"authorization": "Bearer <token>"} in connection_init.',
     )
-    async def meeting_changes(self, info: Info, meeting_id: strawberry.ID) -> AsyncGenerator[Change, None]:
-        async for change in resolve.meeting_changes(info, meeting_id):
-            yield change

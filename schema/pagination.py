@@ -6,14 +6,23 @@ Nodes are built when the page is read; edges and cursors only when a query asks 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
-from db.queries.pages import Page
-
 NodeT = TypeVar("NodeT")
+PAGE = 20
+"""`first` when a query leaves it out."""
+
+
+class Page(Protocol):
+    """What a connection reads of a page of rows (`db.queries.pages.Page`)."""
+
+    rows: Sequence[Any]
+    has_next: bool
+
+    def cursor(self, row: Any) -> str: ...
 
 
 def _end_cursor(root: PageInfo) -> str | None:

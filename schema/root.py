@@ -7,9 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
 
-from permissions.guards import scoped
 from resolvers import node as resolve_node
 from schema.admission import Admission
 from schema.anonymous_budget import AnonymousBudget
@@ -18,6 +16,7 @@ from schema.changes import ChangesQuery
 from schema.datetimes import DATE_TIME
 from schema.errors import ErrorCodes
 from schema.execution import DirectLeaves
+from schema.guards import scoped
 from schema.input_text import StorableText
 from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter, ValidationWorkLimiter
 from schema.lists import ListsMutation, ListsQuery
@@ -41,16 +40,14 @@ from schema.types.registrations import Registration
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(
+    node: Node | None = strawberry.field(
+        resolver=resolve_node.node,
         extensions=[scoped()],
         description="Any object by global id; one you may not see answers null, like a missing one.",
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return await resolve_node.node(info, id)
-
-    @strawberry.field(extensions=[scoped()], description="Up to 100 objects by global id.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        return await resolve_node.nodes(info, ids)
+    nodes: list[Node | None] = strawberry.field(
+        resolver=resolve_node.nodes, extensions=[scoped()], description="Up to 100 objects by global id."
+    )
 
 
 @strawberry.type

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tables import emails
-from salescoord.delivery import DeliveryWorker
+from salescoord.outbox.delivery import DeliveryWorker
 from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 from tests.helpers import SECRET
 

@@ -17,7 +17,12 @@ from db.models.base import utcnow
 from db.session import create_engine
 from db.tables import registrations, users
 from permissions.enums import Channel
-from salescoord.password_links import PLACEHOLDER, issue_set_password_token, link, read_set_password_token
+from salescoord.outbox.password_links import (
+    PLACEHOLDER,
+    issue_set_password_token,
+    link,
+    read_set_password_token,
+)
 from tests.helpers import codes, gid
 from tests.registration_world import World, build_world
 from tests.smtp import SmtpServer, deliver_all, worker

@@ -15,10 +15,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from db.demo import DEMO_LOGINS, DEMO_PASSWORD
 from db.session import create_engine
 from db.tables import users
 from salescoord.app import attach_engine, create_app
+from salescoord.demo import DEMO_LOGINS, DEMO_PASSWORD
 from salescoord.passwords import verify_password
 from salescoord.settings import Settings
 from tests.db_state import TABLES

@@ -12,11 +12,11 @@ from html import escape
 import pytest
 import sqlalchemy as sa
 
-from db.queries.outbox import claim_due, enqueue_email
 from db.tables import emails, meeting_attendees, users
 from permissions.enums import Channel
 from salescoord.app import create_app
-from salescoord.delivery import backoff_seconds
+from salescoord.outbox.delivery import backoff_seconds
+from salescoord.outbox.queue import claim_due, enqueue_email
 from salescoord.settings import DeliverySettings, Settings
 from tests.helpers import gid
 from tests.registration_world import World, build_world
@@ -376,8 +376,8 @@ async def test_R21_an_attendee_deactivated_between_choosing_and_sending_gets_no_
     """The recipients are chosen before the sending transaction; one deactivated in between
     gets nothing (and breaks nothing), the others their summary."""
     from db.queries.people import VIEWER_BY_ID, viewer_from_row
-    from db.queries.summaries import attendees_named, send_summary
     from db.tables import meetings
+    from salescoord.outbox.summaries import attendees_named, send_summary
 
     north = await make.territory("North")
     company = await make.company(north)

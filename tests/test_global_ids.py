@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import GraphQLObjectType
 from strawberry.permission import BasePermission
 
 from permissions.enums import Permission
-from permissions.guards import HasPermission, IsAuthenticated, ScopedBy, guard
+from permissions.guards import HasPermission, IsAuthenticated, ScopedBy
+from resolvers import node_types
 from schema.enums import ScopeBasis
+from schema.guards import guard
+from schema.root import schema
 from tests.helpers import codes, gid
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
@@ -124,3 +128,16 @@ def test_strawberry_is_pinned_at_or_above_the_release_fixing_the_published_advis
 
     major, minor, patch = (int(part) for part in version("strawberry-graphql").split(".")[:3])
     assert (major, minor, patch) >= (0, 327, 2)
+
+
+def test_R22_every_node_type_of_the_schema_reads_through_the_node_registry():
+    """`node(id:)`, id arguments and to-one fields find a Node type's loader and builder in
+    `resolvers.node_types`: a Node type missing there would read as missing everywhere."""
+    implementing = {
+        name
+        for name, found in schema._schema.type_map.items()
+        if isinstance(found, GraphQLObjectType) and any(i.name == "Node" for i in found.interfaces)
+    }
+    assert len(implementing) == 9
+    assert {name for name in implementing if node_types.named(name) is None} == set()
+    assert all(node_types.named(name).type.__name__ == name for name in implementing)

@@ -269,7 +269,7 @@ async def test_R19_the_listening_connection_comes_back_after_it_is_cut(
 
 async def test_R19_R27_the_listening_connection_opens_with_every_option_of_the_database_url():
     """TLS, several hosts, a socket: what the engine's connections get, LISTEN gets too."""
-    from db.listen import ChangeListener
+    from salescoord.sync.listen import ChangeListener
 
     engine = create_engine("postgresql+asyncpg://app:pw@127.0.0.1:5433/crm?ssl=require&command_timeout=9")
     try:
@@ -283,7 +283,7 @@ async def test_R19_R27_the_listening_connection_opens_with_every_option_of_the_d
 async def test_R19_a_subscription_dropped_while_listen_is_set_up_leaves_no_follower():
     """A client that goes away within the connect timeout (the iPad on a poor network, the
     database unreachable) must not keep the process's LISTEN task and connection alive."""
-    from db.listen import ChangeListener
+    from salescoord.sync.listen import ChangeListener
 
     held: list[asyncio.StreamWriter] = []
 

@@ -11,11 +11,11 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from db.queries import registrations as queries
 from db.tables import audit_events, emails, registrations, users
 from permissions.enums import Channel, Permission, RoleName
 from permissions.viewer import Viewer
-from salescoord.password_links import issue_set_password_token
+from resolvers import registration_workflow as queries
+from salescoord.outbox.password_links import issue_set_password_token
 from tests.db_state import snapshot
 from tests.helpers import PASSWORD, codes, gid
 from tests.registration_world import World, build_world

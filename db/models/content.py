@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field
+
+# What each text field holds at most: the column's length, and what the API accepts (R23).
+CONTENT_TITLE_LENGTH = 200
+REFERENCE_LENGTH = 500
+LIST_NAME_LENGTH = 200
+ITEM_NOTE_LENGTH = 5_000
+
+
+class ContentKind(StrEnum):
+    PRODUCT = "PRODUCT"
+    LOOKBOOK = "LOOKBOOK"
+    VIDEO = "VIDEO"
+    DOCUMENT = "DOCUMENT"
+
+
+class ListKind(StrEnum):
+    """PERSONAL and GLOBAL lists belong to their owner; a BUYER list is an AM's for one buyer (R11)."""
+
+    PERSONAL = "PERSONAL"
+    GLOBAL = "GLOBAL"
+    BUYER = "BUYER"
 
 
 class Content(SQLModel, table=True):
@@ -15,9 +37,9 @@ class Content(SQLModel, table=True):
     __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
-    title: str = Field(max_length=200, index=True)
-    kind: str = Field(max_length=20)  # PRODUCT, LOOKBOOK, VIDEO, DOCUMENT
-    reference: str = Field(max_length=500)  # SKU or URL
+    title: str = Field(max_length=CONTENT_TITLE_LENGTH, index=True)
+    kind: str = Field(max_length=20)  # a ContentKind
+    reference: str = Field(max_length=REFERENCE_LENGTH)  # SKU or URL
     created_at: datetime = created_at_field()
 
 
@@ -29,8 +51,8 @@ class List(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id", index=True)
-    kind: str = Field(max_length=20)  # PERSONAL, GLOBAL, BUYER
-    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)  # a ListKind
+    name: str = Field(max_length=LIST_NAME_LENGTH)
     buyer_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
@@ -45,7 +67,7 @@ class ListItem(SQLModel, table=True):
     list_id: int = Field(foreign_key="lists.id", ondelete="CASCADE")
     content_id: int = Field(foreign_key="contents.id", index=True)
     position: int
-    note: str | None = Field(default=None, max_length=5000)
+    note: str | None = Field(default=None, max_length=ITEM_NOTE_LENGTH)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, UTCDateTime, created_at_field, moment_field
+
+# What each text field holds at most: the column's length, and what the API accepts (R23).
+MEETING_TITLE_LENGTH = 200
+NOTE_TEXT_LENGTH = 20_000
+
+
+class MeetingStatus(StrEnum):
+    """SCHEDULED -> IN_PROGRESS -> ENDED, each step once, by the host through the app (R10)."""
+
+    SCHEDULED = "SCHEDULED"
+    IN_PROGRESS = "IN_PROGRESS"
+    ENDED = "ENDED"
+
+
+class NotePhase(StrEnum):
+    """When a note was written: before its meeting started (host or SC, R9) or in it (host, R10)."""
+
+    PRE_MEETING = "PRE_MEETING"
+    IN_MEETING = "IN_MEETING"
 
 
 class Meeting(SQLModel, table=True):
@@ -17,9 +37,9 @@ class Meeting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     host_id: int = Field(foreign_key="users.id", index=True)
     created_by_id: int = Field(foreign_key="users.id")
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=MEETING_TITLE_LENGTH)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    status: str = Field(default="SCHEDULED", max_length=20)  # SCHEDULED, IN_PROGRESS, ENDED
+    status: str = Field(default=MeetingStatus.SCHEDULED, max_length=20)
     started_at: datetime | None = moment_field()
     ended_at: datetime | None = moment_field()
     version: int = Field(default=1)
@@ -52,11 +72,11 @@ class Note(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True, ondelete="CASCADE")
     author_id: int = Field(foreign_key="users.id")
-    phase: str = Field(max_length=20)  # PRE_MEETING, IN_MEETING
+    phase: str = Field(max_length=20)  # a NotePhase
     # internal unless its writer shares it with the attending buyers (R37): the column's own
     # default says so, for every insert
     shared: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
-    text: str = Field(max_length=20000)
+    text: str = Field(max_length=NOTE_TEXT_LENGTH)
     client_id: str | None = Field(default=None, max_length=64, unique=True)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()

@@ -9,6 +9,10 @@ from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field
 
+# What each text field holds at most: the column's length, and what the API accepts (R23).
+EMAIL_LENGTH = 254  # RFC 5321's longest path
+USER_NAME_LENGTH = 200
+
 
 class Role(SQLModel, table=True):
     __tablename__ = "roles"
@@ -34,8 +38,8 @@ class User(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True)  # stored lower-cased
-    name: str = Field(max_length=200)
+    email: str = Field(max_length=EMAIL_LENGTH, unique=True)  # stored lower-cased
+    name: str = Field(max_length=USER_NAME_LENGTH)
     role: str = Field(foreign_key="roles.name", max_length=40)
     active: bool = Field(default=True)
     password_hash: str | None = Field(default=None, max_length=200)

@@ -8,13 +8,17 @@ from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field
 
+# What each text field holds at most: the column's length, and what the API accepts (R23).
+TERRITORY_NAME_LENGTH = 200
+COMPANY_NAME_LENGTH = 200
+
 
 class Territory(SQLModel, table=True):
     __tablename__ = "territories"
     __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=TERRITORY_NAME_LENGTH)
     parent_id: int | None = Field(default=None, foreign_key="territories.id", index=True)
     created_at: datetime = created_at_field()
 
@@ -24,6 +28,6 @@ class Company(SQLModel, table=True):
     __table_args__ = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, index=True)
+    name: str = Field(max_length=COMPANY_NAME_LENGTH, index=True)
     territory_id: int = Field(foreign_key="territories.id", index=True)
     created_at: datetime = created_at_field()

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models.base import NEVER_REUSE_IDS, created_at_field, json_field, moment_field
+
+
+class EmailStatus(StrEnum):
+    """PENDING until a worker claims it (SENDING, under a lease), then SENT, or FAILED for good (R20)."""
+
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class PeriodUnit(StrEnum):
+    """How reporting buckets activity in time (R12); the values are PostgreSQL's `date_trunc` units."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
 
 
 class Email(SQLModel, table=True):
@@ -23,7 +41,7 @@ class Email(SQLModel, table=True):
     body_html: str | None = None
     # whose set-password link the worker writes in at sending time: never the link itself (R32)
     set_password_user_id: int | None = Field(default=None, foreign_key="users.id")
-    status: str = Field(default="PENDING", max_length=20)  # PENDING, SENT, FAILED
+    status: str = Field(default=EmailStatus.PENDING, max_length=20)
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = moment_field()
     last_error: str | None = Field(default=None, max_length=2000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -31,6 +32,28 @@ class MutationOutcome(SQLModel, table=True):
     result_type: str | None = Field(default=None, max_length=40)
     result_id: int | None = None
     created_at: datetime = created_at_field()
+
+
+class ChangeKind(StrEnum):
+    """What a change-feed entry tells the app to do with its copy (R18)."""
+
+    UPSERT = "UPSERT"
+    """Created or changed, and visible: store `node` (fetch a new meeting's notes and lists)."""
+    DELETED = "DELETED"
+    """Deleted for good: drop it (a meeting's notes, a list's items with it)."""
+    REMOVED_FROM_VIEW = "REMOVED_FROM_VIEW"
+    """Still exists, but you may no longer see it: drop it the same way."""
+
+
+class ChangeEntity(StrEnum):
+    """What a change-log row is about, as the triggers of migration 0003 write it: an object the
+    feed hands out, or COVERAGE (an AM-SC link, which changes what an SC sees)."""
+
+    MEETING = "MEETING"
+    NOTE = "NOTE"
+    LIST = "LIST"
+    LIST_ITEM = "LIST_ITEM"
+    COVERAGE = "COVERAGE"
 
 
 class ChangeLogEntry(SQLModel, table=True):

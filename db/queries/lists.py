@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models.base import utcnow
+from db.models.content import ContentKind, ListKind
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.pages import Relation
@@ -34,7 +35,7 @@ def lists_statement(scope: Scope) -> sa.Select:
     return sa.select(*lists.c).where(scope.lists())
 
 
-def lists_section_statement(scope: Scope, *, kind: str | None = None) -> sa.Select:
+def lists_section_statement(scope: Scope, *, kind: ListKind | None = None) -> sa.Select:
     statement = sa.select(*lists.c).where(scope.lists_section())
     return statement.where(LIST.kind == kind) if kind else statement
 
@@ -70,7 +71,7 @@ ITEMS_BY_LIST = Relation("items_by_list", _items_of_list, ITEM_ORDER)
 
 # -- writes -------------------------------------------------------------------------------
 async def create_list(
-    connection: AsyncConnection, actor: Viewer, kind: str, name: str, buyer_id: int | None
+    connection: AsyncConnection, actor: Viewer, kind: ListKind, name: str, buyer_id: int | None
 ) -> int:
     now = utcnow()
     list_id = (
@@ -233,7 +234,7 @@ async def update_item_note(
 
 
 async def create_content(
-    connection: AsyncConnection, actor: Viewer, title: str, kind: str, reference: str
+    connection: AsyncConnection, actor: Viewer, title: str, kind: ContentKind, reference: str
 ) -> int:
     content_id = (
         await connection.execute(

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.models.meetings import MeetingStatus, NotePhase
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
 from db.queries.lists import LIST_ORDER
@@ -67,7 +68,7 @@ def search_meetings(
     buyer_id: int | None = None,
     starts_from: datetime | None = None,
     starts_to: datetime | None = None,
-    status: str | None = None,
+    status: MeetingStatus | None = None,
 ) -> sa.Select:
     """Visible meetings with the filters of the past-meetings view (R9)."""
     statement = meetings_statement(scope)
@@ -133,16 +134,8 @@ def attachable(scope: Scope, host_id: int, list_id: int) -> sa.Select:
 
 
 def allowed_host(scope: Scope, host_id: int) -> sa.Select:
-    """The host if the viewer may set up meetings for them (R9): themselves (an AM or an SC),
-    one of their AMs; admins any AM or SC."""
-    viewer = scope.viewer
-    staff = (RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR)
-    statement = sa.select(USER.id).where(USER.id == host_id, USER.role.in_(staff), USER.active.is_(True))
-    if viewer is None:
-        return statement.where(sa.false())
-    if scope.is_everything:
-        return statement
-    return statement.where(sa.or_(USER.id == viewer.id, USER.id.in_(scope.account_managers())))
+    """The host if the viewer may set up meetings for them (`Scope.allowed_hosts`, R9, R10)."""
+    return sa.select(USER.id).where(USER.id == host_id, scope.allowed_hosts())
 
 
 # -- relations for nested connections -----------------------------------------------------
@@ -193,7 +186,7 @@ async def create_meeting(
                 created_by_id=actor.id,
                 title=title,
                 starts_at=starts_at,
-                status="SCHEDULED",
+                status=MeetingStatus.SCHEDULED,
                 version=1,
                 created_at=now,
                 updated_at=now,
@@ -298,10 +291,10 @@ async def set_list(
 
 
 async def move_status(
-    connection: AsyncConnection, actor: Viewer, meeting_id: int, source: str, target: str
+    connection: AsyncConnection, actor: Viewer, meeting_id: int, source: MeetingStatus, target: MeetingStatus
 ) -> bool:
     """SCHEDULED -> IN_PROGRESS -> ENDED, each once (R10). False: not in `source` any more."""
-    moment = {"IN_PROGRESS": "started_at", "ENDED": "ended_at"}[target]
+    moment = {MeetingStatus.IN_PROGRESS: "started_at", MeetingStatus.ENDED: "ended_at"}[target]
     result = await connection.execute(
         meetings.update()
         .where(MEETING.id == meeting_id, MEETING.status == source)
@@ -309,7 +302,7 @@ async def move_status(
     )
     if result.rowcount != 1:
         return False
-    if target == "ENDED":
+    if target is MeetingStatus.ENDED:
         await record_activity(
             connection, user_id=actor.id, kind=ActivityKind.MEETING_HELD, meeting_id=meeting_id
         )
@@ -322,7 +315,7 @@ async def create_note(
     actor: Viewer,
     meeting: Any,
     *,
-    phase: str,
+    phase: NotePhase,
     shared: bool,
     text: str,
     client_id: str | None,

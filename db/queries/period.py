@@ -2,7 +2,7 @@
 databases: SQLite and PostgreSQL spell date arithmetic differently, so the expression
 compiles per dialect. Timestamps are UTC (db.models.base), so buckets are UTC days.
 
-    select(period_start("week", activities.c.at))  -> '2026-11-23' (a Monday)
+    select(period_start(PeriodUnit.WEEK, activities.c.at))  -> '2026-11-23' (a Monday)
 """
 
 from __future__ import annotations
@@ -13,40 +13,40 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-UNITS = ("day", "week", "month")
+from db.models.records import PeriodUnit
 
 
 class _PeriodStart(FunctionElement):
     type = sa.String()
     inherit_cache = True
-    unit = "day"
+    unit = PeriodUnit.DAY
 
 
 class DayStart(_PeriodStart):
     inherit_cache = True
-    unit = "day"
+    unit = PeriodUnit.DAY
 
 
 class WeekStart(_PeriodStart):
     inherit_cache = True
-    unit = "week"
+    unit = PeriodUnit.WEEK
 
 
 class MonthStart(_PeriodStart):
     inherit_cache = True
-    unit = "month"
+    unit = PeriodUnit.MONTH
 
 
-_BY_UNIT = {"day": DayStart, "week": WeekStart, "month": MonthStart}
+_BY_UNIT = {PeriodUnit.DAY: DayStart, PeriodUnit.WEEK: WeekStart, PeriodUnit.MONTH: MonthStart}
 _SQLITE = {
-    "day": "strftime('%Y-%m-%d', {})",
+    PeriodUnit.DAY: "strftime('%Y-%m-%d', {})",
     # 'weekday 0' moves to the next Sunday (or stays on one); six days back is that week's Monday
-    "week": "strftime('%Y-%m-%d', {}, 'weekday 0', '-6 days')",
-    "month": "strftime('%Y-%m-01', {})",
+    PeriodUnit.WEEK: "strftime('%Y-%m-%d', {}, 'weekday 0', '-6 days')",
+    PeriodUnit.MONTH: "strftime('%Y-%m-01', {})",
 }
 
 
-def period_start(unit: str, column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+def period_start(unit: PeriodUnit, column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
     return _BY_UNIT[unit](column)
 
 

@@ -166,6 +166,11 @@ async def update_company(
     await record(connection, actor, "company.update", "Company", company_id, diff=changes)
 
 
+async def company_name(connection: AsyncConnection, company_id: int) -> str:
+    statement = sa.select(companies.c.name).where(companies.c.id == company_id)
+    return (await connection.execute(statement)).scalar_one()
+
+
 async def company_exists(connection: AsyncConnection, company_id: int) -> bool:
     return await _exists(connection, companies, company_id)
 

@@ -1,6 +1,6 @@
-"""Registrations: the public sign-up, the approval queue through the scope, and decisions
-(R6-R8). Every write records its audit event and queues its emails in the caller's
-transaction, so a rolled-back decision leaves neither (R20, R25).
+"""Registrations: the statements of the public sign-up, the approval queue through the scope,
+and decisions (R6-R8). The steps of each (audit event, emails) are put together in
+`resolvers.registration_workflow`, in the caller's transaction.
 
 A decision is made once: it starts with a conditional UPDATE ... WHERE status = 'PENDING'.
 On PostgreSQL a concurrent decision waits on that row and then finds it decided; SQLite
@@ -15,21 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.models.registrations import RegistrationStatus
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
-from db.queries.outbox import enqueue_email
-from db.queries.places import create_company
 from db.queries.search import contains
-from db.tables import companies, registrations, territories, users
+from db.tables import registrations, territories, users
 from permissions.enums import RoleName
-from permissions.scope import Scope, registration_watchers
+from permissions.scope import Scope
 from permissions.viewer import Viewer
-from salescoord import notices
-from salescoord.errors import BadUserInput, Conflict
+from salescoord.errors import Conflict
 
 REGISTRATION = registrations.c
 REGISTRATION_ORDER = (REGISTRATION.id,)  # the queue: oldest first
-PENDING, APPROVED, REJECTED = "PENDING", "APPROVED", "REJECTED"
 
 
 def registrations_statement(scope: Scope) -> sa.Select:
@@ -48,7 +45,7 @@ def _subtree(territory_id: int) -> sa.Select:
 def search_registrations(
     scope: Scope,
     *,
-    status: str | None = None,
+    status: RegistrationStatus | None = None,
     territory_id: int | None = None,
     account_manager_id: int | None = None,
     search: str | None = None,
@@ -82,59 +79,40 @@ async def territory_exists(connection: Any, territory_id: int) -> bool:
     return (await connection.execute(statement)).first() is not None
 
 
-async def _refuse_duplicates(connection: AsyncConnection, email: str) -> None:
+async def refuse_duplicates(connection: AsyncConnection, email: str) -> None:
     if (await connection.execute(sa.select(users.c.id).where(users.c.email == email))).first():
         raise Conflict("An account with that email exists already: sign in instead.", field="email")
-    pending = sa.select(REGISTRATION.id).where(REGISTRATION.email == email, REGISTRATION.status == PENDING)
+    pending = sa.select(REGISTRATION.id).where(
+        REGISTRATION.email == email, REGISTRATION.status == RegistrationStatus.PENDING
+    )
     if (await connection.execute(pending)).first():
         raise Conflict("A registration for that email is waiting for a decision already.", field="email")
 
 
-async def create_registration(connection: AsyncConnection, values: dict[str, Any], queue_url: str) -> int:
-    """Store a sign-up (R6) and email every SC and AM in whose scope it falls (R8)."""
-    await _refuse_duplicates(connection, values["email"])
+async def insert_registration(connection: AsyncConnection, values: dict[str, Any]) -> Any:
+    """Store a sign-up as PENDING; its row. A pending one for the same email, committed
+    meanwhile, is CONFLICT (the partial unique index decides between two at once)."""
     statement = (
         registrations.insert()
-        .values(**values, status=PENDING, created_at=utcnow())
+        .values(**values, status=RegistrationStatus.PENDING, created_at=utcnow())
         .returning(*registrations.c)
     )
     try:
         async with connection.begin_nested():
-            row = (await connection.execute(statement)).one()
-    except sa.exc.IntegrityError as error:  # the same email, pending, committed meanwhile
+            return (await connection.execute(statement)).one()
+    except sa.exc.IntegrityError as error:
         raise Conflict(
             "A registration for that email is waiting for a decision already.", field="email"
         ) from error
-    await record(
-        connection,
-        None,
-        "registration.create",
-        "Registration",
-        row.id,
-        on_behalf_of=row.requested_am_id,
-        diff={k: v for k, v in values.items() if k != "message"},
-    )
-    notice = notices.new_registration(row, queue_url)
-    watchers = (await connection.execute(registration_watchers(row.requested_am_id, row.territory_id))).all()
-    for watcher in watchers:
-        await enqueue_email(
-            connection,
-            kind=notice.kind,
-            to_address=watcher.email,
-            subject=notice.subject,
-            body_text=notice.text,
-            body_html=notice.html,
-        )
-    return row.id
 
 
 # -- decisions ----------------------------------------------------------------------------
-async def _decide(connection: AsyncConnection, actor: Viewer, registration_id: int, **values: Any) -> Any:
+async def decide(connection: AsyncConnection, actor: Viewer, registration_id: int, **values: Any) -> Any:
     """Close a pending registration, or CONFLICT when it was decided already."""
     row = (
         await connection.execute(
             registrations.update()
-            .where(REGISTRATION.id == registration_id, REGISTRATION.status == PENDING)
+            .where(REGISTRATION.id == registration_id, REGISTRATION.status == RegistrationStatus.PENDING)
             .values(**values, decided_by_id=actor.id, decided_at=utcnow())
             .returning(*registrations.c)
         )
@@ -145,75 +123,7 @@ async def _decide(connection: AsyncConnection, actor: Viewer, registration_id: i
     return row
 
 
-async def approve_registration(
-    connection: AsyncConnection,
-    actor: Viewer,
-    registration_id: int,
-    *,
-    company_id: int | None,
-    new_company: tuple[str, int] | None,
-    valid_hours: int,
-) -> int:
-    """Approve (R7): an active buyer in an existing company or a new one, with the requested
-    AM as direct AM, and an email with a set-password link. Returns the buyer's id."""
-    row = await _decide(connection, actor, registration_id, status=APPROVED)
-    created_company = False
-    if new_company is not None:
-        name, territory_id = new_company
-        company_id = await create_company(
-            connection,
-            actor,
-            name,
-            territory_id,
-            on_behalf_of=row.requested_am_id,
-            cause={"registration_id": row.id},
-        )
-        created_company = True
-    if company_id is None:
-        raise BadUserInput("Choose a company, or a territory for a new one.", field="companyId")
-    direct_am = (
-        row.requested_am_id
-        if row.requested_am_id is not None and await active_account_manager(connection, row.requested_am_id)
-        else None
-    )
-    buyer_id = await _create_buyer(connection, row, company_id, direct_am)
-    await connection.execute(
-        registrations.update()
-        .where(REGISTRATION.id == row.id)
-        .values(buyer_id=buyer_id, company_id=company_id)
-    )
-    await record(
-        connection,
-        actor,
-        "registration.approve",
-        "Registration",
-        row.id,
-        on_behalf_of=row.requested_am_id,
-        diff={
-            "status": APPROVED,
-            "buyer_id": buyer_id,
-            "company_id": company_id,
-            "new_company": created_company,
-            "direct_am_id": direct_am,
-        },
-    )
-    company_name = (
-        await connection.execute(sa.select(companies.c.name).where(companies.c.id == company_id))
-    ).scalar_one()
-    notice = notices.approved(row.name, company_name, valid_hours)
-    await enqueue_email(
-        connection,
-        kind=notice.kind,
-        to_address=row.email,
-        subject=notice.subject,
-        body_text=notice.text,
-        body_html=notice.html,
-        set_password_user_id=buyer_id,
-    )
-    return buyer_id
-
-
-async def _create_buyer(connection: AsyncConnection, row: Any, company_id: int, direct_am: int | None) -> int:
+async def create_buyer(connection: AsyncConnection, row: Any, company_id: int, direct_am: int | None) -> int:
     """The applicant's account, active, without a password until they set one. An account
     with that email made since the request (by an admin) refuses the approval: CONFLICT."""
     now = utcnow()
@@ -239,28 +149,14 @@ async def _create_buyer(connection: AsyncConnection, row: Any, company_id: int, 
         raise Conflict("An account with this registration's email exists already.", field="id") from error
 
 
-async def reject_registration(
-    connection: AsyncConnection, actor: Viewer, registration_id: int, reason: str
+async def link_buyer(
+    connection: AsyncConnection, registration_id: int, buyer_id: int, company_id: int
 ) -> None:
-    """Reject with a reason (R7); the applicant is told why."""
-    row = await _decide(connection, actor, registration_id, status=REJECTED, decision_reason=reason)
-    await record(
-        connection,
-        actor,
-        "registration.reject",
-        "Registration",
-        row.id,
-        on_behalf_of=row.requested_am_id,
-        diff={"status": REJECTED, "reason": reason},
-    )
-    notice = notices.rejected(row.name, reason)
-    await enqueue_email(
-        connection,
-        kind=notice.kind,
-        to_address=row.email,
-        subject=notice.subject,
-        body_text=notice.text,
-        body_html=notice.html,
+    """Where an approved registration led: its buyer and their company."""
+    await connection.execute(
+        registrations.update()
+        .where(REGISTRATION.id == registration_id)
+        .values(buyer_id=buyer_id, company_id=company_id)
     )
 
 
@@ -271,7 +167,7 @@ async def reassign_company(
     row = (
         await connection.execute(
             registrations.update()
-            .where(REGISTRATION.id == registration_id, REGISTRATION.status == PENDING)
+            .where(REGISTRATION.id == registration_id, REGISTRATION.status == RegistrationStatus.PENDING)
             .values(company_id=company_id)
             .returning(REGISTRATION.id, REGISTRATION.requested_am_id)
         )

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from db.models.records import PeriodUnit
 from db.queries.activity import ActivityKind
 from db.queries.period import period_start
 from db.tables import activities, companies, meeting_attendees, meetings, territories, users
@@ -151,7 +152,7 @@ def by_territory(scope: Scope, period: Period) -> tuple[sa.Select, Order]:
     return _labelled(groups, territories, territories.c.name)
 
 
-def by_period(scope: Scope, period: Period, unit: str) -> tuple[sa.Select, Order]:
+def by_period(scope: Scope, period: Period, unit: PeriodUnit) -> tuple[sa.Select, Order]:
     """Per day, ISO week (from Monday) or month, in time order; periods without events
     are left out."""
     events = scoped_events(scope, period)

@@ -1,2 +1,3 @@
-"""The object types of the graph. Thin: a global id, the row's values, and nested fields
-that go through the request's loaders (never SQL of their own)."""
+"""The object and input types of the graph. They declare fields only: a global id, the row's
+values, and fields whose bodies are functions of `resolvers` (through the request's loaders,
+never SQL of their own)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from permissions.guards import scoped
+from resolvers import changes as resolve
 from schema.enums import ChangeKind, ScopeBasis
+from schema.guards import scoped
 from schema.node import Node
 
 
@@ -15,12 +16,11 @@ class Change:
     type_name: str = strawberry.field(description="Meeting, Note, List or ListItem.")
     id: strawberry.ID
     found: strawberry.Private[Node | None]
-
-    @strawberry.field(
-        extensions=[scoped(ScopeBasis.MEETING)], description="The object as it is now (UPSERT only)."
+    node: Node | None = strawberry.field(
+        resolver=resolve.node,
+        extensions=[scoped(ScopeBasis.MEETING)],
+        description="The object as it is now (UPSERT only).",
     )
-    def node(self) -> Node | None:
-        return self.found
 
 
 @strawberry.type(description="A page of the change feed and the cursor to ask with next.")

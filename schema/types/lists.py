@@ -6,22 +6,21 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
-from db.queries import lists as queries
-from permissions.guards import scoped
-from resolvers.pagination import child_connection
-from resolvers.related import ToOne, one
+from resolvers import lists as resolve
+from resolvers.related import ToOne
 from schema.enums import ContentKind, ListKind, ScopeBasis
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection
-from schema.types.people import PAGE, User
+from schema.types.people import User
 
-OWNER = ToOne("user_by_id", "owner_id", "User")
-BUYER = ToOne("user_by_id", "buyer_id", "User")
-LIST = ToOne("list_by_id", "list_id", "List")
-CONTENT = ToOne("content_by_id", "content_id", "Content")
+OWNER = ToOne("owner_id")
+BUYER = ToOne("buyer_id")
+LIST = ToOne("list_id")
+CONTENT = ToOne("content_id")
+
 
 @strawberry.type(description="Something a buyer can be shown: a product, lookbook, video or document.")
 class Content(Node):
@@ -52,6 +51,13 @@ class List(Node):
     pk: strawberry.Private[int]
     owner_id: strawberry.Private[int]
     buyer_id: strawberry.Private[int | None]
+    owner: User | None = strawberry.field(resolver=resolve.owner, extensions=[scoped(), OWNER])
+    buyer: User | None = strawberry.field(
+        resolver=resolve.buyer, extensions=[scoped(), BUYER], description="The buyer a BUYER list is for."
+    )
+    items: Connection[ListItem] = strawberry.field(
+        resolver=resolve.items, extensions=[scoped(ScopeBasis.LIST_ACCESS)]
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> List:
@@ -66,18 +72,6 @@ class List(Node):
             buyer_id=row.buyer_id,
         )
 
-    @strawberry.field(extensions=[scoped(), OWNER])
-    def owner(self, info: Info) -> User | None:
-        return one(info, OWNER, self, User.from_row)
-
-    @strawberry.field(extensions=[scoped(), BUYER], description="The buyer a BUYER list is for.")
-    def buyer(self, info: Info) -> User | None:
-        return one(info, BUYER, self, User.from_row)
-
-    @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS)])
-    async def items(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
-        return await child_connection(info, queries.ITEMS_BY_LIST, self.pk, first, after, ListItem.from_row)
-
 
 @strawberry.type(description="One entry of a list: content at a position, with a note (R17).")
 class ListItem(Node):
@@ -89,6 +83,12 @@ class ListItem(Node):
     pk: strawberry.Private[int]
     list_id: strawberry.Private[int]
     content_id: strawberry.Private[int]
+    list: List | None = strawberry.field(
+        resolver=resolve.item_list, extensions=[scoped(ScopeBasis.LIST_ACCESS), LIST]
+    )
+    content: Content | None = strawberry.field(
+        resolver=resolve.content, extensions=[scoped(ScopeBasis.CATALOGUE), CONTENT]
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> ListItem:
@@ -106,11 +106,3 @@ class ListItem(Node):
     def snapshot(self) -> dict[str, Any]:
         """The item as a CONFLICT carries it (R17)."""
         return {"id": self.id, "version": self.version, "note": self.note}
-
-    @strawberry.field(extensions=[scoped(ScopeBasis.LIST_ACCESS), LIST])
-    def list(self, info: Info) -> List | None:
-        return one(info, LIST, self, List.from_row)
-
-    @strawberry.field(extensions=[scoped(ScopeBasis.CATALOGUE), CONTENT])
-    def content(self, info: Info) -> Content | None:
-        return one(info, CONTENT, self, Content.from_row)

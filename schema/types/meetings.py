@@ -6,26 +6,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
-from db.queries import meetings as queries
-from permissions.guards import scoped
-from resolvers.pagination import child_connection
-from resolvers.related import ToOne, one
+from resolvers import meetings as resolve
+from resolvers.related import ToOne
 from schema.enums import MeetingStatus, NotePhase, ScopeBasis
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection
-from schema.types.people import PAGE, User
+from schema.types.people import User
 
 if TYPE_CHECKING:
     from schema.types.lists import List
 
 ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
-HOST = ToOne("user_by_id", "host_id", "User")
-CREATED_BY = ToOne("user_by_id", "created_by_id", "User")
-MEETING = ToOne("meeting_by_id", "meeting_id", "Meeting")
-AUTHOR = ToOne("user_by_id", "author_id", "User")
+HOST = ToOne("host_id")
+CREATED_BY = ToOne("created_by_id")
+MEETING = ToOne("meeting_id")
+AUTHOR = ToOne("author_id")
 
 
 @strawberry.type(description="A meeting of a host (an AM, or an SC hosting it) with buyers.")
@@ -41,6 +39,31 @@ class Meeting(Node):
     pk: strawberry.Private[int]
     host_id: strawberry.Private[int]
     created_by_id: strawberry.Private[int]
+    host: User | None = strawberry.field(
+        resolver=resolve.host,
+        extensions=[scoped(), HOST],
+        description="The AM (or SC) who holds the meeting.",
+    )
+    created_by: User | None = strawberry.field(
+        resolver=resolve.created_by,
+        extensions=[scoped(), CREATED_BY],
+        description="Who set the meeting up (an SC, on the host's behalf).",
+    )
+    attendees: Connection[User] = strawberry.field(
+        resolver=resolve.attendees,
+        extensions=[scoped()],
+        description="The buyers attending, as far as you may see them.",
+    )
+    notes: Connection[Note] = strawberry.field(
+        resolver=resolve.notes,
+        extensions=[scoped(ScopeBasis.MEETING)],
+        description="Pre-meeting and in-meeting notes; buyers never see host-only notes (R13).",
+    )
+    lists: Connection[ListType] = strawberry.field(
+        resolver=resolve.lists,
+        extensions=[scoped(ScopeBasis.LIST_ACCESS)],
+        description="Lists used in the meeting: how an SC managing it reaches an AM's BUYER list (R11).",
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Meeting:
@@ -57,38 +80,6 @@ class Meeting(Node):
             host_id=row.host_id,
             created_by_id=row.created_by_id,
         )
-
-    @strawberry.field(extensions=[scoped(), HOST], description="The AM (or SC) who holds the meeting.")
-    def host(self, info: Info) -> User | None:
-        return one(info, HOST, self, User.from_row)
-
-    @strawberry.field(
-        extensions=[scoped(), CREATED_BY], description="Who set the meeting up (an SC, on the host's behalf)."
-    )
-    def created_by(self, info: Info) -> User | None:
-        return one(info, CREATED_BY, self, User.from_row)
-
-    @strawberry.field(extensions=[scoped()], description="The buyers attending, as far as you may see them.")
-    async def attendees(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
-        return await child_connection(
-            info, queries.ATTENDEES_BY_MEETING, self.pk, first, after, User.from_row
-        )
-
-    @strawberry.field(
-        extensions=[scoped(ScopeBasis.MEETING)],
-        description="Pre-meeting and in-meeting notes; buyers never see host-only notes (R13).",
-    )
-    async def notes(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[Note]:
-        return await child_connection(info, queries.NOTES_BY_MEETING, self.pk, first, after, Note.from_row)
-
-    @strawberry.field(
-        extensions=[scoped(ScopeBasis.LIST_ACCESS)],
-        description="Lists used in the meeting: how an SC managing it reaches an AM's BUYER list (R11).",
-    )
-    async def lists(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListType]:
-        from schema.types.lists import List
-
-        return await child_connection(info, queries.LISTS_BY_MEETING, self.pk, first, after, List.from_row)
 
 
 @strawberry.type(description="Text written before a meeting (host or SC) or in it (host); versioned (R17).")
@@ -107,6 +98,14 @@ class Note(Node):
     pk: strawberry.Private[int]
     meeting_id: strawberry.Private[int]
     author_id: strawberry.Private[int]
+    host_only: bool = strawberry.field(
+        resolver=resolve.host_only,
+        deprecation_reason="Read `shared`: a note is internal unless shared (R37).",
+    )
+    meeting: Meeting | None = strawberry.field(
+        resolver=resolve.note_meeting, extensions=[scoped(ScopeBasis.MEETING), MEETING]
+    )
+    author: User | None = strawberry.field(resolver=resolve.author, extensions=[scoped(), AUTHOR])
 
     @classmethod
     def from_row(cls, row: Any) -> Note:
@@ -127,15 +126,3 @@ class Note(Node):
     def snapshot(self) -> dict[str, Any]:
         """The note as a CONFLICT carries it (R17)."""
         return {"id": self.id, "version": self.version, "text": self.text, "shared": self.shared}
-
-    @strawberry.field(deprecation_reason="Read `shared`: a note is internal unless shared (R37).")
-    def host_only(self) -> bool:
-        return not self.shared
-
-    @strawberry.field(extensions=[scoped(ScopeBasis.MEETING), MEETING])
-    def meeting(self, info: Info) -> Meeting | None:
-        return one(info, MEETING, self, Meeting.from_row)
-
-    @strawberry.field(extensions=[scoped(), AUTHOR])
-    def author(self, info: Info) -> User | None:
-        return one(info, AUTHOR, self, User.from_row)

@@ -5,20 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
-from db.queries import people as people_queries
-from db.queries import places as queries
-from permissions.guards import scoped
-from resolvers.pagination import child_connection
-from resolvers.related import ToOne, one
+from resolvers import places as resolve
+from resolvers.related import ToOne
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.pagination import Connection
-from schema.types.people import PAGE, User
+from schema.types.people import User
 
-PARENT = ToOne("territory_by_id", "parent_id", "Territory")
-TERRITORY = ToOne("territory_by_id", "territory_id", "Territory")
+PARENT = ToOne("parent_id")
+TERRITORY = ToOne("territory_id")
 
 
 @strawberry.type(description="A sales territory; territories form a tree.")
@@ -27,28 +24,17 @@ class Territory(Node):
     name: str
     pk: strawberry.Private[int]
     parent_id: strawberry.Private[int | None]
+    parent: Territory | None = strawberry.field(resolver=resolve.parent, extensions=[scoped(), PARENT])
+    children: Connection[Territory] = strawberry.field(resolver=resolve.children, extensions=[scoped()])
+    companies: Connection[Company] = strawberry.field(
+        resolver=resolve.companies_in,
+        extensions=[scoped()],
+        description="Companies directly in this territory.",
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Territory:
         return cls(id=encode_id("Territory", row.id), name=row.name, pk=row.id, parent_id=row.parent_id)
-
-    @strawberry.field(extensions=[scoped(), PARENT])
-    def parent(self, info: Info) -> Territory | None:
-        return one(info, PARENT, self, Territory.from_row)
-
-    @strawberry.field(extensions=[scoped()])
-    async def children(
-        self, info: Info, first: int = PAGE, after: str | None = None
-    ) -> Connection[Territory]:
-        return await child_connection(
-            info, queries.TERRITORIES_BY_PARENT, self.pk, first, after, Territory.from_row
-        )
-
-    @strawberry.field(extensions=[scoped()], description="Companies directly in this territory.")
-    async def companies(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[Company]:
-        return await child_connection(
-            info, queries.COMPANIES_BY_TERRITORY, self.pk, first, after, Company.from_row
-        )
 
 
 @strawberry.type(description="A buyer's company, in one territory.")
@@ -57,6 +43,12 @@ class Company(Node):
     name: str
     pk: strawberry.Private[int]
     territory_id: strawberry.Private[int]
+    territory: Territory | None = strawberry.field(
+        resolver=resolve.territory, extensions=[scoped(), TERRITORY]
+    )
+    buyers: Connection[User] = strawberry.field(
+        resolver=resolve.buyers, extensions=[scoped()], description="The company's buyers you may see."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Company:
@@ -67,12 +59,18 @@ class Company(Node):
             territory_id=row.territory_id,
         )
 
-    @strawberry.field(extensions=[scoped(), TERRITORY])
-    def territory(self, info: Info) -> Territory | None:
-        return one(info, TERRITORY, self, Territory.from_row)
 
-    @strawberry.field(extensions=[scoped()], description="The company's buyers you may see.")
-    async def buyers(self, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
-        return await child_connection(
-            info, people_queries.BUYERS_BY_COMPANY, self.pk, first, after, User.from_row
-        )
+@strawberry.input
+class UpdateTerritoryInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="null makes it a root."
+    )
+
+
+@strawberry.input
+class UpdateCompanyInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    territory_id: strawberry.ID | None = strawberry.UNSET

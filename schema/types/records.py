@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
-from permissions.guards import scoped
+from resolvers import records as resolve
+from schema.enums import EmailStatus
+from schema.guards import scoped
 from schema.types.people import User
-
-
-@strawberry.enum
-class EmailStatus(StrEnum):
-    PENDING = "PENDING"
-    SENDING = "SENDING"
-    SENT = "SENT"
-    FAILED = "FAILED"
 
 
 @strawberry.type(description="An outgoing email in the outbox (R20).")
@@ -59,13 +51,6 @@ class OutboxEmail:
         )
 
 
-async def _user(info: Info, pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    row = await info.context.loaders.user_by_id.load(pk)
-    return User.from_row(row) if row else None
-
-
 @strawberry.type(description="Who did what to which object, when, on whose behalf (R25).")
 class AuditEvent:
     id: int
@@ -76,6 +61,14 @@ class AuditEvent:
     diff: JSON | None
     actor_id: strawberry.Private[int | None]
     on_behalf_of_id: strawberry.Private[int | None]
+    actor: User | None = strawberry.field(
+        resolver=resolve.actor, extensions=[scoped()], description="Null for an anonymous sign-up."
+    )
+    on_behalf_of: User | None = strawberry.field(
+        resolver=resolve.on_behalf_of,
+        extensions=[scoped()],
+        description="The AM on whose behalf it was done.",
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> AuditEvent:
@@ -89,11 +82,3 @@ class AuditEvent:
             actor_id=row.actor_id,
             on_behalf_of_id=row.on_behalf_of_id,
         )
-
-    @strawberry.field(extensions=[scoped()], description="Null for an anonymous sign-up.")
-    async def actor(self, info: Info) -> User | None:
-        return await _user(info, self.actor_id)
-
-    @strawberry.field(extensions=[scoped()], description="The AM on whose behalf it was done.")
-    async def on_behalf_of(self, info: Info) -> User | None:
-        return await _user(info, self.on_behalf_of_id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
-from permissions.guards import scoped
+from resolvers import registrations as resolve
+from schema.enums import RegistrationStatus
+from schema.guards import scoped
 from schema.ids import encode_id
 from schema.node import Node
 from schema.types.people import User
@@ -19,20 +19,6 @@ if TYPE_CHECKING:
 
 CompanyType = Annotated["Company", strawberry.lazy("schema.types.places")]
 TerritoryType = Annotated["Territory", strawberry.lazy("schema.types.places")]
-
-
-@strawberry.enum
-class RegistrationStatus(StrEnum):
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    REJECTED = "REJECTED"
-
-
-async def _user(info: Info, pk: int | None) -> User | None:
-    if pk is None:
-        return None
-    row = await info.context.loaders.user_by_id.load(pk)
-    return User.from_row(row) if row else None
 
 
 @strawberry.type(description="A sign-up request waiting for, or closed by, a decision (R6, R7).")
@@ -52,6 +38,23 @@ class Registration(Node):
     company_id: strawberry.Private[int | None]
     decided_by_id: strawberry.Private[int | None]
     buyer_id: strawberry.Private[int | None]
+    requested_account_manager: User | None = strawberry.field(
+        resolver=resolve.requested_account_manager,
+        extensions=[scoped()],
+        description="The account manager the applicant asked for.",
+    )
+    territory: TerritoryType | None = strawberry.field(
+        resolver=resolve.territory, extensions=[scoped()], description="The territory the applicant chose."
+    )
+    company: CompanyType | None = strawberry.field(
+        resolver=resolve.company,
+        extensions=[scoped()],
+        description="The company the buyer joins: chosen by a reassignment, or set on approval.",
+    )
+    decided_by: User | None = strawberry.field(resolver=resolve.decided_by, extensions=[scoped()])
+    buyer: User | None = strawberry.field(
+        resolver=resolve.buyer, extensions=[scoped()], description="The buyer an approval created."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Registration:
@@ -73,35 +76,35 @@ class Registration(Node):
             buyer_id=row.buyer_id,
         )
 
-    @strawberry.field(extensions=[scoped()], description="The account manager the applicant asked for.")
-    async def requested_account_manager(self, info: Info) -> User | None:
-        return await _user(info, self.requested_am_id)
 
-    @strawberry.field(extensions=[scoped()], description="The territory the applicant chose.")
-    async def territory(self, info: Info) -> TerritoryType | None:
-        from schema.types.places import Territory
+@strawberry.type(description="What a sign-up answers: it waits for a decision, emailed to you.")
+class RegistrationReceipt:
+    email: str
+    status: RegistrationStatus
 
-        if self.territory_id is None:
-            return None
-        row = await info.context.loaders.territory_by_id.load(self.territory_id)
-        return Territory.from_row(row) if row else None
 
-    @strawberry.field(
-        extensions=[scoped()],
-        description="The company the buyer joins: chosen by a reassignment, or set on approval.",
+@strawberry.input
+class RegisterInput:
+    name: str
+    email: str
+    company_name: str = strawberry.field(description="The company as you know it; staff match it.")
+    account_manager_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The account manager you work with, if any."
     )
-    async def company(self, info: Info) -> CompanyType | None:
-        from schema.types.places import Company
+    territory_id: strawberry.ID | None = None
+    message: str | None = strawberry.field(default=None, description="Up to 2000 characters.")
 
-        if self.company_id is None:
-            return None
-        row = await info.context.loaders.company_by_id.load(self.company_id)
-        return Company.from_row(row) if row else None
 
-    @strawberry.field(extensions=[scoped()])
-    async def decided_by(self, info: Info) -> User | None:
-        return await _user(info, self.decided_by_id)
-
-    @strawberry.field(extensions=[scoped()], description="The buyer an approval created.")
-    async def buyer(self, info: Info) -> User | None:
-        return await _user(info, self.buyer_id)
+@strawberry.input
+class ApproveRegistrationInput:
+    id: strawberry.ID
+    company_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An existing company you may see."
+    )
+    new_company_name: str | None = strawberry.field(
+        default=None, description="A new company (default: the name the applicant typed)."
+    )
+    new_company_territory_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The new company's territory, inside your scope (default: the requested one).",
+    )

@@ -8,15 +8,46 @@ objects they may see.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
-from db.queries.reporting import COUNT_COLUMNS
-from permissions.guards import scoped
+from resolvers import reporting as resolve
+from schema.guards import scoped
+from schema.pagination import Connection
 from schema.types.people import User
 from schema.types.places import Company, Territory
+
+
+@strawberry.type(description="Activity in [start, end), counted in SQL over what you may report on (R12).")
+class Reporting:
+    start: datetime
+    end: datetime
+    totals: ActivityCounts = strawberry.field(
+        resolver=resolve.totals, description="Every event in the period that you may count."
+    )
+    activity: Connection[UserActivity] = strawberry.field(
+        resolver=resolve.activity, description="Per user, most active first."
+    )
+    by_account_manager: Connection[AccountManagerActivity] = strawberry.field(
+        resolver=resolve.by_account_manager,
+        description="Per account manager: theirs, and of and about their buyers (R1).",
+    )
+    by_territory: Connection[TerritoryActivity] = strawberry.field(
+        resolver=resolve.by_territory,
+        description="Per territory; a territory includes every territory below it.",
+    )
+    by_company: Connection[CompanyActivity] = strawberry.field(
+        resolver=resolve.by_company, description="Per company of the buyer an event concerns."
+    )
+    by_period: Connection[PeriodActivity] = strawberry.field(
+        resolver=resolve.by_period,
+        description="Per day, week or month, in time order; empty periods are left out.",
+    )
+    top_buyers: Connection[BuyerMeetings] = strawberry.field(
+        resolver=resolve.top_buyers,
+        description="Buyers by meetings attended that started in the period, most first.",
+    )
 
 
 @strawberry.type(description="Events counted per kind, and in all.")
@@ -29,21 +60,15 @@ class ActivityCounts:
     registrations_decided: int
     total: int
 
-    @classmethod
-    def from_row(cls, row: Any) -> ActivityCounts:
-        return cls(**{name: getattr(row, name) or 0 for name in COUNT_COLUMNS.values()}, total=row.total or 0)
-
 
 @strawberry.type(description="One user's activity in the period.")
 class UserActivity:
     label: str = strawberry.field(description="The user's name.")
     counts: ActivityCounts
     key: strawberry.Private[int]
-
-    @strawberry.field(extensions=[scoped()], description="Null when outside your people scope.")
-    async def user(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.key)
-        return User.from_row(row) if row else None
+    user: User | None = strawberry.field(
+        resolver=resolve.user, extensions=[scoped()], description="Null when outside your people scope."
+    )
 
 
 @strawberry.type(description="An AM's activity and that of and about their associated buyers (R1).")
@@ -51,11 +76,7 @@ class AccountManagerActivity:
     label: str = strawberry.field(description="The AM's name.")
     counts: ActivityCounts
     key: strawberry.Private[int]
-
-    @strawberry.field(extensions=[scoped()])
-    async def account_manager(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.key)
-        return User.from_row(row) if row else None
+    account_manager: User | None = strawberry.field(resolver=resolve.account_manager, extensions=[scoped()])
 
 
 @strawberry.type(description="Activity concerning a territory's companies, rolled up the tree.")
@@ -63,11 +84,7 @@ class TerritoryActivity:
     label: str = strawberry.field(description="The territory's name.")
     counts: ActivityCounts
     key: strawberry.Private[int]
-
-    @strawberry.field(extensions=[scoped()])
-    async def territory(self, info: Info) -> Territory | None:
-        row = await info.context.loaders.territory_by_id.load(self.key)
-        return Territory.from_row(row) if row else None
+    territory: Territory | None = strawberry.field(resolver=resolve.territory, extensions=[scoped()])
 
 
 @strawberry.type(description="Activity concerning a company's buyers.")
@@ -75,11 +92,7 @@ class CompanyActivity:
     label: str = strawberry.field(description="The company's name.")
     counts: ActivityCounts
     key: strawberry.Private[int]
-
-    @strawberry.field(extensions=[scoped()])
-    async def company(self, info: Info) -> Company | None:
-        row = await info.context.loaders.company_by_id.load(self.key)
-        return Company.from_row(row) if row else None
+    company: Company | None = strawberry.field(resolver=resolve.company, extensions=[scoped()])
 
 
 @strawberry.type(description="Activity in one day, week or month.")
@@ -93,25 +106,4 @@ class BuyerMeetings:
     label: str = strawberry.field(description="The buyer's name.")
     meetings: int
     key: strawberry.Private[int]
-
-    @strawberry.field(extensions=[scoped()])
-    async def buyer(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.key)
-        return User.from_row(row) if row else None
-
-
-def group(kind: type) -> Any:
-    """A builder of `kind` (a group type) from a grouped row."""
-
-    def build(row: Any) -> Any:
-        return kind(label=row.label, counts=ActivityCounts.from_row(row), key=row.key_id)
-
-    return build
-
-
-def period_row(row: Any) -> PeriodActivity:
-    return PeriodActivity(start=row.period_start, counts=ActivityCounts.from_row(row))
-
-
-def buyer_row(row: Any) -> BuyerMeetings:
-    return BuyerMeetings(label=row.label, meetings=row.meetings, key=row.key_id)
+    buyer: User | None = strawberry.field(resolver=resolve.buyer, extensions=[scoped()])

@@ -1,7 +1,7 @@
 """The email outbox (R20): a message is a row written in the same transaction as the change
 that caused it, so a rolled-back change sends nothing and a committed one is never lost.
 
-A delivery worker (`salescoord.delivery`) claims due rows, sends them and marks them.
+A delivery worker (`salescoord.outbox.delivery`) claims due rows, sends them and marks them.
 
     await enqueue_email(connection, kind="DECISION_NOTICE", to_address="ann@example.com",
                         subject="Your registration", body_text="...")
@@ -24,14 +24,14 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.models.records import EmailStatus
 from db.tables import emails
+from salescoord.outbox.wording import Notice
 
 log = logging.getLogger("salescoord.outbox")
 
 EMAIL = emails.c
 EMAIL_ORDER = (EMAIL.id,)
-PENDING, SENDING, SENT, FAILED = "PENDING", "SENDING", "SENT", "FAILED"
-STATUSES = (PENDING, SENDING, SENT, FAILED)
 
 
 async def enqueue_email(
@@ -58,7 +58,7 @@ async def enqueue_email(
                 body_text=body_text,
                 body_html=body_html,
                 set_password_user_id=set_password_user_id,
-                status=PENDING,
+                status=EmailStatus.PENDING,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
@@ -71,9 +71,24 @@ async def enqueue_email(
     return email_id
 
 
+async def enqueue_notice(
+    connection: AsyncConnection, notice: Notice, to_address: str, *, set_password_user_id: int | None = None
+) -> int:
+    """`enqueue_email` of an email worded in `salescoord.outbox.wording`."""
+    return await enqueue_email(
+        connection,
+        kind=notice.kind,
+        to_address=to_address,
+        subject=notice.subject,
+        body_text=notice.text,
+        body_html=notice.html,
+        set_password_user_id=set_password_user_id,
+    )
+
+
 def _due(now: datetime, email: Any = EMAIL) -> sa.ColumnElement[bool]:
     """Pending and due, or SENDING whose worker's lease ran out (it crashed mid-send)."""
-    return sa.and_(email.status.in_((PENDING, SENDING)), email.next_attempt_at <= now)
+    return sa.and_(email.status.in_((EmailStatus.PENDING, EmailStatus.SENDING)), email.next_attempt_at <= now)
 
 
 async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: float) -> Sequence[Row[Any]]:
@@ -100,7 +115,7 @@ async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: f
         emails.update()
         .where(chosen, _due(now))
         .values(
-            status=SENDING,
+            status=EmailStatus.SENDING,
             attempts=EMAIL.attempts + 1,
             next_attempt_at=now + timedelta(seconds=lease_seconds),
         )
@@ -111,7 +126,7 @@ async def claim_due(connection: AsyncConnection, *, limit: int, lease_seconds: f
 
 
 def _this_attempt(email_id: int, attempt: int) -> sa.ColumnElement[bool]:
-    return sa.and_(EMAIL.id == email_id, EMAIL.status == SENDING, EMAIL.attempts == attempt)
+    return sa.and_(EMAIL.id == email_id, EMAIL.status == EmailStatus.SENDING, EMAIL.attempts == attempt)
 
 
 async def renew_lease(connection: AsyncConnection, email_id: int, attempt: int, lease_seconds: float) -> bool:
@@ -128,7 +143,13 @@ async def mark_sent(connection: AsyncConnection, email_id: int, attempt: int, me
     result = await connection.execute(
         emails.update()
         .where(_this_attempt(email_id, attempt))
-        .values(status=SENT, message_id=message_id, sent_at=utcnow(), last_error=None, next_attempt_at=None)
+        .values(
+            status=EmailStatus.SENT,
+            message_id=message_id,
+            sent_at=utcnow(),
+            last_error=None,
+            next_attempt_at=None,
+        )
     )
     return result.rowcount == 1
 
@@ -140,7 +161,7 @@ async def mark_retry(
         emails.update()
         .where(_this_attempt(email_id, attempt))
         .values(
-            status=PENDING,
+            status=EmailStatus.PENDING,
             last_error=error[:2000],
             next_attempt_at=utcnow() + timedelta(seconds=delay_seconds),
         )
@@ -152,7 +173,7 @@ async def mark_failed(connection: AsyncConnection, email_id: int, attempt: int, 
     result = await connection.execute(
         emails.update()
         .where(_this_attempt(email_id, attempt))
-        .values(status=FAILED, last_error=error[:2000], next_attempt_at=None)
+        .values(status=EmailStatus.FAILED, last_error=error[:2000], next_attempt_at=None)
     )
     return result.rowcount == 1
 
@@ -165,5 +186,9 @@ def outbox_statement(status: str | None = None) -> sa.Select:
 
 async def backlog(connection: AsyncConnection) -> int:
     """Emails not delivered yet (waiting or being sent): how far delivery is behind (/metrics)."""
-    statement = sa.select(sa.func.count()).select_from(emails).where(EMAIL.status.in_((PENDING, SENDING)))
+    statement = (
+        sa.select(sa.func.count())
+        .select_from(emails)
+        .where(EMAIL.status.in_((EmailStatus.PENDING, EmailStatus.SENDING)))
+    )
     return (await connection.execute(statement)).scalar_one()

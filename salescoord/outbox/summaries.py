@@ -9,7 +9,6 @@ those shared with them, so a BUYER list made for another attendee stays with its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,21 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.queries.activity import ActivityKind, record_activity
 from db.queries.audit import record
-from db.queries.outbox import enqueue_email
 from db.queries.people import viewer_from_row, viewers_by_id
 from db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
 from permissions.enums import Channel
 from permissions.scope import Scope
 from permissions.viewer import Viewer
+from salescoord.outbox import wording
+from salescoord.outbox.queue import enqueue_notice
 
 
 async def _rows(connection: AsyncConnection, statement: sa.Select) -> Sequence[Any]:
     return (await connection.execute(statement)).all()
 
 
-async def compose(connection: AsyncConnection, meeting: Any, reader: Scope) -> tuple[str, str, str]:
-    """(subject, text, html) of a meeting's summary as `reader` may see it, from its current
-    state."""
+async def compose(connection: AsyncConnection, meeting: Any, reader: Scope) -> wording.Notice:
+    """A meeting's summary as `reader` may see it, from its current state."""
     attendees = await _rows(
         connection,
         sa.select(users.c.name, users.c.email)
@@ -52,26 +51,7 @@ async def compose(connection: AsyncConnection, meeting: Any, reader: Scope) -> t
         .where(meeting_lists.c.meeting_id == meeting.id, reader.lists())
         .order_by(lists.c.name, lists.c.id, list_items.c.position),
     )
-    subject = f"Summary: {meeting.title}"
-    text = [subject, f"Held: {meeting.starts_at:%Y-%m-%d %H:%M} UTC", "", "Attendees:"]
-    text += [f"- {a.name} <{a.email}>" for a in attendees] or ["- none"]
-    text += ["", "Notes:"] + ([f"- {n.text}" for n in shared_notes] or ["- none"])
-    text += ["", "Items:"]
-    text += [
-        f"- [{i.list_name}] {i.title} ({i.reference})" + (f": {i.note}" if i.note else "") for i in items
-    ] or ["- none"]
-    html = [f"<h1>{escape(subject)}</h1>", "<h2>Attendees</h2><ul>"]
-    html += [f"<li>{escape(a.name)} &lt;{escape(a.email)}&gt;</li>" for a in attendees]
-    html += ["</ul><h2>Notes</h2><ul>"] + [f"<li>{escape(n.text)}</li>" for n in shared_notes]
-    html += ["</ul><h2>Items</h2><ul>"]
-    html += [
-        f"<li>[{escape(i.list_name)}] {escape(i.title)} ({escape(i.reference)})"
-        + (f": {escape(i.note)}" if i.note else "")
-        + "</li>"
-        for i in items
-    ]
-    html += ["</ul>"]
-    return subject, "\n".join(text) + "\n", "\n".join(html)
+    return wording.meeting_summary(meeting, attendees, shared_notes, items)
 
 
 async def send_summary(
@@ -86,17 +66,8 @@ async def send_summary(
     recipients = [r for r in recipients if r.id in readers]  # deactivated meanwhile: no email
     sent = []
     for recipient in recipients:
-        subject, text, html = await compose(connection, meeting, Scope.of(readers[recipient.id]))
-        sent.append(
-            await enqueue_email(
-                connection,
-                kind="MEETING_SUMMARY",
-                to_address=recipient.email,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-            )
-        )
+        summary = await compose(connection, meeting, Scope.of(readers[recipient.id]))
+        sent.append(await enqueue_notice(connection, summary, recipient.email))
     await record_activity(connection, user_id=actor.id, kind=ActivityKind.SUMMARY_SENT, meeting_id=meeting.id)
     await record(
         connection,

@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models.base import utcnow
+from db.models.sync import ChangeEntity, ChangeKind
 from db.session import RequestDatabase
 from db.tables import change_log, list_items, lists, meeting_lists, meetings, notes
 from permissions.enums import Channel, RoleName
@@ -50,12 +51,17 @@ from permissions.scope import Scope
 RETENTION = timedelta(days=30)
 PURGE_MARGIN = timedelta(days=1)
 CHANGE = change_log.c
-TYPE_BY_ENTITY = {"MEETING": "Meeting", "NOTE": "Note", "LIST": "List", "LIST_ITEM": "ListItem"}
+TYPE_BY_ENTITY = {
+    ChangeEntity.MEETING: "Meeting",
+    ChangeEntity.NOTE: "Note",
+    ChangeEntity.LIST: "List",
+    ChangeEntity.LIST_ITEM: "ListItem",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    kind: str  # UPSERT, DELETED, REMOVED_FROM_VIEW
+    kind: ChangeKind
     type_name: str
     pk: int
 
@@ -115,7 +121,7 @@ def _about(meeting_id: int | None) -> sa.ColumnElement[bool]:
     """Rows of one meeting, its notes and lists (a subscription), or every row."""
     if meeting_id is None:
         return sa.true()
-    itself = sa.and_(CHANGE.entity == "MEETING", CHANGE.entity_id == meeting_id)
+    itself = sa.and_(CHANGE.entity == ChangeEntity.MEETING, CHANGE.entity_id == meeting_id)
     return sa.or_(CHANGE.meeting_id == meeting_id, itself)
 
 
@@ -158,17 +164,17 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
     )
     entity = CHANGE.entity
     visible = sa.case(
-        (entity == "MEETING", CHANGE.entity_id.in_(seen_meetings)),
-        (entity == "NOTE", CHANGE.entity_id.in_(_ids(notes, scope.notes()))),
-        (entity == "LIST", CHANGE.entity_id.in_(seen_lists)),
-        (entity == "LIST_ITEM", CHANGE.entity_id.in_(seen_items.correlate(None))),
+        (entity == ChangeEntity.MEETING, CHANGE.entity_id.in_(seen_meetings)),
+        (entity == ChangeEntity.NOTE, CHANGE.entity_id.in_(_ids(notes, scope.notes()))),
+        (entity == ChangeEntity.LIST, CHANGE.entity_id.in_(seen_lists)),
+        (entity == ChangeEntity.LIST_ITEM, CHANGE.entity_id.in_(seen_items.correlate(None))),
         else_=sa.false(),
     )
     present = sa.case(
-        (entity == "MEETING", CHANGE.entity_id.in_(_ids(meetings))),
-        (entity == "NOTE", CHANGE.entity_id.in_(_ids(notes))),
-        (entity == "LIST", CHANGE.entity_id.in_(_ids(lists))),
-        (entity == "LIST_ITEM", CHANGE.entity_id.in_(_ids(list_items))),
+        (entity == ChangeEntity.MEETING, CHANGE.entity_id.in_(_ids(meetings))),
+        (entity == ChangeEntity.NOTE, CHANGE.entity_id.in_(_ids(notes))),
+        (entity == ChangeEntity.LIST, CHANGE.entity_id.in_(_ids(lists))),
+        (entity == ChangeEntity.LIST_ITEM, CHANGE.entity_id.in_(_ids(list_items))),
         else_=sa.false(),
     )
     meeting_context = scope.hosts_once_managed(CHANGE.owner_id)
@@ -184,10 +190,10 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
         CHANGE.is_global.is_(True) if not is_buyer else sa.false(),
     )
     context = sa.case(
-        (entity == "MEETING", meeting_context),
-        (entity == "NOTE", note_context),
-        (entity == "LIST", list_context),
-        (entity == "LIST_ITEM", CHANGE.list_id.in_(seen_lists)),
+        (entity == ChangeEntity.MEETING, meeting_context),
+        (entity == ChangeEntity.NOTE, note_context),
+        (entity == ChangeEntity.LIST, list_context),
+        (entity == ChangeEntity.LIST_ITEM, CHANGE.list_id.in_(seen_lists)),
         else_=sa.false(),
     )
     return sa.select(
@@ -195,21 +201,25 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
         visible.label("visible"),
         present.label("present"),
         context.label("context"),
-    ).where(CHANGE.id.in_(row_ids), entity != "COVERAGE")
+    ).where(CHANGE.id.in_(row_ids), entity != ChangeEntity.COVERAGE)
 
 
 def _ever_attached(meeting_ids: sa.Select) -> sa.Select:
     """Lists attached to these meetings now, or at any time the log remembers: a list that
     left a meeting after the meeting left the viewer's sight is still on their device."""
     now = sa.select(meeting_lists.c.list_id).where(meeting_lists.c.meeting_id.in_(meeting_ids))
-    logged = sa.select(CHANGE.entity_id).where(CHANGE.entity == "LIST", CHANGE.meeting_id.in_(meeting_ids))
+    logged = sa.select(CHANGE.entity_id).where(
+        CHANGE.entity == ChangeEntity.LIST, CHANGE.meeting_id.in_(meeting_ids)
+    )
     return sa.union(now, logged)
 
 
 def _ever_hosted(am_id: int) -> sa.Select:
     """Meetings an AM hosts now, or hosted before a change of host the log remembers."""
     now = sa.select(meetings.c.id).where(meetings.c.host_id == am_id)
-    logged = sa.select(CHANGE.entity_id).where(CHANGE.entity == "MEETING", CHANGE.owner_id == am_id)
+    logged = sa.select(CHANGE.entity_id).where(
+        CHANGE.entity == ChangeEntity.MEETING, CHANGE.owner_id == am_id
+    )
     return sa.union(now, logged)
 
 
@@ -264,7 +274,7 @@ async def read(
     viewer = scope.viewer
     entries: list[Entry] = []
     for row in rows:
-        if row.entity == "COVERAGE":
+        if row.entity == ChangeEntity.COVERAGE:
             if viewer.channel is Channel.WEB and row.owner_id == viewer.id:
                 entries.extend(await _coverage_entries(db, scope, row))
             continue
@@ -272,29 +282,30 @@ async def read(
         kind = _kind(verdict)
         if kind is not None:
             entries.append(Entry(kind, TYPE_BY_ENTITY[row.entity], row.entity_id))
-        if kind == "REMOVED_FROM_VIEW" and row.entity == "MEETING":
+        if kind == ChangeKind.REMOVED_FROM_VIEW and row.entity == ChangeEntity.MEETING:
             # the lists reached only through this meeting (R11) leave with it
             hidden = await db.fetch(lists_out_of_sight(scope, row.entity_id))
-            entries += [Entry("REMOVED_FROM_VIEW", "List", r.id) for r in hidden]
+            entries += [Entry(ChangeKind.REMOVED_FROM_VIEW, "List", r.id) for r in hidden]
     return FeedPage(_latest(entries), position, more, caught_up)
 
 
-def _kind(verdict: Any) -> str | None:
+def _kind(verdict: Any) -> ChangeKind | None:
     if verdict.visible:
-        return "UPSERT"
+        return ChangeKind.UPSERT
     if not verdict.context:
         return None
-    return "REMOVED_FROM_VIEW" if verdict.present else "DELETED"
+    return ChangeKind.REMOVED_FROM_VIEW if verdict.present else ChangeKind.DELETED
 
 
 async def _coverage_entries(db: RequestDatabase, scope: Scope, row: Any) -> list[Entry]:
     meeting_rows, list_rows = coverage(scope, row.entity_id, row.at)
     entries = [
-        Entry("UPSERT" if r.visible else "REMOVED_FROM_VIEW", "Meeting", r.id)
+        Entry(ChangeKind.UPSERT if r.visible else ChangeKind.REMOVED_FROM_VIEW, "Meeting", r.id)
         for r in await db.fetch(meeting_rows)
     ]
     entries += [
-        Entry("UPSERT" if r.visible else "REMOVED_FROM_VIEW", "List", r.id) for r in await db.fetch(list_rows)
+        Entry(ChangeKind.UPSERT if r.visible else ChangeKind.REMOVED_FROM_VIEW, "List", r.id)
+        for r in await db.fetch(list_rows)
     ]
     return entries
 

@@ -1,15 +1,21 @@
-"""The words of the registration emails (R7, R8): subject, plain text and HTML for each."""
+"""The words of every email the service sends: subject, plain text and HTML for each kind.
+
+Registration notices (R7, R8) and meeting summaries (R21) are written here and nowhere else;
+the modules that send them choose the recipients and what each may read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from salescoord.password_links import PLACEHOLDER
+from salescoord.outbox.password_links import PLACEHOLDER
 
 REGISTRATION_NOTICE = "REGISTRATION_NOTICE"
 DECISION_NOTICE = "DECISION_NOTICE"
+MEETING_SUMMARY = "MEETING_SUMMARY"
 
 
 @dataclass(frozen=True)
@@ -67,3 +73,30 @@ def rejected(name: str, reason: str) -> Notice:
         "Your registration",
         [f"Hello {name},", "we could not approve your registration.", f"Reason: {reason}"],
     )
+
+
+def meeting_summary(
+    meeting: Any, attendees: Sequence[Any], notes: Sequence[Any], items: Sequence[Any]
+) -> Notice:
+    """A meeting's summary (R21) from what one recipient may read of it: `attendees` (name,
+    email), `notes` (text) and `items` (list_name, title, reference, note)."""
+    subject = f"Summary: {meeting.title}"
+    text = [subject, f"Held: {meeting.starts_at:%Y-%m-%d %H:%M} UTC", "", "Attendees:"]
+    text += [f"- {a.name} <{a.email}>" for a in attendees] or ["- none"]
+    text += ["", "Notes:"] + ([f"- {n.text}" for n in notes] or ["- none"])
+    text += ["", "Items:"]
+    text += [
+        f"- [{i.list_name}] {i.title} ({i.reference})" + (f": {i.note}" if i.note else "") for i in items
+    ] or ["- none"]
+    html = [f"<h1>{escape(subject)}</h1>", "<h2>Attendees</h2><ul>"]
+    html += [f"<li>{escape(a.name)} &lt;{escape(a.email)}&gt;</li>" for a in attendees]
+    html += ["</ul><h2>Notes</h2><ul>"] + [f"<li>{escape(n.text)}</li>" for n in notes]
+    html += ["</ul><h2>Items</h2><ul>"]
+    html += [
+        f"<li>[{escape(i.list_name)}] {escape(i.title)} ({escape(i.reference)})"
+        + (f": {escape(i.note)}" if i.note else "")
+        + "</li>"
+        for i in items
+    ]
+    html += ["</ul>"]
+    return Notice(MEETING_SUMMARY, subject, "\n".join(text) + "\n", "\n".join(html))

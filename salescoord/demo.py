@@ -20,6 +20,9 @@ import sqlalchemy as sa
 
 from db.migrate import upgrade_async
 from db.models.base import utcnow
+from db.models.content import ContentKind, ListKind
+from db.models.meetings import MeetingStatus, NotePhase
+from db.queries.activity import ActivityKind
 from db.session import create_engine
 from db.tables import (
     activities,
@@ -36,6 +39,8 @@ from db.tables import (
     territories,
     users,
 )
+from permissions.enums import RoleName
+from resolvers.registration_workflow import create_registration
 from salescoord.passwords import hash_password
 
 DEMO_PASSWORD = "salescoord-demo"
@@ -106,21 +111,30 @@ LAST = [
     "Vega",
     "Wolfe",
 ]
-KINDS = ["PRODUCT", "LOOKBOOK", "VIDEO", "DOCUMENT"]
+KINDS = list(ContentKind)
 ACTIVITY_YEAR = 2026
 # (kind, chance per working day) for each role; buyers only sign in now and then
 STAFF_HABITS = {
-    "ACCOUNT_MANAGER": [
-        ("SIGN_IN", 0.9),
-        ("MEETING_HELD", 0.3),
-        ("NOTE_WRITTEN", 0.6),
-        ("ITEM_ADDED", 0.5),
-        ("SUMMARY_SENT", 0.25),
+    RoleName.ACCOUNT_MANAGER: [
+        (ActivityKind.SIGN_IN, 0.9),
+        (ActivityKind.MEETING_HELD, 0.3),
+        (ActivityKind.NOTE_WRITTEN, 0.6),
+        (ActivityKind.ITEM_ADDED, 0.5),
+        (ActivityKind.SUMMARY_SENT, 0.25),
     ],
-    "SALES_COORDINATOR": [("SIGN_IN", 0.9), ("REGISTRATION_DECIDED", 0.3), ("NOTE_WRITTEN", 0.2)],
-    "BUYER": [("SIGN_IN", 0.03)],
+    RoleName.SALES_COORDINATOR: [
+        (ActivityKind.SIGN_IN, 0.9),
+        (ActivityKind.REGISTRATION_DECIDED, 0.3),
+        (ActivityKind.NOTE_WRITTEN, 0.2),
+    ],
+    RoleName.BUYER: [(ActivityKind.SIGN_IN, 0.03)],
 }
-ABOUT_A_BUYER = {"MEETING_HELD", "NOTE_WRITTEN", "ITEM_ADDED", "SUMMARY_SENT"}
+ABOUT_A_BUYER = {
+    ActivityKind.MEETING_HELD,
+    ActivityKind.NOTE_WRITTEN,
+    ActivityKind.ITEM_ADDED,
+    ActivityKind.SUMMARY_SENT,
+}
 
 
 async def load_demo(database_url: str, scale: int = 1, *, only_if_empty: bool = False) -> bool:
@@ -160,7 +174,7 @@ async def _fill(connection: Any, scale: int) -> None:
     stamp = {"created_at": now}
     password_hash = hash_password(DEMO_PASSWORD)
 
-    def person(email: str, name: str, role: str, **extra: Any) -> dict[str, Any]:
+    def person(email: str, name: str, role: RoleName, **extra: Any) -> dict[str, Any]:
         return {
             "email": email,
             "name": name,
@@ -208,12 +222,14 @@ async def _fill(connection: Any, scale: int) -> None:
                 ],
             )
 
-    admin_id, *_ = await _insert(connection, users, [person(f"admin@{DOMAIN}", "Avery Admin", "ADMIN")])
+    admin_id, *_ = await _insert(
+        connection, users, [person(f"admin@{DOMAIN}", "Avery Admin", RoleName.ADMIN)]
+    )
     am_ids = await _insert(
         connection,
         users,
         [
-            person(f"am{i + 1}@{DOMAIN}", f"{FIRST[i % 20]} {LAST[i % 12]} (AM)", "ACCOUNT_MANAGER")
+            person(f"am{i + 1}@{DOMAIN}", f"{FIRST[i % 20]} {LAST[i % 12]} (AM)", RoleName.ACCOUNT_MANAGER)
             for i in range(6 * scale)
         ],
     )
@@ -222,7 +238,9 @@ async def _fill(connection: Any, scale: int) -> None:
         users,
         [
             person(
-                f"sc{i + 1}@{DOMAIN}", f"{FIRST[(i + 7) % 20]} {LAST[(i + 5) % 12]} (SC)", "SALES_COORDINATOR"
+                f"sc{i + 1}@{DOMAIN}",
+                f"{FIRST[(i + 7) % 20]} {LAST[(i + 5) % 12]} (SC)",
+                RoleName.SALES_COORDINATOR,
             )
             for i in range(4 * scale)
         ],
@@ -261,7 +279,7 @@ async def _fill(connection: Any, scale: int) -> None:
             person(
                 f"buyer{i + 1}@{DOMAIN}",
                 f"{FIRST[rng.randrange(20)]} {LAST[rng.randrange(12)]}",
-                "BUYER",
+                RoleName.BUYER,
                 company_id=company_ids[rng.randrange(len(company_ids))],
                 direct_am_id=am_ids[rng.randrange(len(am_ids))] if i % 3 == 0 else None,
             )
@@ -277,7 +295,7 @@ async def _fill(connection: Any, scale: int) -> None:
                 "title": f"{WORDS[i % 20]} {KINDS[i % 4].title()} {i + 1}",
                 "kind": KINDS[i % 4],
                 "reference": f"SKU-{10000 + i}"
-                if KINDS[i % 4] == "PRODUCT"
+                if KINDS[i % 4] is ContentKind.PRODUCT
                 else f"https://cdn.{DOMAIN}/c/{i + 1}",
                 **stamp,
             }
@@ -285,7 +303,7 @@ async def _fill(connection: Any, scale: int) -> None:
         ],
     )
 
-    def new_list(owner: int, kind: str, name: str, buyer: int | None = None) -> dict[str, Any]:
+    def new_list(owner: int, kind: ListKind, name: str, buyer: int | None = None) -> dict[str, Any]:
         return {
             "owner_id": owner,
             "kind": kind,
@@ -297,14 +315,14 @@ async def _fill(connection: Any, scale: int) -> None:
         }
 
     list_rows = [
-        new_list(admin_id, "GLOBAL", "New season highlights"),
-        new_list(admin_id, "GLOBAL", "Bestsellers"),
+        new_list(admin_id, ListKind.GLOBAL, "New season highlights"),
+        new_list(admin_id, ListKind.GLOBAL, "Bestsellers"),
     ]
     buyer_lists: dict[int, list[int]] = {}
     for am_id in am_ids:
-        list_rows.append(new_list(am_id, "PERSONAL", "My picks"))
+        list_rows.append(new_list(am_id, ListKind.PERSONAL, "My picks"))
     for sc_id in sc_ids:
-        list_rows.append(new_list(sc_id, "PERSONAL", "Prep notes"))
+        list_rows.append(new_list(sc_id, ListKind.PERSONAL, "Prep notes"))
     list_ids = await _insert(connection, lists, list_rows)
     for am_id in am_ids:
         candidates = [
@@ -312,7 +330,7 @@ async def _fill(connection: Any, scale: int) -> None:
         ]
         for buyer_id in candidates[:2]:
             (list_id,) = await _insert(
-                connection, lists, [new_list(am_id, "BUYER", f"For buyer {buyer_id}", buyer_id)]
+                connection, lists, [new_list(am_id, ListKind.BUYER, f"For buyer {buyer_id}", buyer_id)]
             )
             buyer_lists.setdefault(am_id, []).append(list_id)
             list_ids.append(list_id)
@@ -345,7 +363,7 @@ async def _fill(connection: Any, scale: int) -> None:
                         "created_by_id": sc_ids[i % len(sc_ids)] if k == 0 else am_id,
                         "title": f"Season review {k + 1}",
                         "starts_at": now + timedelta(days=7 * k - 7),
-                        "status": "ENDED" if k == 0 else "SCHEDULED",
+                        "status": MeetingStatus.ENDED if k == 0 else MeetingStatus.SCHEDULED,
                         "version": 1,
                         "created_at": now,
                         "updated_at": now,
@@ -363,7 +381,7 @@ async def _fill(connection: Any, scale: int) -> None:
                     {
                         "meeting_id": meeting_id,
                         "author_id": am_id,
-                        "phase": "PRE_MEETING",
+                        "phase": NotePhase.PRE_MEETING,
                         "shared": True,
                         "text": "Bring the new lookbook.",
                         "version": 1,
@@ -378,7 +396,7 @@ async def _fill(connection: Any, scale: int) -> None:
                 )
 
     await _pending_registrations(connection, am_ids, territory_ids, district_ids)
-    people = {"ACCOUNT_MANAGER": am_ids, "SALES_COORDINATOR": sc_ids, "BUYER": buyer_ids}
+    people = {RoleName.ACCOUNT_MANAGER: am_ids, RoleName.SALES_COORDINATOR: sc_ids, RoleName.BUYER: buyer_ids}
     await connection.execute(activities.insert(), activity_rows(20261128 + scale, people, buyer_ids))
 
 
@@ -387,8 +405,6 @@ async def _pending_registrations(
 ) -> None:
     """Sign-ups waiting in the queue (R6): one asking for am1 by name, some only naming a
     territory (so the SCs of the AMs above it see them), one naming neither (admins only)."""
-    from db.queries.registrations import create_registration
-
     requests = [
         ("Rosa Lind", "Lind Interiors", am_ids[0], district_ids[0], "We met at the trade fair."),
         ("Sam Okafor", "Okafor & Sons", None, territory_ids[0], None),
@@ -412,7 +428,7 @@ async def _pending_registrations(
 
 
 def activity_rows(
-    seed: int, people: dict[str, list[int]], buyer_ids: list[int], year: int = ACTIVITY_YEAR
+    seed: int, people: dict[RoleName, list[int]], buyer_ids: list[int], year: int = ACTIVITY_YEAR
 ) -> list[dict[str, Any]]:
     """A year of activity on working days (R12), the same for the same seed: `people` maps a
     role to its user ids; events about a buyer name one as their subject."""

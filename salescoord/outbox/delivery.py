@@ -30,9 +30,8 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.queries import outbox
 from db.session import WRITE_INTENT
-from salescoord import password_links
+from salescoord.outbox import password_links, queue
 from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 
 log = logging.getLogger("salescoord.delivery")
@@ -81,7 +80,7 @@ def _is_permanent(error: Exception) -> bool:
 
 class DeliveryWorker:
     """Sends the outbox. Any number of workers may run at once, in one process or many:
-    each claim is exclusive (see `db.queries.outbox.claim_due`)."""
+    each claim is exclusive (see `salescoord.outbox.queue.claim_due`)."""
 
     def __init__(
         self, engine: AsyncEngine, smtp: SmtpSettings, settings: DeliverySettings, *, signing: Settings
@@ -103,7 +102,7 @@ class DeliveryWorker:
         try:
             while claimed < self.settings.batch_size:
                 claim = await self._write(
-                    lambda c: outbox.claim_due(c, limit=1, lease_seconds=self.settings.lease_seconds)
+                    lambda c: queue.claim_due(c, limit=1, lease_seconds=self.settings.lease_seconds)
                 )
                 if not claim:
                     break
@@ -130,7 +129,7 @@ class DeliveryWorker:
         claimed."""
         await self._retry(row, error)
         rest = await self._write(
-            lambda c: outbox.claim_due(
+            lambda c: queue.claim_due(
                 c, limit=self.settings.batch_size - claimed, lease_seconds=self.settings.lease_seconds
             )
         )
@@ -152,7 +151,7 @@ class DeliveryWorker:
                     await asyncio.wait_for(done.wait(), timeout=lease / 5)
                     return
                 try:
-                    kept = await self._write(lambda c: outbox.renew_lease(c, row.id, row.attempts, lease))
+                    kept = await self._write(lambda c: queue.renew_lease(c, row.id, row.attempts, lease))
                 except Exception as error:  # the next renewal tries again, well inside the lease
                     log.warning("email %s: lease not renewed: %s", row.id, error)
                     continue
@@ -195,7 +194,7 @@ class DeliveryWorker:
         except Exception as error:
             reason, permanent = str(error), _is_permanent(error)
         else:
-            await self._write(lambda c: outbox.mark_sent(c, row.id, row.attempts, message["Message-ID"]))
+            await self._write(lambda c: queue.mark_sent(c, row.id, row.attempts, message["Message-ID"]))
             log.info(
                 "email %s (%s) to %s SENT, attempt %s, Message-ID %s",
                 row.id,
@@ -206,20 +205,20 @@ class DeliveryWorker:
             )
             return
         if permanent:
-            await self._write(lambda c: outbox.mark_failed(c, row.id, row.attempts, reason))
+            await self._write(lambda c: queue.mark_failed(c, row.id, row.attempts, reason))
             log.warning("email %s to %s FAILED for good: %s", row.id, row.to_address, reason)
         else:
             await self._retry(row, reason)
 
     async def _retry(self, row: Any, error: str) -> None:
         if row.attempts >= self.settings.max_attempts:
-            await self._write(lambda c: outbox.mark_failed(c, row.id, row.attempts, f"gave up: {error}"))
+            await self._write(lambda c: queue.mark_failed(c, row.id, row.attempts, f"gave up: {error}"))
             log.warning(
                 "email %s to %s FAILED after %s attempts: %s", row.id, row.to_address, row.attempts, error
             )
             return
         delay = backoff_seconds(row.attempts, self.settings)
-        await self._write(lambda c: outbox.mark_retry(c, row.id, row.attempts, error, delay))
+        await self._write(lambda c: queue.mark_retry(c, row.id, row.attempts, error, delay))
         log.info(
             "email %s to %s: attempt %s failed (%s); next try in %.2f s",
             row.id,

@@ -1,0 +1,111 @@
+"""Keyed mutations (R16): the client-generated key every mutation the app sends carries, and
+the field extension that makes a mutation exactly-once.
+
+    create_meeting = strawberry.mutation(resolver=create_meeting, extensions=keyed(MANAGES))
+
+    async def create_meeting(info: Info, host_id: strawberry.ID, ..., client_mutation_id: Key = None):
+        call = keyed_call(info)                       # the replay check, already made
+        if call.replayed is not None:
+            return await _meeting(info, call.replayed.id)
+        ...checks...
+        async with call.transaction() as connection:
+            ...
+            call.settle("Meeting", meeting_id)
+
+The request a key stands for is every argument Strawberry parsed, named as in the schema, but
+the key itself: a new argument is part of it without anyone writing it down, and the same
+arguments in another order, as variables or with their defaults written out are the same
+request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.exc import IntegrityError
+from strawberry.extensions import FieldExtension
+from strawberry.types.field import StrawberryField
+
+from salescoord.context import Info
+from salescoord.errors import ServiceError
+from salescoord.sync.exactly_once import Call
+
+KEY = "client_mutation_id"
+
+Key = Annotated[
+    str | None,
+    strawberry.argument(
+        description="A client-generated id: replays have one effect and the same answer (R16). "
+        "Required with an app token."
+    ),
+]
+
+
+@dataclasses.dataclass
+class KeyedInfo(strawberry.Info):
+    """The field's Info, with the call `ExactlyOnce` began for it."""
+
+    call: Call | None = None
+
+
+def keyed_call(info: Info) -> Call:
+    if not isinstance(info, KeyedInfo) or info.call is None:
+        raise TypeError(f"{info.field_name} needs the ExactlyOnce extension")
+    return info.call
+
+
+class ExactlyOnce(FieldExtension):
+    """Makes a mutation keyed: its arguments' fingerprint, the replay check before the body
+    runs, and the body run once more to answer like a copy that committed meanwhile. List it
+    before the guards, so that it runs after them. One instance per field.
+
+    >>> ExactlyOnce(also_keyed_by="client_id")  # createNote: the note's UUID serves as its key
+    """
+
+    def __init__(self, *, also_keyed_by: str | None = None) -> None:
+        self.also_keyed_by = also_keyed_by
+        self.field: StrawberryField | None = None
+        self._names: dict[str, str] | None = None
+
+    def apply(self, field: StrawberryField) -> None:
+        if self.field is not None and self.field is not field:
+            raise TypeError("an ExactlyOnce extension belongs to one field")
+        if KEY not in {argument.python_name for argument in field.arguments}:
+            raise TypeError(f"{field.python_name} takes no {KEY} to key it by")
+        self.field = field
+
+    def arguments(self, info: Info, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Every argument but the key, by its schema name; one left out reads as null."""
+        if self._names is None:
+            names = info.schema.config.name_converter
+            self._names = {
+                argument.python_name: names.get_graphql_name(argument)
+                for argument in self.field.arguments
+                if argument.python_name != KEY
+            }
+        return {name: kwargs.get(python_name) for python_name, name in self._names.items()}
+
+    async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        key = kwargs.get(KEY)
+        if self.also_keyed_by is not None:
+            key = key or kwargs.get(self.also_keyed_by)
+        context = info.context
+        call = await Call.begin(
+            context.db, context.viewer, key, info.field_name, self.arguments(info, kwargs)
+        )
+        fields = {field.name: getattr(info, field.name) for field in dataclasses.fields(strawberry.Info)}
+        keyed = KeyedInfo(**fields, call=call)
+        try:
+            return await next_(source, keyed, **kwargs)
+        except (ServiceError, IntegrityError) as error:
+            if not await call.committed_meanwhile(error):
+                raise
+        return await next_(source, keyed, **kwargs)
+
+
+def keyed(guards: list[FieldExtension], *, also_keyed_by: str | None = None) -> list[FieldExtension]:
+    """A keyed mutation's extensions: its guards run first, then the replay check (Strawberry
+    runs a field's extensions from the last listed to the first)."""
+    return [ExactlyOnce(also_keyed_by=also_keyed_by), *guards]

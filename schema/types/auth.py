@@ -1,0 +1,19 @@
+"""What signing in answers (R4): the token and the user it signs in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers import auth as resolve
+from schema.guards import scoped
+from schema.types.people import User
+
+
+@strawberry.type
+class LoginPayload:
+    token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    expires_at: datetime
+    user_id: strawberry.Private[int]
+    user: User | None = strawberry.field(resolver=resolve.user, extensions=[scoped()])
