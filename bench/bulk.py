@@ -59,7 +59,7 @@ async def prepare(db: str, scale: int, reuse: bool, pg_base: str, folder: Path) 
     """The URL of the bench database for `db` at `scale`, loaded: afresh, or with `reuse`
     the one loaded before (brought to the newest migration; the data set is deterministic,
     so it holds the same rows). SQLite's file is in `folder`."""
-    from db.migrate import upgrade_async
+    from salescoord.db.migrate import upgrade_async
 
     if db == "sqlite":
         path = folder / f"bench-s{scale}.db"

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from salescoord.db.queries.activity import ActivityKind
+
 from bench import catalogue
-from db.queries.activity import ActivityKind
 
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 SECONDS_IN_YEAR = 365 * 24 * 3600

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from salescoord.db.queries.pages import decode_cursor, encode_cursor
+from salescoord.schema.ids import decode_id, encode_id
 
-from db.queries.pages import decode_cursor, encode_cursor
 from salescoord.settings import Settings
 from salescoord.tokens import read_token
-from schema.ids import decode_id, encode_id
 
 KINDS = ["SIGN_IN", "MEETING_HELD", "NOTE_WRITTEN", "ITEM_ADDED", "SUMMARY_SENT", "REGISTRATION_DECIDED"]
 COUNT_FIELDS = [

@@ -27,16 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from salescoord.permissions.enums import Channel
+from salescoord.schema.ids import encode_id
 from sqlalchemy import event
 
 from bench import bulk, dataset, floor, peer, report, servers
 from bench.load import HttpConnection, measure
 from bench.operations import OPERATIONS, Operation, perform
 from bench.servers import HOST, SECRET, Layout
-from permissions.enums import Channel
 from salescoord.settings import Settings
 from salescoord.tokens import issue_token
-from schema.ids import encode_id
 
 PG_BASE = os.environ.get(
     "BENCH_DATABASE_URL",
@@ -67,7 +67,8 @@ async def detail_meeting(url: str, sc: int) -> int:
 
 async def statements_in_process(url: str, naive: bool, operation: Operation, token: str) -> int:
     """SQL statements of one operation, counted on the engine of an in-process app."""
-    from db.session import create_engine
+    from salescoord.db.session import create_engine
+
     from salescoord.app import attach_engine, create_app
 
     engine = create_engine(url)

@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from graphql import GraphQLError, parse, specified_rules, validate
+from salescoord.schema.limits.overlap import TooDeep, TooMuchWork, merging_steps
+from salescoord.schema.root import schema
 
 from salescoord.errors import QueryTooComplex
 from salescoord.settings import Settings
-from schema.limits.overlap import TooDeep, TooMuchWork, merging_steps
-from schema.root import schema
 
 SETTINGS = Settings(database_url="", secret_keys=("unused",))
 

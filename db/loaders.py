@@ -22,11 +22,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
-
-from db.queries import lists, meetings, people, places, registrations
-from db.queries.pages import Page, PageRequest, Relation, count_children, fetch_child_pages
-from db.session import RequestDatabase
-from permissions.scope import Scope
+from salescoord.db.queries import lists, meetings, people, places, registrations
+from salescoord.db.queries.pages import Page, PageRequest, Relation, count_children, fetch_child_pages
+from salescoord.db.session import RequestDatabase
+from salescoord.permissions.scope import Scope
 
 __all__ = ["Loaders", "Relation"]
 

@@ -1,6 +1,6 @@
 """Core tables behind the models: queries select plain rows, not ORM objects (cheaper per row)."""
 
-from db.models import (
+from salescoord.db.models import (
     AccountManagerCoordinator,
     AccountManagerTerritory,
     Activity,

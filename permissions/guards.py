@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from salescoord.permissions.enums import Channel, Permission, RoleName, ScopeBasis
 from strawberry.permission import BasePermission
 
-from permissions.enums import Channel, Permission, RoleName, ScopeBasis
 from salescoord.context import Info
 from salescoord.errors import Forbidden, Unauthenticated
 

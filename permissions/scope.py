@@ -31,11 +31,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
-
-from db.models.content import ListKind
-from db.models.meetings import NotePhase
-from db.tables import (
+from salescoord.db.models.content import ListKind
+from salescoord.db.models.meetings import NotePhase
+from salescoord.db.tables import (
     am_coordinators,
     am_territories,
     companies,
@@ -50,8 +48,9 @@ from db.tables import (
     territories,
     users,
 )
-from permissions.enums import Channel, Permission, RoleName
-from permissions.viewer import Viewer
+from salescoord.permissions.enums import Channel, Permission, RoleName
+from salescoord.permissions.viewer import Viewer
+from sqlalchemy.sql.elements import ColumnElement
 
 EVERYTHING: ColumnElement[bool] = sa.true()
 NOTHING: ColumnElement[bool] = sa.false()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from permissions.enums import Channel, Permission, RoleName
+from salescoord.permissions.enums import Channel, Permission, RoleName
 
 
 @dataclass(frozen=True, slots=True)

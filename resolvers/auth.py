@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from db.queries.activity import ActivityKind, record_activity
-from db.queries.people import account_by_email, viewer_from_row
-from resolvers import inputs, node_types
+from salescoord.db.queries.activity import ActivityKind, record_activity
+from salescoord.db.queries.people import account_by_email, viewer_from_row
+from salescoord.resolvers import inputs, node_types
+from salescoord.schema import types
+from salescoord.schema.enums import Channel
+
 from salescoord.context import Info
 from salescoord.errors import Unauthenticated
 from salescoord.rate_limits import client_ip, forget_failed_logins, rate_limit, reserve_login_attempt
 from salescoord.tokens import issue_token
-from schema import types
-from schema.enums import Channel
 
 if TYPE_CHECKING:
-    from schema.types.auth import LoginPayload
-    from schema.types.people import User
+    from salescoord.schema.types.auth import LoginPayload
+    from salescoord.schema.types.people import User
 
 
 async def login(info: Info, email: str, password: str, client: Channel) -> LoginPayload:

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from db.models.sync import ChangeKind
-from db.queries.pages import MAX_PAGE_SIZE
-from resolvers.node import nodes
+from salescoord.db.models.sync import ChangeKind
+from salescoord.db.queries.pages import MAX_PAGE_SIZE
+from salescoord.resolvers.node import nodes
+from salescoord.schema import types
+from salescoord.schema.ids import encode_id
+
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
 from salescoord.sync import feed
 from salescoord.sync.cursors import cursor_at, position_of, purge_now_and_then
-from schema import types
-from schema.ids import encode_id
 
 if TYPE_CHECKING:
-    from schema.node import Node
-    from schema.types.changes import Change, ChangeFeed
+    from salescoord.schema.node import Node
+    from salescoord.schema.types.changes import Change, ChangeFeed
 
 
 async def changes(info: Info, since: str | None = None, first: int = 100) -> ChangeFeed:

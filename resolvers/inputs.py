@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from db.models.people import EMAIL_LENGTH
+from salescoord.db.models.people import EMAIL_LENGTH
+
 from salescoord.errors import BadUserInput
 
 EMAIL = re.compile(

@@ -13,25 +13,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from salescoord.db.models.content import (
+    CONTENT_TITLE_LENGTH,
+    ITEM_NOTE_LENGTH,
+    LIST_NAME_LENGTH,
+    REFERENCE_LENGTH,
+)
+from salescoord.db.queries import lists as queries
+from salescoord.permissions.enums import RoleName
+from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.keyed import Key, keyed_call
+from salescoord.resolvers.lookups import visible_row
+from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.related import one
+from salescoord.schema import types
+from salescoord.schema.enums import ContentKind, ListKind
+from salescoord.schema.pagination import PAGE, Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models.content import CONTENT_TITLE_LENGTH, ITEM_NOTE_LENGTH, LIST_NAME_LENGTH, REFERENCE_LENGTH
-from db.queries import lists as queries
-from permissions.enums import RoleName
-from resolvers import inputs, node_types
-from resolvers.keyed import Key, keyed_call
-from resolvers.lookups import visible_row
-from resolvers.pagination import child_connection, top_connection
-from resolvers.related import one
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
-from schema import types
-from schema.enums import ContentKind, ListKind
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.lists import Content, List, ListItem
-    from schema.types.people import User
+    from salescoord.schema.types.lists import Content, List, ListItem
+    from salescoord.schema.types.people import User
 
 REFUSED_KINDS = {
     ListKind.GLOBAL: "Needs the MANAGE_GLOBAL_LISTS permission.",

@@ -9,19 +9,19 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 import strawberry
+from salescoord.db.loaders import Loaders
+from salescoord.db.models.sync import ChangeKind
+from salescoord.resolvers import node_types
+from salescoord.schema import types
+from salescoord.schema.ids import encode_id, expect_id
 
-from db.loaders import Loaders
-from db.models.sync import ChangeKind
-from resolvers import node_types
 from salescoord.context import Info
 from salescoord.errors import Unauthenticated
 from salescoord.sync import live
 from salescoord.sync.feed import Entry
-from schema import types
-from schema.ids import encode_id, expect_id
 
 if TYPE_CHECKING:
-    from schema.types.changes import Change
+    from salescoord.schema.types.changes import Change
 
 
 async def meeting_changes(info: Info, meeting_id: strawberry.ID) -> AsyncGenerator[Change, None]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from resolvers import node_types
+from salescoord.resolvers import node_types
+from salescoord.schema.ids import expect_id
+
 from salescoord.context import Info
 from salescoord.errors import NotFound
-from schema.ids import expect_id
 
 
 async def visible_row(info: Info, global_id: str, node_type: type, field: str) -> Any:

@@ -13,27 +13,27 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from salescoord.db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, NotePhase
+from salescoord.db.queries import meetings as queries
+from salescoord.db.queries.people import USER_ORDER
+from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.keyed import Key, keyed_call
+from salescoord.resolvers.lookups import visible_row, visible_rows
+from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.related import one
+from salescoord.schema import types
+from salescoord.schema.enums import MeetingStatus
+from salescoord.schema.ids import encode_id
+from salescoord.schema.pagination import PAGE, Connection
 
-from db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, NotePhase
-from db.queries import meetings as queries
-from db.queries.people import USER_ORDER
-from resolvers import inputs, node_types
-from resolvers.keyed import Key, keyed_call
-from resolvers.lookups import visible_row, visible_rows
-from resolvers.pagination import child_connection, top_connection
-from resolvers.related import one
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
 from salescoord.outbox import summaries
-from schema import types
-from schema.enums import MeetingStatus
-from schema.ids import encode_id
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.lists import List
-    from schema.types.meetings import Meeting, Note
-    from schema.types.people import User
+    from salescoord.schema.types.lists import List
+    from salescoord.schema.types.meetings import Meeting, Note
+    from salescoord.schema.types.people import User
 
 
 # -- reads --------------------------------------------------------------------------------

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import strawberry
+from salescoord.resolvers import node_types
+from salescoord.schema.ids import decode_id
+from salescoord.schema.node import Node
 
-from resolvers import node_types
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
-from schema.ids import decode_id
-from schema.node import Node
 
 MAX_NODES = 100
 

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from db.loaders import Loaders, RowByIdLoader
+from salescoord.db.loaders import Loaders, RowByIdLoader
+from salescoord.schema import types
+
 from salescoord.context import Info
-from schema import types
 
 T = TypeVar("T")
 

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from salescoord.db.queries.pages import PageRequest, Relation, count, fetch_page
+from salescoord.resolvers.related import load_ahead
+from salescoord.schema.pagination import Connection, connection
 
-from db.queries.pages import PageRequest, Relation, count, fetch_page
-from resolvers.related import load_ahead
 from salescoord.context import Info
-from schema.pagination import Connection, connection
 
 NodeT = TypeVar("NodeT")
 

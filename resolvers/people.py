@@ -5,29 +5,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from salescoord.db.models.people import USER_NAME_LENGTH
+from salescoord.db.queries import lists as list_queries
+from salescoord.db.queries import meetings as meeting_queries
+from salescoord.db.queries import people as queries
+from salescoord.db.queries import places as place_queries
+from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.lookups import visible_row
+from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.related import one
+from salescoord.schema import types
+from salescoord.schema.enums import Permission as Permissions
+from salescoord.schema.enums import RoleName as Roles
+from salescoord.schema.ids import encode_id
+from salescoord.schema.pagination import PAGE, Connection
 
-from db.models.people import USER_NAME_LENGTH
-from db.queries import lists as list_queries
-from db.queries import meetings as meeting_queries
-from db.queries import people as queries
-from db.queries import places as place_queries
-from resolvers import inputs, node_types
-from resolvers.lookups import visible_row
-from resolvers.pagination import child_connection, top_connection
-from resolvers.related import one
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Forbidden
-from schema import types
-from schema.enums import Permission as Permissions
-from schema.enums import RoleName as Roles
-from schema.ids import encode_id
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.lists import List
-    from schema.types.meetings import Meeting
-    from schema.types.people import Role, User
-    from schema.types.places import Company, Territory
+    from salescoord.schema.types.lists import List
+    from salescoord.schema.types.meetings import Meeting
+    from salescoord.schema.types.people import Role, User
+    from salescoord.schema.types.places import Company, Territory
 
 
 async def viewer(info: Info) -> User:

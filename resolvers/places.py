@@ -5,22 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from salescoord.db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENGTH
+from salescoord.db.queries import people as people_queries
+from salescoord.db.queries import places as queries
+from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.lookups import visible_row
+from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.related import one
+from salescoord.schema import types
+from salescoord.schema.pagination import PAGE, Connection
 
-from db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENGTH
-from db.queries import people as people_queries
-from db.queries import places as queries
-from resolvers import inputs, node_types
-from resolvers.lookups import visible_row
-from resolvers.pagination import child_connection, top_connection
-from resolvers.related import one
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
-from schema import types
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.people import User
-    from schema.types.places import Company, Territory
+    from salescoord.schema.types.people import User
+    from salescoord.schema.types.places import Company, Territory
 
 
 async def territories(

@@ -6,20 +6,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import strawberry
+from salescoord.db.queries import audit
+from salescoord.resolvers import node_types
+from salescoord.resolvers.lookups import visible_row
+from salescoord.resolvers.pagination import top_connection
+from salescoord.schema import types
+from salescoord.schema.enums import EmailStatus
+from salescoord.schema.pagination import PAGE, Connection
 
-from db.queries import audit
-from resolvers import node_types
-from resolvers.lookups import visible_row
-from resolvers.pagination import top_connection
 from salescoord.context import Info
 from salescoord.outbox import queue
-from schema import types
-from schema.enums import EmailStatus
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.people import User
-    from schema.types.records import AuditEvent, OutboxEmail
+    from salescoord.schema.types.people import User
+    from salescoord.schema.types.records import AuditEvent, OutboxEmail
 
 
 async def outbox(

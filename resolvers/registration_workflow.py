@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from salescoord.db.models.registrations import RegistrationStatus
+from salescoord.db.queries import registrations as queries
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.places import company_name, create_company
+from salescoord.permissions.scope import registration_watchers
+from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.registrations import RegistrationStatus
-from db.queries import registrations as queries
-from db.queries.audit import record
-from db.queries.places import company_name, create_company
-from permissions.scope import registration_watchers
-from permissions.viewer import Viewer
 from salescoord.errors import BadUserInput
 from salescoord.outbox import wording
 from salescoord.outbox.queue import enqueue_notice

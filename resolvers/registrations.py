@@ -7,36 +7,36 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import strawberry
-
-from db.models.places import COMPANY_NAME_LENGTH
-from db.models.registrations import (
+from salescoord.db.models.places import COMPANY_NAME_LENGTH
+from salescoord.db.models.registrations import (
     APPLICANT_COMPANY_LENGTH,
     APPLICANT_NAME_LENGTH,
     DECISION_REASON_LENGTH,
     MESSAGE_LENGTH,
 )
-from db.queries import accounts
-from db.queries import registrations as queries
-from db.tables import territories
-from resolvers import inputs, node_types
-from resolvers import registration_workflow as workflow
-from resolvers.lookups import visible_row
-from resolvers.pagination import top_connection
+from salescoord.db.queries import accounts
+from salescoord.db.queries import registrations as queries
+from salescoord.db.tables import territories
+from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers import registration_workflow as workflow
+from salescoord.resolvers.lookups import visible_row
+from salescoord.resolvers.pagination import top_connection
+from salescoord.schema import types
+from salescoord.schema.enums import Channel, RegistrationStatus
+from salescoord.schema.ids import encode_id, expect_id
+from salescoord.schema.pagination import PAGE, Connection
+
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
 from salescoord.outbox.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
 from salescoord.tokens import issue_token
-from schema import types
-from schema.enums import Channel, RegistrationStatus
-from schema.ids import encode_id, expect_id
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.auth import LoginPayload
-    from schema.types.people import User
-    from schema.types.places import Company, Territory
-    from schema.types.registrations import Registration, RegistrationReceipt
+    from salescoord.schema.types.auth import LoginPayload
+    from salescoord.schema.types.people import User
+    from salescoord.schema.types.places import Company, Territory
+    from salescoord.schema.types.registrations import Registration, RegistrationReceipt
 
 
 NO_SUCH = {"accountManagerId": "No such account manager.", "territoryId": "No such territory."}

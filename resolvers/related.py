@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode, get_named_type
+from salescoord.resolvers import node_types
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
 
-from resolvers import node_types
 from salescoord.context import Info
 
 

@@ -6,19 +6,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from db.queries import reporting as queries
-from resolvers import node_types
-from resolvers.pagination import top_connection
+from salescoord.db.queries import reporting as queries
+from salescoord.resolvers import node_types
+from salescoord.resolvers.pagination import top_connection
+from salescoord.schema import types
+from salescoord.schema.enums import PeriodUnit
+from salescoord.schema.pagination import PAGE, Connection
+
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
-from schema import types
-from schema.enums import PeriodUnit
-from schema.pagination import PAGE, Connection
 
 if TYPE_CHECKING:
-    from schema.types.people import User
-    from schema.types.places import Company, Territory
-    from schema.types.reporting import (
+    from salescoord.schema.types.people import User
+    from salescoord.schema.types.places import Company, Territory
+    from salescoord.schema.types.reporting import (
         AccountManagerActivity,
         ActivityCounts,
         BuyerMeetings,

@@ -24,9 +24,9 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from db.session import RequestDatabase, create_engine
 from salescoord import metrics
 from salescoord.context import Context, bearer_token, build_context
+from salescoord.db.session import RequestDatabase, create_engine
 from salescoord.graphiql.page import ASSETS as GRAPHIQL_ASSETS
 from salescoord.graphiql.page import page_html
 from salescoord.graphql_http import GraphQLOverHTTP
@@ -37,11 +37,11 @@ from salescoord.operation_labels import OperationLabels
 from salescoord.outbox.queue import backlog as outbox_backlog
 from salescoord.passwords import PasswordWork
 from salescoord.request_budget import UserBudget
+from salescoord.schema.root import build_schema
+from salescoord.schema.root import schema as default_schema
 from salescoord.settings import Settings
 from salescoord.sockets import GraphQLSocket
 from salescoord.sync.listen import ChangeListener
-from schema.root import build_schema
-from schema.root import schema as default_schema
 
 request_log = logging.getLogger("salescoord.request")
 GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")

@@ -16,7 +16,7 @@ import getpass
 import os
 import sys
 
-from permissions.enums import RoleName
+from salescoord.permissions.enums import RoleName
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "schema":
-        from schema.root import schema
+        from salescoord.schema.root import schema
 
         sys.stdout.write(schema.as_str() + "\n")
         return 0
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     if args.command == "migrate":
-        from db.migrate import upgrade
+        from salescoord.db.migrate import upgrade
 
         upgrade(settings.database_url)
         print("database is current")
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(level)
 
         if not args.no_migrate:
-            from db.migrate import upgrade
+            from salescoord.db.migrate import upgrade
 
             upgrade(settings.database_url)
         if args.welcome:
@@ -115,7 +115,7 @@ async def _deliver(settings: object, *, once: bool) -> int:
     import logging
     import signal
 
-    from db.session import create_engine
+    from salescoord.db.session import create_engine
     from salescoord.outbox.delivery import DeliveryWorker
 
     logging.basicConfig(
@@ -141,13 +141,13 @@ async def _deliver(settings: object, *, once: bool) -> int:
 
 
 async def _create_user(settings: object, args: argparse.Namespace) -> int:
-    from db.migrate import upgrade_async
-    from db.models.people import USER_NAME_LENGTH
-    from db.queries.people import create_user
-    from db.session import create_engine
-    from resolvers import inputs
+    from salescoord.db.migrate import upgrade_async
+    from salescoord.db.models.people import USER_NAME_LENGTH
+    from salescoord.db.queries.people import create_user
+    from salescoord.db.session import create_engine
     from salescoord.errors import ServiceError
     from salescoord.passwords import hash_password
+    from salescoord.resolvers import inputs
 
     password = args.password or getpass.getpass("password: ")
     try:

@@ -18,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from db.loaders import Loaders
-from db.session import RequestDatabase
-from permissions.scope import Scope
-from permissions.viewer import Viewer
 from salescoord.credentials import Credentials, Refusal, signed_in
+from salescoord.db.loaders import Loaders
+from salescoord.db.session import RequestDatabase
 from salescoord.passwords import PasswordWork
+from salescoord.permissions.scope import Scope
+from salescoord.permissions.viewer import Viewer
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
 from salescoord.sync.listen import ChangeListener

@@ -20,10 +20,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from db.queries.people import VIEWER_BY_ID, viewer_from_row
-from db.session import RequestDatabase
-from permissions.viewer import Viewer
+from salescoord.db.queries.people import VIEWER_BY_ID, viewer_from_row
+from salescoord.db.session import RequestDatabase
 from salescoord.errors import Unauthenticated
+from salescoord.permissions.viewer import Viewer
 from salescoord.settings import Settings
 from salescoord.tokens import read_token
 

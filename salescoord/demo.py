@@ -18,13 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from db.migrate import upgrade_async
-from db.models.base import utcnow
-from db.models.content import ContentKind, ListKind
-from db.models.meetings import MeetingStatus, NotePhase
-from db.queries.activity import ActivityKind
-from db.session import create_engine
-from db.tables import (
+from salescoord.db.migrate import upgrade_async
+from salescoord.db.models.base import utcnow
+from salescoord.db.models.content import ContentKind, ListKind
+from salescoord.db.models.meetings import MeetingStatus, NotePhase
+from salescoord.db.queries.activity import ActivityKind
+from salescoord.db.session import create_engine
+from salescoord.db.tables import (
     activities,
     am_coordinators,
     am_territories,
@@ -39,9 +39,9 @@ from db.tables import (
     territories,
     users,
 )
-from permissions.enums import RoleName
-from resolvers.registration_workflow import create_registration
 from salescoord.passwords import hash_password
+from salescoord.permissions.enums import RoleName
+from salescoord.resolvers.registration_workflow import create_registration
 
 DEMO_PASSWORD = "salescoord-demo"
 DOMAIN = "demo.salescoord.test"

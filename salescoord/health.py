@@ -12,7 +12,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from db.migrate import alembic_config
+from salescoord.db.migrate import alembic_config
 
 
 def head_revision() -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.queries import rate_limits as counters
+from salescoord.db.queries import rate_limits as counters
 from salescoord.errors import RateLimited
 
 PURGE_ONE_CALL_IN = 500

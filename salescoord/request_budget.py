@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from db.queries import rate_limits as counters
+from salescoord.db.queries import rate_limits as counters
 from salescoord.rate_limits import refusal
 
 BUCKET = "user"

@@ -29,9 +29,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.utils.aio import aclosing
 
-from db.session import RequestDatabase
 from salescoord.context import Context, bearer_token, build_context
 from salescoord.credentials import Credentials, Refusal, TokenRefused, seconds_left, signed_in
+from salescoord.db.session import RequestDatabase
 from salescoord.socket_limits import MessageLimits
 
 log = logging.getLogger("salescoord.sockets")

@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 
-from permissions.enums import Channel
+from salescoord.permissions.enums import Channel
 from salescoord.settings import Settings
 
 ALGORITHM = "HS256"

@@ -18,12 +18,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import FieldNode, OperationType
+from salescoord.schema.limits.measure import operation_of
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from salescoord.rate_limits import client_ip
 from salescoord.tokens import read_token
-from schema.limits.measure import operation_of
 
 SIGN_IN_FIELDS = frozenset({"login", "register", "__typename"})
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-
-from resolvers import auth as resolve
-from schema.types.auth import LoginPayload
+from salescoord.resolvers import auth as resolve
+from salescoord.schema.types.auth import LoginPayload
 
 
 @strawberry.type

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-
-from resolvers import changes as resolve
-from schema.enums import ScopeBasis
-from schema.guards import scoped
-from schema.types.changes import ChangeFeed
+from salescoord.resolvers import changes as resolve
+from salescoord.schema.enums import ScopeBasis
+from salescoord.schema.guards import scoped
+from salescoord.schema.types.changes import ChangeFeed
 
 
 @strawberry.type

@@ -10,12 +10,11 @@ from __future__ import annotations
 from functools import singledispatch
 
 import strawberry
+from salescoord.permissions import guards
+from salescoord.schema.enums import Channel, Permission, ScopeBasis
 from strawberry.permission import BasePermission
 from strawberry.schema_directive import Location
 from strawberry.types.unset import UNSET
-
-from permissions import guards
-from schema.enums import Channel, Permission, ScopeBasis
 
 
 @strawberry.schema_directive(

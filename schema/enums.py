@@ -5,9 +5,8 @@ here, so the database, the guards and the schema spell them the same way."""
 from __future__ import annotations
 
 import strawberry
-
-from db.models import content, meetings, records, registrations, sync
-from permissions import enums
+from salescoord.db.models import content, meetings, records, registrations, sync
+from salescoord.permissions import enums
 
 Permission = strawberry.enum(enums.Permission, name="Permission")
 RoleName = strawberry.enum(enums.RoleName, name="RoleName")

@@ -28,12 +28,12 @@ from graphql import (
     visit,
 )
 from graphql.validation.validate import ValidationAbortedError
+from salescoord.schema.limits.settings import settings_of
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from salescoord.errors import ServiceError
-from schema.limits.settings import settings_of
 
 log = logging.getLogger("salescoord.errors")
 

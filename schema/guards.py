@@ -8,12 +8,11 @@ before the field, each printed in schema.graphql as its directive (`schema.direc
 
 from __future__ import annotations
 
+from salescoord.permissions.enums import Channel, Permission, ScopeBasis
+from salescoord.permissions.guards import HasPermission, OnChannel, ScopedBy
+from salescoord.schema.directives import printed
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
-
-from permissions.enums import Channel, Permission, ScopeBasis
-from permissions.guards import HasPermission, OnChannel, ScopedBy
-from schema.directives import printed
 
 
 class Guarded(PermissionExtension):

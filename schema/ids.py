@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from db.storable import INTEGER, fits
+from salescoord.db.storable import INTEGER, fits
+
 from salescoord.errors import BadUserInput, NotFound
 
 

@@ -25,9 +25,9 @@ from graphql import (
     Visitor,
     visit,
 )
+from salescoord.db.storable import storable_text
 from strawberry.extensions import SchemaExtension
 
-from db.storable import storable_text
 from salescoord.errors import BadUserInput
 
 

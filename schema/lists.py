@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import strawberry
-
-from permissions.enums import Channel, Permission
-from permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy
-from resolvers import lists as resolve
-from resolvers.keyed import keyed
-from schema.enums import ScopeBasis
-from schema.guards import guard, scoped
-from schema.pagination import Connection
-from schema.types.lists import Content, List, ListItem
+from salescoord.permissions.enums import Channel, Permission
+from salescoord.permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy
+from salescoord.resolvers import lists as resolve
+from salescoord.resolvers.keyed import keyed
+from salescoord.schema.enums import ScopeBasis
+from salescoord.schema.guards import guard, scoped
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.lists import Content, List, ListItem
 
 MAKES_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_ACCESS))]
 CHANGES_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_CHANGES))]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-
-from resolvers import live as resolve
-from schema.types.changes import Change
+from salescoord.resolvers import live as resolve
+from salescoord.schema.types.changes import Change
 
 
 @strawberry.type

@@ -4,16 +4,15 @@ exactly-once writes (R16) and versioned notes (R17)."""
 from __future__ import annotations
 
 import strawberry
-
-from permissions.enums import Channel, Permission
-from permissions.guards import HasPermission, OnChannel, ScopedBy
-from resolvers import meetings as resolve
-from resolvers.keyed import keyed
-from schema.enums import ScopeBasis
-from schema.guards import guard, scoped
-from schema.pagination import Connection
-from schema.types.meetings import Meeting, Note
-from schema.types.people import User
+from salescoord.permissions.enums import Channel, Permission
+from salescoord.permissions.guards import HasPermission, OnChannel, ScopedBy
+from salescoord.resolvers import meetings as resolve
+from salescoord.resolvers.keyed import keyed
+from salescoord.schema.enums import ScopeBasis
+from salescoord.schema.guards import guard, scoped
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.meetings import Meeting, Note
+from salescoord.schema.types.people import User
 
 MANAGES = [guard(HasPermission(Permission.MANAGE_MEETINGS), ScopedBy(ScopeBasis.MEETING))]
 HOST_IN_APP = [guard(OnChannel(Channel.APP, host_only=True), ScopedBy(ScopeBasis.MEETING))]

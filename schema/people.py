@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-
-from permissions.enums import Permission
-from permissions.guards import IsAuthenticated
-from resolvers import people as resolve
-from schema.guards import back_office, guard, scoped
-from schema.pagination import Connection
-from schema.types.people import Role, User
+from salescoord.permissions.enums import Permission
+from salescoord.permissions.guards import IsAuthenticated
+from salescoord.resolvers import people as resolve
+from salescoord.schema.guards import back_office, guard, scoped
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.people import Role, User
 
 
 @strawberry.type

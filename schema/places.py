@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-
-from permissions.enums import Permission
-from resolvers import places as resolve
-from schema.guards import back_office, scoped
-from schema.pagination import Connection
-from schema.types.places import Company, Territory
+from salescoord.permissions.enums import Permission
+from salescoord.resolvers import places as resolve
+from salescoord.schema.guards import back_office, scoped
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.places import Company, Territory
 
 
 @strawberry.type

@@ -4,12 +4,11 @@ an app token, an admin's too, lives 30 days on a device carried to buyers (R10).
 from __future__ import annotations
 
 import strawberry
-
-from permissions.enums import Permission
-from resolvers import records as resolve
-from schema.guards import back_office
-from schema.pagination import Connection
-from schema.types.records import AuditEvent, OutboxEmail
+from salescoord.permissions.enums import Permission
+from salescoord.resolvers import records as resolve
+from salescoord.schema.guards import back_office
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.records import AuditEvent, OutboxEmail
 
 
 @strawberry.type

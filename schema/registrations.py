@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-
-from permissions.enums import Permission
-from resolvers import registrations as resolve
-from schema.guards import back_office, scoped
-from schema.pagination import Connection
-from schema.types.auth import LoginPayload
-from schema.types.registrations import Registration, RegistrationReceipt
+from salescoord.permissions.enums import Permission
+from salescoord.resolvers import registrations as resolve
+from salescoord.schema.guards import back_office, scoped
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.auth import LoginPayload
+from salescoord.schema.types.registrations import Registration, RegistrationReceipt
 
 DECIDES = [back_office(Permission.MANAGE_REGISTRATIONS)]
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-
-from permissions.guards import SeesReporting
-from resolvers import reporting as resolve
-from schema.guards import guard
-from schema.types.reporting import Reporting
+from salescoord.permissions.guards import SeesReporting
+from salescoord.resolvers import reporting as resolve
+from salescoord.schema.guards import guard
+from salescoord.schema.types.reporting import Reporting
 
 
 @strawberry.type

@@ -5,37 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from salescoord.resolvers import node as resolve_node
+from salescoord.schema.admission import Admission
+from salescoord.schema.anonymous_budget import AnonymousBudget
+from salescoord.schema.auth import AuthMutation
+from salescoord.schema.changes import ChangesQuery
+from salescoord.schema.datetimes import DATE_TIME
+from salescoord.schema.errors import ErrorCodes
+from salescoord.schema.execution import DirectLeaves
+from salescoord.schema.guards import scoped
+from salescoord.schema.input_text import StorableText
+from salescoord.schema.limits import (
+    IntrospectionSwitch,
+    QueryCostLimiter,
+    TokenLimiter,
+    ValidationWorkLimiter,
+)
+from salescoord.schema.lists import ListsMutation, ListsQuery
+from salescoord.schema.live import MeetingsSubscription
+from salescoord.schema.meetings import MeetingsMutation, MeetingsQuery
+from salescoord.schema.node import Node
+from salescoord.schema.operation_choice import OperationChoice
+from salescoord.schema.operation_name import OperationName
+from salescoord.schema.people import PeopleMutation, PeopleQuery
+from salescoord.schema.places import PlacesMutation, PlacesQuery
+from salescoord.schema.records import RecordsQuery
+from salescoord.schema.registrations import RegistrationsMutation, RegistrationsQuery
+from salescoord.schema.reporting import ReportingQuery
+from salescoord.schema.subscription_channel import SubscriptionChannel
+from salescoord.schema.types.lists import Content, List, ListItem
+from salescoord.schema.types.meetings import Meeting, Note
+from salescoord.schema.types.people import User
+from salescoord.schema.types.places import Company, Territory
+from salescoord.schema.types.registrations import Registration
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-
-from resolvers import node as resolve_node
-from schema.admission import Admission
-from schema.anonymous_budget import AnonymousBudget
-from schema.auth import AuthMutation
-from schema.changes import ChangesQuery
-from schema.datetimes import DATE_TIME
-from schema.errors import ErrorCodes
-from schema.execution import DirectLeaves
-from schema.guards import scoped
-from schema.input_text import StorableText
-from schema.limits import IntrospectionSwitch, QueryCostLimiter, TokenLimiter, ValidationWorkLimiter
-from schema.lists import ListsMutation, ListsQuery
-from schema.live import MeetingsSubscription
-from schema.meetings import MeetingsMutation, MeetingsQuery
-from schema.node import Node
-from schema.operation_choice import OperationChoice
-from schema.operation_name import OperationName
-from schema.people import PeopleMutation, PeopleQuery
-from schema.places import PlacesMutation, PlacesQuery
-from schema.records import RecordsQuery
-from schema.registrations import RegistrationsMutation, RegistrationsQuery
-from schema.reporting import ReportingQuery
-from schema.subscription_channel import SubscriptionChannel
-from schema.types.lists import Content, List, ListItem
-from schema.types.meetings import Meeting, Note
-from schema.types.people import User
-from schema.types.places import Company, Territory
-from schema.types.registrations import Registration
 
 
 @strawberry.type

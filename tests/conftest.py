@@ -17,13 +17,13 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
+from salescoord.db.migrate import upgrade_async
+from salescoord.db.session import create_engine
+from salescoord.permissions.enums import DEFAULT_PERMISSIONS
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.migrate import upgrade_async
-from db.session import create_engine
-from permissions.enums import DEFAULT_PERMISSIONS
 from salescoord.app import attach_engine, create_app
 from salescoord.settings import Settings
 from tests.helpers import SECRET, Client

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import aiosqlite
 import asyncpg
+from salescoord.db.session import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from db.session import create_engine
 
 
 async def _admin(url: str) -> asyncpg.Connection:

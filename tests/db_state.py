@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import salescoord.db.models  # noqa: F401  (every table in the metadata)
 import sqlalchemy as sa
+from salescoord.db.tables import users
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-import db.models  # noqa: F401  (every table in the metadata)
-from db.tables import users
 
 # Rate-limit counters count every call, refused or not: bookkeeping, not the service's data.
 TABLES = [table for table in users.metadata.sorted_tables if table.name != "rate_counters"]

@@ -8,10 +8,8 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from db.models.base import utcnow
-from db.tables import (
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import (
     am_coordinators,
     am_territories,
     companies,
@@ -27,11 +25,13 @@ from db.tables import (
     territories,
     users,
 )
-from permissions.enums import Channel
+from salescoord.permissions.enums import Channel
+from salescoord.schema.ids import encode_id
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from salescoord.passwords import hash_password
 from salescoord.settings import Settings
 from salescoord.tokens import issue_token
-from schema.ids import encode_id
 
 PASSWORD = "correct horse battery"
 SECRET = "test-secret-" + "x" * 40  # the suite's signing key (tests/conftest.py `settings`)

@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from salescoord.db.tables import emails
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.tables import emails
 from salescoord.outbox.delivery import DeliveryWorker
 from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 from tests.helpers import SECRET

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 from graphql import ObjectTypeDefinitionNode, parse
+from salescoord.db.tables import am_coordinators, am_territories, territories, users
+from salescoord.permissions.enums import DEFAULT_PERMISSIONS, Channel, Permission, RoleName
+from salescoord.schema.root import schema
 
-from db.tables import am_coordinators, am_territories, territories, users
-from permissions.enums import DEFAULT_PERMISSIONS, Channel, Permission, RoleName
-from schema.root import schema
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
 

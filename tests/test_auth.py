@@ -28,14 +28,14 @@ from graphql import (
     parse,
     validate,
 )
+from salescoord.db.tables import users
+from salescoord.permissions.enums import Channel
+from salescoord.schema.root import schema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.tables import users
-from permissions.enums import Channel
 from salescoord.app import attach_engine, create_app
 from salescoord.settings import Settings
 from salescoord.tokens import ALGORITHM, ISSUER, issue_token, read_token
-from schema.root import schema
 from tests.db_state import snapshot
 from tests.helpers import PASSWORD, Client, codes, gid
 

@@ -11,12 +11,12 @@ import re
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from salescoord.db.migrate import alembic_config
+from salescoord.db.models.base import utcnow
+from salescoord.db.session import create_engine
+from salescoord.db.tables import registrations, users
+from salescoord.permissions.enums import Channel
 
-from db.migrate import alembic_config
-from db.models.base import utcnow
-from db.session import create_engine
-from db.tables import registrations, users
-from permissions.enums import Channel
 from salescoord.outbox.password_links import (
     PLACEHOLDER,
     issue_set_password_token,

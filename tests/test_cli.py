@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from salescoord.db.session import create_engine
+from salescoord.db.tables import users
 
-from db.session import create_engine
-from db.tables import users
 from salescoord.app import attach_engine, create_app
 from salescoord.demo import DEMO_LOGINS, DEMO_PASSWORD
 from salescoord.passwords import verify_password

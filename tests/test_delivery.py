@@ -11,9 +11,9 @@ from html import escape
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import emails, meeting_attendees, users
+from salescoord.permissions.enums import Channel
 
-from db.tables import emails, meeting_attendees, users
-from permissions.enums import Channel
 from salescoord.app import create_app
 from salescoord.outbox.delivery import backoff_seconds
 from salescoord.outbox.queue import claim_due, enqueue_email
@@ -375,8 +375,9 @@ async def test_R21_R13_the_summary_received_over_smtp_has_attendees_notes_and_it
 async def test_R21_an_attendee_deactivated_between_choosing_and_sending_gets_no_summary(engine, make):
     """The recipients are chosen before the sending transaction; one deactivated in between
     gets nothing (and breaks nothing), the others their summary."""
-    from db.queries.people import VIEWER_BY_ID, viewer_from_row
-    from db.tables import meetings
+    from salescoord.db.queries.people import VIEWER_BY_ID, viewer_from_row
+    from salescoord.db.tables import meetings
+
     from salescoord.outbox.summaries import attendees_named, send_summary
 
     north = await make.territory("North")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from salescoord.db.queries.pages import encode_cursor
+from salescoord.resolvers import people as people_resolvers
 
-from db.queries.pages import encode_cursor
-from resolvers import people as people_resolvers
 from tests.db_state import counts, snapshot
 from tests.helpers import codes, gid
 

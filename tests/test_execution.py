@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 import strawberry
+from salescoord.schema.execution import DirectLeaves, plan_of
 from strawberry.extensions import SchemaExtension
-
-from schema.execution import DirectLeaves, plan_of
 
 
 @strawberry.enum

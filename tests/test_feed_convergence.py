@@ -11,10 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import (
+    am_coordinators,
+    list_items,
+    meeting_attendees,
+    meeting_lists,
+    meetings,
+    notes,
+)
+from salescoord.permissions.enums import Channel
 
-from db.models.base import utcnow
-from db.tables import am_coordinators, list_items, meeting_attendees, meeting_lists, meetings, notes
-from permissions.enums import Channel
 from tests.helpers import gid
 
 WEB, APP = Channel.WEB, Channel.APP

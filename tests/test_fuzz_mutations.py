@@ -26,10 +26,10 @@ from collections import Counter
 from typing import Any
 
 import graphql
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import meetings, notes, registrations
+from salescoord.permissions.enums import Channel
 
-from db.models.base import utcnow
-from db.tables import meetings, notes, registrations
-from permissions.enums import Channel
 from tests import db_changes, fuzz_mutations
 from tests.apps import client_with
 from tests.db_copies import copies

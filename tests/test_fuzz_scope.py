@@ -21,10 +21,11 @@ import time
 from collections import Counter
 from typing import Any
 
-from db.models.base import utcnow
-from db.queries.pages import encode_cursor
-from db.tables import meeting_attendees, registrations
-from permissions.enums import Channel
+from salescoord.db.models.base import utcnow
+from salescoord.db.queries.pages import encode_cursor
+from salescoord.db.tables import meeting_attendees, registrations
+from salescoord.permissions.enums import Channel
+
 from tests import fuzz_queries
 from tests.apps import client_with
 from tests.fuzz_oracle import Asker, Tables

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLObjectType
+from salescoord.permissions.enums import Permission
+from salescoord.permissions.guards import HasPermission, IsAuthenticated, ScopedBy
+from salescoord.resolvers import node_types
+from salescoord.schema.enums import ScopeBasis
+from salescoord.schema.guards import guard
+from salescoord.schema.root import schema
 from strawberry.permission import BasePermission
 
-from permissions.enums import Permission
-from permissions.guards import HasPermission, IsAuthenticated, ScopedBy
-from resolvers import node_types
-from schema.enums import ScopeBasis
-from schema.guards import guard
-from schema.root import schema
 from tests.helpers import codes, gid
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from graphql import OperationDefinitionNode, OperationType, parse, print_ast, validate
+from salescoord.schema.root import schema
 
-from schema.root import schema
 from tests.apps import client_with
 from tests.conftest import ROOT
 

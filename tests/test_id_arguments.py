@@ -22,8 +22,8 @@ from graphql import (
     build_schema,
     get_named_type,
 )
+from salescoord.permissions.enums import Channel, Permission
 
-from permissions.enums import Channel, Permission
 from tests.conftest import ROOT
 from tests.db_state import snapshot
 from tests.helpers import gid

@@ -27,10 +27,10 @@ from graphql import (
     get_named_type,
 )
 from graphql.pyutils import Undefined
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import meetings, mutation_outcomes
+from salescoord.permissions.enums import Channel
 
-from db.models.base import utcnow
-from db.tables import meetings, mutation_outcomes
-from permissions.enums import Channel
 from tests.conftest import ROOT
 from tests.db_state import snapshot
 from tests.helpers import codes, gid

@@ -12,12 +12,12 @@ from graphql.validation.rules.overlapping_fields_can_be_merged import (
     OverlappingFieldsCanBeMergedRule,
     get_complexity_budget,
 )
+from salescoord.schema.limits.measure import measure
+from salescoord.schema.limits.overlap import TooDeep, merging_steps
+from salescoord.schema.root import schema
 
 from bench import validation_cost
 from salescoord.settings import Settings
-from schema.limits.measure import measure
-from schema.limits.overlap import TooDeep, merging_steps
-from schema.root import schema
 from tests.apps import client_with
 from tests.helpers import codes
 

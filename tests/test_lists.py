@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import audit_events, list_items, lists, meeting_lists
+from salescoord.permissions.enums import Channel
 
-from db.tables import audit_events, list_items, lists, meeting_lists
-from permissions.enums import Channel
 from tests.helpers import gid
 
 # -- queries ------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import audit_events, list_items, lists, meeting_attendees
+from salescoord.permissions.enums import Channel
 
-from db.tables import audit_events, list_items, lists, meeting_attendees
-from permissions.enums import Channel
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.session import create_engine
+from salescoord.db.tables import am_coordinators
+from salescoord.permissions.enums import Channel
 
-from db.session import create_engine
-from db.tables import am_coordinators
-from permissions.enums import Channel
 from salescoord.app import attach_engine, create_app
 from tests.apps import client_with
 from tests.helpers import gid

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import audit_events, meeting_attendees
+from salescoord.permissions.enums import Channel
 
-from db.tables import audit_events, meeting_attendees
-from permissions.enums import Channel
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
 
@@ -513,7 +513,7 @@ SUMMARY = """mutation($id: ID!, $buyers: [ID!], $key: String) {
 async def test_R21_a_summary_goes_to_the_outbox_in_text_and_html_without_internal_notes(
     client, world, engine, make
 ):
-    from db.tables import emails
+    from salescoord.db.tables import emails
 
     content = await make.content("Blue jacket")
     await make.item(world.buyer_list, content, 0, note="Size M")

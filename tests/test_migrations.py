@@ -3,14 +3,13 @@ databases, and seed the built-in roles with their default permissions (SPEC §1)
 
 from __future__ import annotations
 
+import salescoord.db.models  # noqa: F401
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from salescoord.db.tables import roles
+from salescoord.permissions.enums import DEFAULT_PERMISSIONS
 from sqlmodel import SQLModel
-
-import db.models  # noqa: F401
-from db.tables import roles
-from permissions.enums import DEFAULT_PERMISSIONS
 
 
 async def test_R27_migrated_schema_equals_the_models(engine):
@@ -34,8 +33,8 @@ async def test_R26_migration_seeds_built_in_roles(engine):
 async def test_ids_are_never_reused_after_a_delete(engine):
     """Global ids outlive their rows on clients (the iPad syncs by them): a deleted row's id
     must not come back, which SQLite does unless told otherwise."""
-    from db.models.base import utcnow
-    from db.tables import contents
+    from salescoord.db.models.base import utcnow
+    from salescoord.db.tables import contents
 
     row = {"title": "t", "kind": "PRODUCT", "reference": "SKU-1", "created_at": utcnow()}
     async with engine.begin() as connection:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from salescoord.db.migrate import alembic_config
+from salescoord.db.models.base import utcnow
+from salescoord.db.session import create_engine
+from salescoord.db.tables import emails, meeting_attendees, notes
 
-from db.migrate import alembic_config
-from db.models.base import utcnow
-from db.session import create_engine
-from db.tables import emails, meeting_attendees, notes
 from salescoord.app import attach_engine, create_app
 from tests.db_state import snapshot
 from tests.helpers import codes, gid

@@ -118,8 +118,8 @@ async def test_metrics_answer_only_a_scraper_with_the_token(engine, settings, ma
 
 
 async def test_metrics_report_the_outbox_backlog(engine, settings):
-    from db.models.base import utcnow
-    from db.tables import emails
+    from salescoord.db.models.base import utcnow
+    from salescoord.db.tables import emails
 
     async with engine.begin() as connection:
         for status in ("PENDING", "PENDING", "SENT"):

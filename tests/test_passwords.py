@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from argon2 import PasswordHasher
+from salescoord.db.tables import users
 
-from db.tables import users
 from salescoord.passwords import verify_password
 from tests.apps import served
 from tests.helpers import PASSWORD, codes

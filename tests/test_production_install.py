@@ -154,3 +154,13 @@ async def test_R28_a_production_install_serves_graphiql_from_its_own_files(serve
         assert len(files) == 6
         for path in files:
             assert (await http.get(f"/{path}")).status_code == 200, path
+
+
+def test_R27_a_production_install_takes_no_top_level_name_but_its_own(installed: Path):
+    """`db` and `schema` are PyPI packages' names: the service installs its layers inside
+    `salescoord`, and its migrations beside them."""
+    site = next((installed.parent / "lib").glob("python3*/site-packages"))
+    for name in ("db", "schema", "resolvers", "permissions"):
+        assert not (site / name).exists(), name
+        assert (site / "salescoord" / name / "__init__.py").is_file(), name
+    assert list((site / "salescoord" / "db" / "migrations" / "versions").glob("0001_*.py"))

@@ -9,11 +9,11 @@ import asyncio
 import time
 
 import sqlalchemy as sa
+from salescoord.db.session import create_engine
+from salescoord.permissions.enums import Channel
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.session import create_engine
-from permissions.enums import Channel
 from tests.apps import client_with, served
 from tests.helpers import PASSWORD, codes
 

@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import audit_events, emails, registrations, users
+from salescoord.permissions.enums import Channel, Permission, RoleName
+from salescoord.permissions.viewer import Viewer
+from salescoord.resolvers import registration_workflow as queries
 
-from db.tables import audit_events, emails, registrations, users
-from permissions.enums import Channel, Permission, RoleName
-from permissions.viewer import Viewer
-from resolvers import registration_workflow as queries
 from salescoord.outbox.password_links import issue_set_password_token
 from tests.db_state import snapshot
 from tests.helpers import PASSWORD, codes, gid
@@ -582,7 +582,7 @@ async def test_R6_the_queue_costs_the_same_statements_for_2_and_12_registrations
 
 async def test_R12_a_decision_counts_as_activity_of_the_decider(client, engine, world, sign_up):
     """Reporting counts registrations decided (R12), written in the decision's transaction."""
-    from db.tables import activities
+    from salescoord.db.tables import activities
 
     registration = await sign_up("counted@example.test", territory=world.district)
     await client.data(REJECT, {"id": registration, "reason": "Not a retailer"}, as_user=world.am_territory)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from salescoord.db.queries.activity import ActivityKind
+from salescoord.db.tables import activities, meeting_attendees, meetings
+from salescoord.permissions.enums import Channel
 
-from db.queries.activity import ActivityKind
-from db.tables import activities, meeting_attendees, meetings
-from permissions.enums import Channel
 from tests.helpers import PASSWORD, codes, gid
 
 START, END = "2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z"
@@ -288,8 +288,8 @@ async def test_R12_statement_count_is_the_same_for_10_and_200_users(client, make
     (Each grouping opens objects of its own kind, so what one field's loader has cached
     does not spare another a statement at one size and not at the other.)"""
     import sqlalchemy as sa
+    from salescoord.db.tables import users
 
-    from db.tables import users
     from tests.test_statement_counts import _empty, world_of
 
     counts = {}

@@ -15,8 +15,8 @@ from graphql import (
     ObjectTypeDefinitionNode,
     parse,
 )
+from salescoord.schema.root import schema
 
-from schema.root import schema
 from tests.conftest import ROOT
 
 SDL = (ROOT / "schema.graphql").read_text()

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import am_coordinators, companies, territories, users
 
-from db.tables import am_coordinators, companies, territories, users
 from tests.helpers import gid
 
 USERS = "query { users(first: 100) { totalCount nodes { id } } }"

@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import strawberry
-
-from db.models.content import ListKind
-from db.models.meetings import NotePhase
-from db.tables import users
-from permissions.enums import DEFAULT_PERMISSIONS, Channel, Permission, RoleName
-from permissions.guards import OnChannel
-from permissions.scope import Scope
-from permissions.viewer import Viewer
-from schema.guards import guard
+from salescoord.db.models.content import ListKind
+from salescoord.db.models.meetings import NotePhase
+from salescoord.db.tables import users
+from salescoord.permissions.enums import DEFAULT_PERMISSIONS, Channel, Permission, RoleName
+from salescoord.permissions.guards import OnChannel
+from salescoord.permissions.scope import Scope
+from salescoord.permissions.viewer import Viewer
+from salescoord.schema.guards import guard
 
 WEB, APP = Channel.WEB, Channel.APP
 

@@ -126,8 +126,7 @@ async def test_a_read_cancelled_in_flight_leaves_the_request_able_to_read(engine
     """graphql-core cancels the siblings of a field that fails; the statement such a field
     started runs to its end, so the next statement of the same request still works."""
     import sqlalchemy as sa
-
-    from db.session import RequestDatabase
+    from salescoord.db.session import RequestDatabase
 
     slow = sa.text(
         "SELECT pg_sleep(0.3)"

@@ -17,10 +17,10 @@ import time
 import httpx
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import lists
+from salescoord.permissions.enums import Channel
 from websockets.exceptions import ConnectionClosed
 
-from db.tables import lists
-from permissions.enums import Channel
 from salescoord.app import attach_engine, create_app
 from salescoord.tokens import issue_token as issue
 from salescoord.tokens import sign

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from salescoord.db.queries.pages import encode_cursor
+from salescoord.db.tables import am_coordinators, meeting_attendees, notes
+from salescoord.permissions.enums import Channel
 from sqlalchemy import event
 
-from db.queries.pages import encode_cursor
-from db.tables import am_coordinators, meeting_attendees, notes
-from permissions.enums import Channel
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
 
@@ -233,7 +233,7 @@ async def test_R18_a_late_commit_is_never_skipped(client, world, backend, engine
     commits last. The feed must hold its cursor before the early one's row until then."""
     if backend[0] != "postgresql":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): ids grow in commit order")
-    from db.models.base import utcnow
+    from salescoord.db.models.base import utcnow
 
     cursor = await start(client, world.sc)
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.tables import list_items, lists, meetings, notes, registrations
+from salescoord.permissions.enums import Channel
 
-from db.tables import list_items, lists, meetings, notes, registrations
-from permissions.enums import Channel
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
 

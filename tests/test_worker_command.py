@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
+from salescoord.db.migrate import upgrade_async
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import emails
 
-from db.migrate import upgrade_async
-from db.models.base import utcnow
-from db.tables import emails
 from tests.smtp import SmtpServer
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import salescoord.db.models  # noqa: F401  (fills the metadata)
 from alembic import context
+from salescoord.db.session import create_engine
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
-
-import db.models  # noqa: F401  (fills the metadata)
-from db.session import create_engine
 
 target_metadata = SQLModel.metadata
 

@@ -1,13 +1,13 @@
 """Every table, importable from one place so that `SQLModel.metadata` is complete."""
 
-from db.models.content import Content, List, ListItem
-from db.models.limits import RateCounter
-from db.models.meetings import Meeting, MeetingAttendee, MeetingList, Note
-from db.models.people import AccountManagerCoordinator, AccountManagerTerritory, Role, User
-from db.models.places import Company, Territory
-from db.models.records import Activity, AuditEvent, Email
-from db.models.registrations import Registration
-from db.models.sync import ChangeLogEntry, MutationOutcome
+from salescoord.db.models.content import Content, List, ListItem
+from salescoord.db.models.limits import RateCounter
+from salescoord.db.models.meetings import Meeting, MeetingAttendee, MeetingList, Note
+from salescoord.db.models.people import AccountManagerCoordinator, AccountManagerTerritory, Role, User
+from salescoord.db.models.places import Company, Territory
+from salescoord.db.models.records import Activity, AuditEvent, Email
+from salescoord.db.models.registrations import Registration
+from salescoord.db.models.sync import ChangeLogEntry, MutationOutcome
 
 __all__ = [
     "AccountManagerCoordinator",

@@ -6,9 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from salescoord.db.models.base import NEVER_REUSE_IDS, UTCDateTime, created_at_field, moment_field
 from sqlmodel import Field, SQLModel
-
-from db.models.base import NEVER_REUSE_IDS, UTCDateTime, created_at_field, moment_field
 
 # What each text field holds at most: the column's length, and what the API accepts (R23).
 MEETING_TITLE_LENGTH = 200

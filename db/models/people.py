@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field
 from sqlmodel import Field, SQLModel
-
-from db.models.base import NEVER_REUSE_IDS, created_at_field
 
 # What each text field holds at most: the column's length, and what the API accepts (R23).
 EMAIL_LENGTH = 254  # RFC 5321's longest path

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field
 from sqlmodel import Field, SQLModel
-
-from db.models.base import NEVER_REUSE_IDS, created_at_field
 
 # What each text field holds at most: the column's length, and what the API accepts (R23).
 TERRITORY_NAME_LENGTH = 200

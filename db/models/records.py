@@ -7,9 +7,8 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field, json_field, moment_field
 from sqlmodel import Field, SQLModel
-
-from db.models.base import NEVER_REUSE_IDS, created_at_field, json_field, moment_field
 
 
 class EmailStatus(StrEnum):

@@ -6,10 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
+from salescoord.db.models.people import EMAIL_LENGTH
 from sqlmodel import Field, SQLModel
-
-from db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
-from db.models.people import EMAIL_LENGTH
 
 # What each text field holds at most: the column's length, and what the API accepts (R23).
 APPLICANT_NAME_LENGTH = 200

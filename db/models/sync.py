@@ -6,9 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field
 from sqlmodel import Field, SQLModel
-
-from db.models.base import NEVER_REUSE_IDS, created_at_field
 
 
 class MutationOutcome(SQLModel, table=True):

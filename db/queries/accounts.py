@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from salescoord.db.models.base import utcnow
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.people import VIEWER_BY_ID, viewer_from_row
+from salescoord.db.tables import users
+from salescoord.permissions.enums import Channel
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from db.models.base import utcnow
-from db.queries.audit import record
-from db.queries.people import VIEWER_BY_ID, viewer_from_row
-from db.tables import users
-from permissions.enums import Channel
 
 
 async def set_password_once(

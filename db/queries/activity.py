@@ -14,10 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import activities
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from db.models.base import utcnow
-from db.tables import activities
 
 
 class ActivityKind(StrEnum):

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import audit_events
+from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from db.models.base import utcnow
-from db.tables import audit_events
-from permissions.viewer import Viewer
 
 
 async def record(

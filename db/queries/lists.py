@@ -9,18 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.base import utcnow
+from salescoord.db.models.content import ContentKind, ListKind
+from salescoord.db.queries.activity import ActivityKind, record_activity
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.pages import Relation
+from salescoord.db.queries.search import contains
+from salescoord.db.tables import contents, list_items, lists
+from salescoord.permissions.scope import Scope
+from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
-
-from db.models.base import utcnow
-from db.models.content import ContentKind, ListKind
-from db.queries.activity import ActivityKind, record_activity
-from db.queries.audit import record
-from db.queries.pages import Relation
-from db.queries.search import contains
-from db.tables import contents, list_items, lists
-from permissions.scope import Scope
-from permissions.viewer import Viewer
 
 LIST = lists.c
 ITEM = list_items.c

@@ -13,17 +13,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from db.models.base import utcnow
-from db.models.meetings import MeetingStatus, NotePhase
-from db.queries.activity import ActivityKind, record_activity
-from db.queries.audit import record
-from db.queries.lists import LIST_ORDER
-from db.queries.pages import Relation
-from db.queries.people import USER_COLUMNS, USER_ORDER
-from db.queries.search import contains
-from db.tables import (
+from salescoord.db.models.base import utcnow
+from salescoord.db.models.meetings import MeetingStatus, NotePhase
+from salescoord.db.queries.activity import ActivityKind, record_activity
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.lists import LIST_ORDER
+from salescoord.db.queries.pages import Relation
+from salescoord.db.queries.people import USER_COLUMNS, USER_ORDER
+from salescoord.db.queries.search import contains
+from salescoord.db.tables import (
     am_coordinators,
     lists,
     meeting_attendees,
@@ -32,9 +30,10 @@ from db.tables import (
     notes,
     users,
 )
-from permissions.enums import RoleName
-from permissions.scope import Scope, associations
-from permissions.viewer import Viewer
+from salescoord.permissions.enums import RoleName
+from salescoord.permissions.scope import Scope, associations
+from salescoord.permissions.viewer import Viewer
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 MEETING = meetings.c
 NOTE = notes.c

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.session import RequestDatabase
+from salescoord.db.storable import BIGINT, INTEGER, fits, storable_text
+from salescoord.permissions.scope import Scope
 from sqlalchemy.engine import Row
 
-from db.session import RequestDatabase
-from db.storable import BIGINT, INTEGER, fits, storable_text
-from permissions.scope import Scope
 from salescoord.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100

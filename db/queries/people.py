@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.base import utcnow
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.pages import PARENT_IDS, Relation
+from salescoord.db.queries.search import contains
+from salescoord.db.tables import am_coordinators, am_territories, roles, users
+from salescoord.permissions.enums import Permission, RoleName
+from salescoord.permissions.scope import Scope, associations
+from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
-from db.queries.audit import record
-from db.queries.pages import PARENT_IDS, Relation
-from db.queries.search import contains
-from db.tables import am_coordinators, am_territories, roles, users
-from permissions.enums import Permission, RoleName
-from permissions.scope import Scope, associations
-from permissions.viewer import Viewer
 from salescoord.errors import BadUserInput, Conflict
 
 USER = users.c

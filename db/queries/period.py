@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.records import PeriodUnit
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-
-from db.models.records import PeriodUnit
 
 
 class _PeriodStart(FunctionElement):

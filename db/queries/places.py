@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.base import utcnow
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.pages import Relation
+from salescoord.db.queries.search import contains
+from salescoord.db.tables import am_territories, companies, territories
+from salescoord.permissions.scope import Scope
+from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
-from db.queries.audit import record
-from db.queries.pages import Relation
-from db.queries.search import contains
-from db.tables import am_territories, companies, territories
-from permissions.scope import Scope
-from permissions.viewer import Viewer
 from salescoord.errors import BadUserInput, Conflict
 
 TERRITORY = territories.c

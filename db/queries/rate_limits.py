@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from salescoord.db.tables import rate_counters
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from db.tables import rate_counters
 
 KEEP_EXPIRED_SECONDS = 3600
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from salescoord.db.models.base import utcnow
+from salescoord.db.models.registrations import RegistrationStatus
+from salescoord.db.queries.activity import ActivityKind, record_activity
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.search import contains
+from salescoord.db.tables import registrations, territories, users
+from salescoord.permissions.enums import RoleName
+from salescoord.permissions.scope import Scope
+from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
-from db.models.registrations import RegistrationStatus
-from db.queries.activity import ActivityKind, record_activity
-from db.queries.audit import record
-from db.queries.search import contains
-from db.tables import registrations, territories, users
-from permissions.enums import RoleName
-from permissions.scope import Scope
-from permissions.viewer import Viewer
 from salescoord.errors import Conflict
 
 REGISTRATION = registrations.c

@@ -20,13 +20,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-
-from db.models.records import PeriodUnit
-from db.queries.activity import ActivityKind
-from db.queries.period import period_start
-from db.tables import activities, companies, meeting_attendees, meetings, territories, users
-from permissions.enums import RoleName
-from permissions.scope import Scope, associations
+from salescoord.db.models.records import PeriodUnit
+from salescoord.db.queries.activity import ActivityKind
+from salescoord.db.queries.period import period_start
+from salescoord.db.tables import activities, companies, meeting_attendees, meetings, territories, users
+from salescoord.permissions.enums import RoleName
+from salescoord.permissions.scope import Scope, associations
 
 COUNT_COLUMNS: dict[ActivityKind, str] = {
     ActivityKind.SIGN_IN: "sign_ins",

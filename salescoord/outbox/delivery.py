@@ -30,7 +30,7 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.session import WRITE_INTENT
+from salescoord.db.session import WRITE_INTENT
 from salescoord.outbox import password_links, queue
 from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
-from db.models.records import EmailStatus
-from db.tables import emails
+from salescoord.db.models.base import utcnow
+from salescoord.db.models.records import EmailStatus
+from salescoord.db.tables import emails
 from salescoord.outbox.wording import Notice
 
 log = logging.getLogger("salescoord.outbox")

@@ -14,15 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.queries.activity import ActivityKind, record_activity
-from db.queries.audit import record
-from db.queries.people import viewer_from_row, viewers_by_id
-from db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
-from permissions.enums import Channel
-from permissions.scope import Scope
-from permissions.viewer import Viewer
+from salescoord.db.queries.activity import ActivityKind, record_activity
+from salescoord.db.queries.audit import record
+from salescoord.db.queries.people import viewer_from_row, viewers_by_id
+from salescoord.db.tables import contents, list_items, lists, meeting_attendees, meeting_lists, notes, users
 from salescoord.outbox import wording
 from salescoord.outbox.queue import enqueue_notice
+from salescoord.permissions.enums import Channel
+from salescoord.permissions.scope import Scope
+from salescoord.permissions.viewer import Viewer
 
 
 async def _rows(connection: AsyncConnection, statement: sa.Select) -> Sequence[Any]:

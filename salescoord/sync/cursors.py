@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 
-from db.queries.pages import decode_cursor, encode_cursor
-from db.session import RequestDatabase
-from db.storable import BIGINT, INTEGER, fits
+from salescoord.db.queries.pages import decode_cursor, encode_cursor
+from salescoord.db.session import RequestDatabase
+from salescoord.db.storable import BIGINT, INTEGER, fits
 from salescoord.errors import BadUserInput, ResyncRequired
 from salescoord.sync import feed
 

@@ -30,10 +30,10 @@ from typing import Any, NamedTuple
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.session import RequestDatabase
-from permissions.enums import Channel
-from permissions.viewer import Viewer
+from salescoord.db.session import RequestDatabase
 from salescoord.errors import BadUserInput, Conflict
+from salescoord.permissions.enums import Channel
+from salescoord.permissions.viewer import Viewer
 from salescoord.sync import outcomes
 
 FIELD = "clientMutationId"

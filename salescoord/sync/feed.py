@@ -41,12 +41,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
-from db.models.sync import ChangeEntity, ChangeKind
-from db.session import RequestDatabase
-from db.tables import change_log, list_items, lists, meeting_lists, meetings, notes
-from permissions.enums import Channel, RoleName
-from permissions.scope import Scope
+from salescoord.db.models.base import utcnow
+from salescoord.db.models.sync import ChangeEntity, ChangeKind
+from salescoord.db.session import RequestDatabase
+from salescoord.db.tables import change_log, list_items, lists, meeting_lists, meetings, notes
+from salescoord.permissions.enums import Channel, RoleName
+from salescoord.permissions.scope import Scope
 
 RETENTION = timedelta(days=30)
 PURGE_MARGIN = timedelta(days=1)

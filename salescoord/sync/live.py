@@ -27,10 +27,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.loaders import Loaders
-from db.session import RequestDatabase
-from permissions.scope import Scope
+from salescoord.db.loaders import Loaders
+from salescoord.db.session import RequestDatabase
 from salescoord.errors import NotFound
+from salescoord.permissions.scope import Scope
 from salescoord.sync import feed as changes
 from salescoord.sync.listen import ChangeListener
 

@@ -15,8 +15,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models.base import utcnow
-from db.tables import mutation_outcomes
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import mutation_outcomes
 
 RETENTION = timedelta(days=7)
 OUTCOME = mutation_outcomes.c

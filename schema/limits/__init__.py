@@ -11,9 +11,9 @@ Each refusal is QUERY_TOO_COMPLEX (introspection: BAD_USER_INPUT) naming the bou
 comes before the viewer is loaded, so a refused query runs no SQL at all.
 """
 
-from schema.limits.cost import QueryCostLimiter
-from schema.limits.introspection import IntrospectionSwitch
-from schema.limits.tokens import TokenLimiter
-from schema.limits.validation_work import ValidationWorkLimiter
+from salescoord.schema.limits.cost import QueryCostLimiter
+from salescoord.schema.limits.introspection import IntrospectionSwitch
+from salescoord.schema.limits.tokens import TokenLimiter
+from salescoord.schema.limits.validation_work import ValidationWorkLimiter
 
 __all__ = ["IntrospectionSwitch", "QueryCostLimiter", "TokenLimiter", "ValidationWorkLimiter"]

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from salescoord.schema.limits.measure import Measure, TooBig, measure
+from salescoord.schema.limits.settings import settings_of
 from strawberry.extensions import SchemaExtension
-
-from schema.limits.measure import Measure, TooBig, measure
-from schema.limits.settings import settings_of
 
 BOUNDS = ("depth", "aliases", "directives", "fields", "nodes", "cost")
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from salescoord.schema.limits.settings import settings_of
 from strawberry.extensions import SchemaExtension
-
-from schema.limits.settings import settings_of
 
 
 class IntrospectionSwitch(SchemaExtension):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graphql import GraphQLError
+from salescoord.schema.limits.settings import settings_of
 from strawberry.extensions import SchemaExtension
 
 from salescoord.errors import QueryTooComplex
-from schema.limits.settings import settings_of
 
 _PARSER_MESSAGE = "Document contains more than"
 

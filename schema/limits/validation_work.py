@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from salescoord.schema.limits.overlap import TooDeep, TooMuchWork, merging_steps
+from salescoord.schema.limits.settings import settings_of
 from strawberry.extensions import SchemaExtension
 
 from salescoord.errors import QueryTooComplex
-from schema.limits.overlap import TooDeep, TooMuchWork, merging_steps
-from schema.limits.settings import settings_of
 
 
 class ValidationWorkLimiter(SchemaExtension):

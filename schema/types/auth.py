@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-
-from resolvers import auth as resolve
-from schema.guards import scoped
-from schema.types.people import User
+from salescoord.resolvers import auth as resolve
+from salescoord.schema.guards import scoped
+from salescoord.schema.types.people import User
 
 
 @strawberry.type

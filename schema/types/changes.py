@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-
-from resolvers import changes as resolve
-from schema.enums import ChangeKind, ScopeBasis
-from schema.guards import scoped
-from schema.node import Node
+from salescoord.resolvers import changes as resolve
+from salescoord.schema.enums import ChangeKind, ScopeBasis
+from salescoord.schema.guards import scoped
+from salescoord.schema.node import Node
 
 
 @strawberry.type(description="One object that changed: store it, or drop it (R18).")

@@ -6,15 +6,14 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-
-from resolvers import lists as resolve
-from resolvers.related import ToOne
-from schema.enums import ContentKind, ListKind, ScopeBasis
-from schema.guards import scoped
-from schema.ids import encode_id
-from schema.node import Node
-from schema.pagination import Connection
-from schema.types.people import User
+from salescoord.resolvers import lists as resolve
+from salescoord.resolvers.related import ToOne
+from salescoord.schema.enums import ContentKind, ListKind, ScopeBasis
+from salescoord.schema.guards import scoped
+from salescoord.schema.ids import encode_id
+from salescoord.schema.node import Node
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.people import User
 
 OWNER = ToOne("owner_id")
 BUYER = ToOne("buyer_id")

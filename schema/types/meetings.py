@@ -6,20 +6,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-
-from resolvers import meetings as resolve
-from resolvers.related import ToOne
-from schema.enums import MeetingStatus, NotePhase, ScopeBasis
-from schema.guards import scoped
-from schema.ids import encode_id
-from schema.node import Node
-from schema.pagination import Connection
-from schema.types.people import User
+from salescoord.resolvers import meetings as resolve
+from salescoord.resolvers.related import ToOne
+from salescoord.schema.enums import MeetingStatus, NotePhase, ScopeBasis
+from salescoord.schema.guards import scoped
+from salescoord.schema.ids import encode_id
+from salescoord.schema.node import Node
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.people import User
 
 if TYPE_CHECKING:
-    from schema.types.lists import List
+    from salescoord.schema.types.lists import List
 
-ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
+ListType = Annotated["List", strawberry.lazy("salescoord.schema.types.lists")]
 HOST = ToOne("host_id")
 CREATED_BY = ToOne("created_by_id")
 MEETING = ToOne("meeting_id")

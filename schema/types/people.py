@@ -6,24 +6,23 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-
-from resolvers import people as resolve
-from resolvers.related import ToOne
-from schema.enums import Permission, RoleName, ScopeBasis
-from schema.guards import scoped
-from schema.ids import encode_id
-from schema.node import Node
-from schema.pagination import Connection
+from salescoord.resolvers import people as resolve
+from salescoord.resolvers.related import ToOne
+from salescoord.schema.enums import Permission, RoleName, ScopeBasis
+from salescoord.schema.guards import scoped
+from salescoord.schema.ids import encode_id
+from salescoord.schema.node import Node
+from salescoord.schema.pagination import Connection
 
 if TYPE_CHECKING:
-    from schema.types.lists import List
-    from schema.types.meetings import Meeting
-    from schema.types.places import Company, Territory
+    from salescoord.schema.types.lists import List
+    from salescoord.schema.types.meetings import Meeting
+    from salescoord.schema.types.places import Company, Territory
 
-CompanyType = Annotated["Company", strawberry.lazy("schema.types.places")]
-TerritoryType = Annotated["Territory", strawberry.lazy("schema.types.places")]
-ListType = Annotated["List", strawberry.lazy("schema.types.lists")]
-MeetingType = Annotated["Meeting", strawberry.lazy("schema.types.meetings")]
+CompanyType = Annotated["Company", strawberry.lazy("salescoord.schema.types.places")]
+TerritoryType = Annotated["Territory", strawberry.lazy("salescoord.schema.types.places")]
+ListType = Annotated["List", strawberry.lazy("salescoord.schema.types.lists")]
+MeetingType = Annotated["Meeting", strawberry.lazy("salescoord.schema.types.meetings")]
 
 COMPANY = ToOne("company_id")
 DIRECT_AM = ToOne("direct_am_id")

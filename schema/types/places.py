@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-
-from resolvers import places as resolve
-from resolvers.related import ToOne
-from schema.guards import scoped
-from schema.ids import encode_id
-from schema.node import Node
-from schema.pagination import Connection
-from schema.types.people import User
+from salescoord.resolvers import places as resolve
+from salescoord.resolvers.related import ToOne
+from salescoord.schema.guards import scoped
+from salescoord.schema.ids import encode_id
+from salescoord.schema.node import Node
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.people import User
 
 PARENT = ToOne("parent_id")
 TERRITORY = ToOne("territory_id")

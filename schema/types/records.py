@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from salescoord.resolvers import records as resolve
+from salescoord.schema.enums import EmailStatus
+from salescoord.schema.guards import scoped
+from salescoord.schema.types.people import User
 from strawberry.scalars import JSON
-
-from resolvers import records as resolve
-from schema.enums import EmailStatus
-from schema.guards import scoped
-from schema.types.people import User
 
 
 @strawberry.type(description="An outgoing email in the outbox (R20).")

@@ -6,19 +6,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-
-from resolvers import registrations as resolve
-from schema.enums import RegistrationStatus
-from schema.guards import scoped
-from schema.ids import encode_id
-from schema.node import Node
-from schema.types.people import User
+from salescoord.resolvers import registrations as resolve
+from salescoord.schema.enums import RegistrationStatus
+from salescoord.schema.guards import scoped
+from salescoord.schema.ids import encode_id
+from salescoord.schema.node import Node
+from salescoord.schema.types.people import User
 
 if TYPE_CHECKING:
-    from schema.types.places import Company, Territory
+    from salescoord.schema.types.places import Company, Territory
 
-CompanyType = Annotated["Company", strawberry.lazy("schema.types.places")]
-TerritoryType = Annotated["Territory", strawberry.lazy("schema.types.places")]
+CompanyType = Annotated["Company", strawberry.lazy("salescoord.schema.types.places")]
+TerritoryType = Annotated["Territory", strawberry.lazy("salescoord.schema.types.places")]
 
 
 @strawberry.type(description="A sign-up request waiting for, or closed by, a decision (R6, R7).")

@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-
-from resolvers import reporting as resolve
-from schema.guards import scoped
-from schema.pagination import Connection
-from schema.types.people import User
-from schema.types.places import Company, Territory
+from salescoord.resolvers import reporting as resolve
+from salescoord.schema.guards import scoped
+from salescoord.schema.pagination import Connection
+from salescoord.schema.types.people import User
+from salescoord.schema.types.places import Company, Territory
 
 
 @strawberry.type(description="Activity in [start, end), counted in SQL over what you may report on (R12).")

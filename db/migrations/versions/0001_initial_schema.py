@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import salescoord.db.models.base
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
-import db.models.base
 
 revision = "0001"
 down_revision = None
@@ -44,7 +43,7 @@ def upgrade() -> None:
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
@@ -61,11 +60,11 @@ def upgrade() -> None:
         sa.Column("body_html", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", db.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("sent_at", db.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
@@ -76,7 +75,7 @@ def upgrade() -> None:
         "roles",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("permissions", sa.JSON(), nullable=False),
-        sa.Column("updated_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
@@ -84,7 +83,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["parent_id"],
             ["territories.id"],
@@ -100,7 +99,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("territory_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["territory_id"],
             ["territories.id"],
@@ -122,8 +121,8 @@ def upgrade() -> None:
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("company_id", sa.Integer(), nullable=True),
         sa.Column("direct_am_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"],
             ["companies.id"],
@@ -149,7 +148,7 @@ def upgrade() -> None:
         "account_manager_coordinators",
         sa.Column("am_id", sa.Integer(), nullable=False),
         sa.Column("sc_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["am_id"], ["users.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["sc_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("am_id", "sc_id"),
@@ -161,7 +160,7 @@ def upgrade() -> None:
         "account_manager_territories",
         sa.Column("am_id", sa.Integer(), nullable=False),
         sa.Column("territory_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["am_id"], ["users.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["territory_id"], ["territories.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("am_id", "territory_id"),
@@ -180,7 +179,7 @@ def upgrade() -> None:
         sa.Column("object_id", sa.Integer(), nullable=True),
         sa.Column("on_behalf_of_id", sa.Integer(), nullable=True),
         sa.Column("diff", sa.JSON(), nullable=True),
-        sa.Column("at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_id"],
             ["users.id"],
@@ -204,8 +203,8 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("buyer_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["buyer_id"],
             ["users.id"],
@@ -228,13 +227,13 @@ def upgrade() -> None:
         sa.Column("host_id", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("starts_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("started_at", db.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", db.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
             ["users.id"],
@@ -262,10 +261,10 @@ def upgrade() -> None:
         sa.Column("message", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("decided_at", db.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decision_reason", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("buyer_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["buyer_id"],
             ["users.id"],
@@ -304,7 +303,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=True),
         sa.Column("meeting_id", sa.Integer(), nullable=True),
-        sa.Column("at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["meeting_id"],
             ["meetings.id"],
@@ -331,8 +330,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["content_id"],
             ["contents.id"],
@@ -380,8 +379,8 @@ def upgrade() -> None:
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
         sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["author_id"],
             ["users.id"],
@@ -399,7 +398,7 @@ def upgrade() -> None:
             "roles",
             sa.column("name", sa.String),
             sa.column("permissions", sa.JSON),
-            sa.column("updated_at", db.models.base.UTCDateTime),
+            sa.column("updated_at", salescoord.db.models.base.UTCDateTime),
         ),
         [
             {"name": name, "permissions": permissions, "updated_at": datetime.now(UTC)}

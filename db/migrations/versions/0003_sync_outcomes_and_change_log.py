@@ -11,11 +11,10 @@ Create Date: 2026-11-28 13:05:16.398126
 
 from __future__ import annotations
 
+import salescoord.db.models.base
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
-import db.models.base
 
 revision = "0003"
 down_revision = "0002"
@@ -37,7 +36,7 @@ def upgrade() -> None:
         sa.Column("buyer_id", sa.Integer(), nullable=True),
         sa.Column("host_only", sa.Boolean(), nullable=False),
         sa.Column("is_global", sa.Boolean(), nullable=False),
-        sa.Column("at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
@@ -54,7 +53,7 @@ def upgrade() -> None:
         sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("result_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("result_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", db.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", salescoord.db.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "client_mutation_id", name="uq_mutation_outcomes_user_key"),
