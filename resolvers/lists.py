@@ -43,6 +43,7 @@ REFUSED_KINDS = {
     ListKind.BUYER: "BUYER lists belong to account managers.",
 }
 
+
 async def lists(
     info: Info, first: int = PAGE, after: str | None = None, kind: ListKind | None = None
 ) -> Connection[List]:
@@ -210,13 +211,22 @@ async def remove_list_item(info: Info, id: strawberry.ID, client_mutation_id: Ke
 
 
 async def update_list_item_note(
-    info: Info, id: strawberry.ID, note: str | None, version: int, client_mutation_id: Key = None
+    info: Info,
+    id: strawberry.ID,
+    note: str | None = strawberry.UNSET,
+    *,
+    version: int,
+    client_mutation_id: Key = None,
 ) -> ListItem | None:
     """Write an item's note over the version the client read; a stale version is a
-    CONFLICT carrying the current item, and nothing is overwritten (R17)."""
+    CONFLICT carrying the current item, and nothing is overwritten (R17). The note is
+    named every time, null to clear it: an omitted note clearing the text would lose words
+    an app sent by a broken template."""
     call = keyed_call(info)
     if call.replayed is not None:
         return await _item(info, call.replayed.id)
+    if note is strawberry.UNSET:
+        raise BadUserInput("Give the note's text, or null to clear it.", field="note")
     note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
     item = await _changeable_item(info, id, info.context.scope.annotated_lists())
     async with call.transaction() as connection:

@@ -750,6 +750,18 @@ def _bad_input_cases(w: World) -> list[tuple[str, str, dict[str, Any], str]]:
         ("remove: malformed id", REMOVE_ITEM, {"id": not_base64}, "id"),
         ("note: 5001 characters", UPDATE_NOTE, {"id": item, "note": "n" * 5001, "version": 1}, "note"),
         ("note: malformed id", UPDATE_NOTE, {"id": not_base64, "note": "ok", "version": 1}, "id"),
+        (
+            "note: omitted (null clears it; absent is a mistake)",
+            UPDATE_NOTE,
+            {"id": item, "version": 1},
+            "note",
+        ),
+        (
+            "note: omitted, literal",
+            f'mutation {{ updateListItemNote(id: "{item}", version: 1) {{ id }} }}',
+            {},
+            "note",
+        ),
     ]
 
 
