@@ -13,9 +13,10 @@ the field extension that makes a mutation exactly-once.
             call.settle("Meeting", meeting_id)
 
 The request a key stands for is every argument Strawberry parsed, named as in the schema, but
-the key itself: a new argument is part of it without anyone writing it down, and the same
+the keys themselves: a new argument is part of it without anyone writing it down, and the same
 arguments in another order, as variables or with their defaults written out are the same
-request.
+request. An argument at its default (null when it declares none) is left out, so a mutation
+that gains an optional argument still recognises the replays of calls stored before it had it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from salescoord.errors import ServiceError
 from salescoord.sync.exactly_once import Call
 
 KEY = "client_mutation_id"
+KEYS = frozenset({KEY})  # arguments that name the call rather than take part in it
 
 Key = Annotated[
     str | None,
@@ -76,25 +78,31 @@ class ExactlyOnce(FieldExtension):
             raise TypeError(f"{field.python_name} takes no {KEY} to key it by")
         self.field = field
 
-    def arguments(self, info: Info, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Every argument but the key, by its schema name; one left out reads as null."""
+    def arguments(self, info: Info, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every argument but the keys, by its schema name: those away from their default, and
+        all of them (an argument left out reads as null), the form outcomes were first stored in."""
         if self._names is None:
             names = info.schema.config.name_converter
             self._names = {
-                argument.python_name: names.get_graphql_name(argument)
+                argument.python_name: (names.get_graphql_name(argument), _default(argument.default))
                 for argument in self.field.arguments
-                if argument.python_name != KEY
+                if argument.python_name not in KEYS
             }
-        return {name: kwargs.get(python_name) for python_name, name in self._names.items()}
+        every = {name: kwargs.get(python_name) for python_name, (name, _) in self._names.items()}
+        chosen = {
+            name: kwargs.get(python_name)
+            for python_name, (name, default) in self._names.items()
+            if kwargs.get(python_name) != default
+        }
+        return chosen, every
 
     async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
         key = kwargs.get(KEY)
         if self.also_keyed_by is not None:
             key = key or kwargs.get(self.also_keyed_by)
         context = info.context
-        call = await Call.begin(
-            context.db, context.viewer, key, info.field_name, self.arguments(info, kwargs)
-        )
+        chosen, every = self.arguments(info, kwargs)
+        call = await Call.begin(context.db, context.viewer, key, info.field_name, chosen, also=every)
         fields = {field.name: getattr(info, field.name) for field in dataclasses.fields(strawberry.Info)}
         keyed = KeyedInfo(**fields, call=call)
         try:
@@ -103,6 +111,10 @@ class ExactlyOnce(FieldExtension):
             if not await call.committed_meanwhile(error):
                 raise
         return await next_(source, keyed, **kwargs)
+
+
+def _default(value: Any) -> Any:
+    return None if value is strawberry.UNSET else value
 
 
 def keyed(guards: list[FieldExtension], *, also_keyed_by: str | None = None) -> list[FieldExtension]:

@@ -310,3 +310,40 @@ async def test_R31_a_key_stored_before_this_form_of_fingerprint_still_answers_it
         data = await client.data(f"mutation {{ {field} {{ id }} }}", as_user=world.am, channel=Channel.APP)
         assert data == {operation: {"id": gid(type_name, pk)}}
     assert await snapshot(engine) == before
+
+
+async def test_R31_a_call_stored_before_an_optional_argument_existed_still_answers_its_replay(
+    client, make, world, engine
+):
+    """An argument at its default is left out of the fingerprint: a createNote stored when the
+    mutation took only meetingId and text is recognised when replayed by a client that now
+    writes `shared: false` out, and a replay that sets the newer argument is another request."""
+    meeting = await _meeting(make, world)
+    note = await make.note(meeting, author=world.am)
+    arguments = {"meetingId": gid("Meeting", meeting), "text": "Hello"}
+    canonical = json.dumps({"operation": "createNote", "arguments": arguments}, sort_keys=True)
+    async with engine.begin() as connection:
+        await connection.execute(
+            mutation_outcomes.insert().values(
+                user_id=world.am,
+                client_mutation_id="the-old-key",
+                operation="createNote",
+                request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+                result_type="Note",
+                result_id=note,
+                created_at=utcnow(),
+            )
+        )
+    before = await snapshot(engine)
+    call = (
+        f'createNote(clientMutationId: "the-old-key", meetingId: "{gid("Meeting", meeting)}", text: "Hello"'
+    )
+    data = await client.data(
+        f"mutation {{ {call}, shared: false) {{ id }} }}", as_user=world.am, channel=Channel.APP
+    )
+    assert data == {"createNote": {"id": gid("Note", note)}}
+    body = await client.post(
+        f"mutation {{ {call}, shared: true) {{ id }} }}", as_user=world.am, channel=Channel.APP
+    )
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert await snapshot(engine) == before

@@ -70,19 +70,28 @@ class Call:
     key: str | None
     operation: str
     request_hash: str
+    also_known_as: frozenset[str] = frozenset()  # the same request's hash in earlier forms
     replayed: Outcome | None = None  # the outcome of the first call with this key
     _settled: Outcome | None = None
 
     @classmethod
     async def begin(
-        cls, db: RequestDatabase, viewer: Viewer, key: str | None, operation: str, arguments: dict[str, Any]
+        cls,
+        db: RequestDatabase,
+        viewer: Viewer,
+        key: str | None,
+        operation: str,
+        arguments: dict[str, Any],
+        *,
+        also: dict[str, Any] | None = None,
     ) -> Call:
         """The replay check: BAD_USER_INPUT for a malformed key, a call from the app without
         one, or a key used for another request."""
         key = checked_key(key)
         if key is None and viewer.channel is Channel.APP:
             raise BadUserInput("Every mutation from the app carries a clientMutationId (R16).", field=FIELD)
-        call = cls(db, viewer, key, operation, fingerprint(operation, arguments))
+        earlier = frozenset() if also is None else frozenset({fingerprint(operation, also)})
+        call = cls(db, viewer, key, operation, fingerprint(operation, arguments), earlier)
         await call._look_up()
         return call
 
@@ -92,7 +101,8 @@ class Call:
             return None
         row = await self.db.fetch_one(outcomes.stored(self.viewer.id, self.key))
         if row is not None and row.result_type is not None:
-            if row.operation != self.operation or row.request_hash != self.request_hash:
+            same = row.request_hash == self.request_hash or row.request_hash in self.also_known_as
+            if row.operation != self.operation or not same:
                 raise BadUserInput("This clientMutationId was used for a different request.", field=FIELD)
             self.replayed = Outcome(row.result_type, row.result_id)
         return row
