@@ -30,6 +30,15 @@ class Channel(StrEnum):
     APP = "APP"
 
 
+class Audience(StrEnum):
+    """Whose activity a report counts (R36)."""
+
+    MINE = "MINE"
+    """The users of the viewer's own reporting scope (R12), as without VIEW_REPORTING_ALL_USERS."""
+    ALL = "ALL"
+    """Everyone: only with VIEW_REPORTING_ALL_USERS."""
+
+
 class ScopeBasis(StrEnum):
     """The relationship whose scope filters a field's rows (R1-R3, R11): what `@scoped(by:)` names."""
 

@@ -26,6 +26,7 @@ and those of every buyer the viewer sees.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -564,6 +565,19 @@ class Scope:
     @property
     def reports_on_everyone(self) -> bool:
         return self.viewer is not None and self.viewer.can(Permission.VIEW_REPORTING_ALL_USERS)
+
+    def reporting_mine(self) -> Scope:
+        """The scope a report for the audience MINE counts with (R36): this one for a viewer
+        without VIEW_REPORTING_ALL_USERS; for one with it, the scope their role gives without
+        that permission (an SC's AMs and buyers, an AM's buyers, an admin themselves).
+        Made once per scope."""
+        viewer = self.viewer
+        if viewer is None or not self.reports_on_everyone:
+            return self
+        narrowed = dataclasses.replace(
+            viewer, permissions=viewer.permissions - {Permission.VIEW_REPORTING_ALL_USERS}
+        )
+        return self.memo("reporting_mine", lambda: type(self)(narrowed))
 
     @_memoized
     def reporting_users(self) -> ColumnElement[bool]:

@@ -1,5 +1,5 @@
-"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), health
-and metrics beside it."""
+"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), reports as
+CSV on GET /reports/<grouping>.csv (R36), health and metrics beside it."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from salescoord.logs import configure_logging
 from salescoord.operation_labels import OperationLabels
 from salescoord.outbox.queue import backlog as outbox_backlog
 from salescoord.passwords import PasswordWork
+from salescoord.report_export import export_report
 from salescoord.request_budget import UserBudget
 from salescoord.schema.root import build_schema
 from salescoord.schema.root import schema as default_schema
@@ -210,6 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
+        Route("/reports/{grouping}.csv", export_report, methods=["GET"]),
     ]
     if settings.graphiql:
         routes.append(Mount("/graphiql-assets", StaticFiles(directory=GRAPHIQL_ASSETS)))
