@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from salescoord.permissions.enums import Audience, Channel, RoleName
 from salescoord.resolvers import reporting as resolve
 from salescoord.schema.datetimes import parse_datetime
 
+request_log = logging.getLogger("salescoord.request")
 ROWS_PER_CHUNK = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COUNT_FIELDS = [*queries.COUNT_COLUMNS.values(), "total"]
@@ -186,6 +188,11 @@ async def export_report(request: Request) -> Response:
     finally:
         await db.close()
     cells = GROUPINGS[name].cells
+    viewer = report.scope.viewer
+    request_log.info(
+        "report export",
+        extra={"user_id": viewer.id if viewer else None, "grouping": name, "audience": report.audience.value},
+    )
 
     async def lines() -> AsyncIterator[str]:
         yield _csv([header(name)])

@@ -172,6 +172,17 @@ async def test_R36_R22_a_download_is_refused_as_the_graphql_answer_is(
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
 
 
+async def test_R36_R14_a_download_follows_a_permission_granted_on_the_next_request(client, make):
+    world = await build_world(make)
+    sc = world.ids["SC A"]
+    assert (await download(client, sc, "activity", audience="ALL")).status_code == 403
+    await client.data(GRANT_ALL, as_user=world.ids["Admin"])
+    response = await download(client, sc, "activity")
+    assert response.status_code == 200 and response.headers["x-report-audience"] == "ALL"
+    labels = {row[0] for row in csv.reader(io.StringIO(response.text))} - {"label"}
+    assert labels == set(world.events)  # everyone with activity in the period
+
+
 async def test_R10_R36_an_app_token_downloads_no_report(client, make):
     world = await build_world(make)
     response = await download(client, world.ids["AM one"], "activity", channel=Channel.APP)

@@ -82,9 +82,12 @@ query One($id: ID!) { node(id: $id) { id ... on User { name role company { name 
 QUARTER = """\
 # Reporting (R12): as sc1 yours, your AMs' and their buyers';
 # as am1 yours and your buyers'; as admin everyone's
-# (VIEW_REPORTING_ALL_USERS). A quarter by account manager:
+# (VIEW_REPORTING_ALL_USERS), or with `audience: MINE` only
+# your role's own scope (R36). A quarter by account manager;
+# GET /reports/byAccountManager.csv?start=…&end=… downloads it.
 query Quarter {
   reporting(start: "2026-07-01T00:00:00Z", end: "2026-10-01T00:00:00Z") {
+    audience
     totals { signIns meetingsHeld notesWritten itemsAdded summariesSent registrationsDecided total }
     byAccountManager(first: 10) {
       nodes { label counts { meetingsHeld notesWritten total } accountManager { email } }
