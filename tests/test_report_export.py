@@ -207,3 +207,22 @@ async def test_R36_a_name_a_spreadsheet_would_run_as_a_formula_is_written_as_tex
         for row in csv.reader(io.StringIO((await download(client, world.ids["Admin"], "byCompany")).text))
     ]
     assert "'=cmd|' /C calc'!A0" in companies
+
+
+async def test_R36_a_download_costs_the_same_statements_for_15_and_65_rows(client, make, statements, backend):
+    world = await build_world(make)
+    counts = []
+    for more in (0, 50):
+        company = await make.company(await make.territory())
+        for n in range(more):
+            buyer = await make.buyer(company, f"Extra buyer {n}")
+            await make.execute(
+                activities.insert().values(user_id=buyer, kind="SIGN_IN", at=at("2026-02-10T09:00"))
+            )
+        statements["count"] = 0
+        response = await download(client, world.ids["Admin"], "activity")
+        assert response.status_code == 200
+        counts.append((statements["count"], len(response.text.splitlines())))
+    # the viewer, then the report's one statement (and SQLite's BEGIN before each)
+    assert counts[0][0] == counts[1][0] == {"postgresql": 2, "sqlite": 4}[backend[0]], counts
+    assert counts[1][1] == counts[0][1] + 50
