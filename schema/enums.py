@@ -16,6 +16,11 @@ ScopeBasis = strawberry.enum(
     name="ScopeBasis",
     description="The relationship whose scope filters a field's rows (R1-R3, R11).",
 )
+VisibilityBasis = strawberry.enum(
+    enums.VisibilityBasis,
+    name="VisibilityBasis",
+    description="A branch of the scope: one reason an object is in your sight (R35).",
+)
 ListKind = strawberry.enum(content.ListKind, name="ListKind")
 ContentKind = strawberry.enum(content.ContentKind, name="ContentKind")
 PeriodUnit = strawberry.enum(

@@ -24,6 +24,14 @@ BUYER_PAGE = """query {
   } }
 }"""
 
+VISIBILITY_PAGE = """query {
+  users(role: BUYER, first: 100) { nodes {
+    name
+    visibility { reasons { basis accountManager { name } territoryPath { name } } }
+    company { visibility { reasons { basis accountManager { name } territoryPath { name } } } }
+  } }
+}"""
+
 
 async def world_of(make, buyers: int) -> int:
     """An SC with two AMs; `buyers` buyers spread over their own companies and territories,
@@ -48,10 +56,14 @@ async def world_of(make, buyers: int) -> int:
 EXPECTED = {
     "sc-dashboard": {"postgresql": 11, "sqlite": 12},
     "buyer-page": {"postgresql": 5, "sqlite": 6},
+    "visibility-page": {"postgresql": 8, "sqlite": 9},
 }
 
 
-@pytest.mark.parametrize("name, query", [("sc-dashboard", DASHBOARD), ("buyer-page", BUYER_PAGE)])
+@pytest.mark.parametrize(
+    "name, query",
+    [("sc-dashboard", DASHBOARD), ("buyer-page", BUYER_PAGE), ("visibility-page", VISIBILITY_PAGE)],
+)
 async def test_statement_count_is_the_same_for_10_and_200_buyers(
     client, make, engine, statements, backend, name, query
 ):
