@@ -2,10 +2,11 @@
 Company, Meeting and List, `visibility` explains each object the viewer sees (the oracle of
 tests/fuzz_oracle.py, written from the SPEC without the scope) with reasons that are true of
 the raw tables (the AM link exists, the territory path is a real chain from the AM's own
-territory down to the company's territory, the meeting is managed, the list is global…), and
-an object out of sight is unreachable. The explanation reads the scope's own branches (R1-R3,
-R9-R11, R13), so it must agree on every path: top level, nested, node(id:), aliased, and a
-mutation's payload; and it follows a changed link on the next request (R3)."""
+territory down to the company's territory, the meeting is managed, the list is global…),
+leaving no true reason out, and an object out of sight is unreachable. The explanation reads
+the scope's own branches (R1-R3, R9-R11, R13), so it must agree on every path: top level,
+nested, node(id:), aliased, a mutation's payload; and it follows a changed link (R3) or role
+(R14) on the next request."""
 
 from __future__ import annotations
 
@@ -135,6 +136,70 @@ class Truth:
             return (meeting, obj) in attached and meeting in self.managed
         return False
 
+    def expected(self, type_name: str, obj: int) -> set[tuple[str, int | None]]:
+        """Every reason that holds, as (basis, the AM or, for a list, the meeting): the SPEC's
+        links read from the tables, so an explanation that leaves a true reason out fails."""
+        me, role, web, ams = self.me, self.asker.role, self.asker.channel == "WEB", self.ams
+        found: set[tuple[str, int | None]] = set()
+        if type_name == "User":
+            user = self.t.users[obj]
+            if self.everything:
+                return {("ROLE_PERMISSION", None)}
+            if obj == me.id:
+                found.add(("OWN", None))
+            if role == "BUYER":
+                return found | ({("DIRECT_AM", obj)} if obj == me.direct_am_id else set())
+            pairs = {(r.am_id, r.sc_id) for r in self.t.rows["am_coordinators"]}
+            if (me.id, obj) in pairs or (obj, me.id) in pairs:
+                found.add(("ASSIGNED", me.id if role == "ACCOUNT_MANAGER" else obj))
+            if user.role == "BUYER":
+                if user.direct_am_id in ams:
+                    found.add(("DIRECT_AM", user.direct_am_id))
+                territory = self.t.company_territory.get(user.company_id)
+                found |= {("TERRITORY", am) for am in ams if territory in self.t.am_territories(am)}
+        elif type_name == "Company":
+            if self.everything:
+                return {("ROLE_PERMISSION", None)}
+            if role == "BUYER":
+                return {("OWN", None)} if me.company_id == obj else set()
+            territory = self.t.company_territory[obj]
+            found |= {("TERRITORY", am) for am in ams if territory in self.t.am_territories(am)}
+            found |= {
+                ("DIRECT_AM", u.direct_am_id)
+                for u in self.t.users.values()
+                if u.role == "BUYER" and u.company_id == obj and u.direct_am_id in ams
+            }
+        elif type_name == "Meeting":
+            host = {m.id: m.host_id for m in self.t.rows["meetings"]}[obj]
+            if web and role == "BUYER":
+                attends = {(r.meeting_id, r.buyer_id) for r in self.t.rows["attendees"]}
+                return {("ATTENDED_MEETING", None)} if (obj, me.id) in attends else set()
+            if web and self.everything:
+                return {("ROLE_PERMISSION", None)}
+            if host == me.id:
+                found.add(("OWN", None))
+            if web and host in ams:
+                found.add(("MANAGED_MEETING", host))
+        else:
+            row = {r.id: r for r in self.t.rows["lists"]}[obj]
+            if role == "BUYER":
+                return {("SHARED_LIST", None)} if row.kind == "BUYER" and row.buyer_id == me.id else set()
+            if row.owner_id == me.id:
+                found.add(("OWN", None))
+            if row.kind == "GLOBAL":
+                found.add(("GLOBAL_LIST", None))
+            found |= {
+                ("MANAGED_MEETING", r.meeting_id)
+                for r in self.t.rows["meeting_lists"]
+                if r.list_id == obj and r.meeting_id in self.managed
+            }
+        return found
+
+
+def given(type_name: str, reasons: list[dict[str, Any]]) -> set[tuple[str, int | None]]:
+    link = "meeting" if type_name == "List" else "accountManager"
+    return {(r["basis"], pk((r[link] or {}).get("id"))) for r in reasons}
+
 
 def every_object(tables: Tables) -> list[tuple[str, int]]:
     return [
@@ -169,7 +234,9 @@ async def world(engine, settings, make):
     return askers, await Tables.read(engine)
 
 
-async def test_R35_every_visible_object_is_explained_truly_and_the_rest_is_unreachable(world, client):
+async def test_R35_every_visible_object_is_explained_truly_and_fully_and_the_rest_is_unreachable(
+    world, client
+):
     askers, tables = world
     objects = every_object(tables)
     checked = {"explained": 0, "unreachable": 0, "reasons": 0}
@@ -190,6 +257,7 @@ async def test_R35_every_visible_object_is_explained_truly_and_the_rest_is_unrea
             assert reasons, label
             for reason in reasons:
                 assert truth.holds(type_name, obj, reason), f"{label}: untrue {reason}"
+            assert given(type_name, reasons) == truth.expected(type_name, obj), label  # and complete
             checked["explained"] += 1
             checked["reasons"] += len(reasons)
     print(f"\nR35 checked: {checked}")
@@ -292,3 +360,36 @@ async def test_R3_R35_a_changed_link_changes_the_explanation_on_the_next_request
             sa.update(companies).where(companies.c.id == company).values(territory_id=elsewhere)
         )
     assert await reasons() is None
+
+
+async def test_R14_R35_a_changed_role_changes_the_explanation_on_the_next_request(client, make, engine):
+    """The reasons follow the viewer's role as read on each request: an admin sees a buyer by
+    ROLE_PERMISSION; made an SC of the buyer's direct AM, by DIRECT_AM; made an SC of nobody,
+    not at all."""
+    import sqlalchemy as sa
+    from salescoord.db.tables import am_coordinators, users
+
+    am = await make.am("AM")
+    buyer = await make.buyer(await make.company(await make.territory("T")), "Buyer", direct_am=am)
+    viewer = await make.admin("Admin then SC")
+    query = f'{{ node(id: "{gid("User", buyer)}") {{ ... on User {{ {WHY} }} }} }}'
+
+    async def bases() -> list[tuple[str, int | None]] | None:
+        node = (await client.data(query, as_user=viewer))["node"]
+        if node is None:
+            return None
+        return [
+            (r["basis"], pk((r["accountManager"] or {}).get("id"))) for r in node["visibility"]["reasons"]
+        ]
+
+    assert await bases() == [("ROLE_PERMISSION", None)]
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.update(users).where(users.c.id == viewer).values(role="SALES_COORDINATOR")
+        )
+    assert await bases() is None
+    await make.link_sc(am, viewer)
+    assert await bases() == [("DIRECT_AM", am)]
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(am_coordinators).where(am_coordinators.c.sc_id == viewer))
+    assert await bases() is None
