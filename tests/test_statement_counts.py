@@ -24,6 +24,14 @@ BUYER_PAGE = """query {
   } }
 }"""
 
+VISIBILITY_PAGE = """query {
+  users(role: BUYER, first: 100) { nodes {
+    name
+    visibility { reasons { basis accountManager { name } territoryPath { name } } }
+    company { visibility { reasons { basis accountManager { name } territoryPath { name } } } }
+  } }
+}"""
+
 
 # The same pages read from their end (`last`): a backward page costs what a forward one does.
 DASHBOARD_BACKWARD = DASHBOARD.replace("first:", "last:")
@@ -53,6 +61,7 @@ async def world_of(make, buyers: int) -> int:
 EXPECTED = {
     "sc-dashboard": {"postgresql": 11, "sqlite": 12},
     "buyer-page": {"postgresql": 5, "sqlite": 6},
+    "visibility-page": {"postgresql": 8, "sqlite": 9},
 }
 EXPECTED["sc-dashboard-backward"] = EXPECTED["sc-dashboard"]
 EXPECTED["buyer-page-backward"] = EXPECTED["buyer-page"]
@@ -65,6 +74,7 @@ EXPECTED["buyer-page-backward"] = EXPECTED["buyer-page"]
         ("buyer-page", BUYER_PAGE),
         ("sc-dashboard-backward", DASHBOARD_BACKWARD),
         ("buyer-page-backward", BUYER_PAGE_BACKWARD),
+        ("visibility-page", VISIBILITY_PAGE),
     ],
 )
 async def test_statement_count_is_the_same_for_10_and_200_buyers(
