@@ -6,6 +6,7 @@ every change leaves an audit event (R25); bad input writes nothing (R23)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from dataclasses import dataclass
@@ -13,6 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from salescoord.db.migrate import alembic_config
+from salescoord.db.models.base import UTCDateTime
+from salescoord.db.session import create_engine
 from salescoord.db.tables import audit_events, emails, meetings, users
 from salescoord.permissions.enums import Channel
 
@@ -93,9 +98,11 @@ async def outbox(engine, kind: str) -> list:
         return (await connection.execute(statement)).all()
 
 
-async def audit(engine, action: str) -> list:
+async def audit(engine, action: str, meeting: int) -> list:
     async with engine.connect() as connection:
-        statement = sa.select(audit_events).where(audit_events.c.action == action)
+        statement = sa.select(audit_events).where(
+            audit_events.c.action == action, audit_events.c.object_id == meeting
+        )
         return (await connection.execute(statement)).all()
 
 
@@ -112,63 +119,64 @@ RIGHTS = [
 ]
 
 
-@pytest.mark.parametrize("label, viewer, channel, error", RIGHTS, ids=[r[0] for r in RIGHTS])
-async def test_R33_R9_R10_who_may_cancel(client, make, world, engine, label, viewer, channel, error):
-    meeting = await meeting_of(make, world)
-    before = await snapshot(engine)
-    body = await client.post(
-        CANCEL,
-        {"id": gid("Meeting", meeting), "reason": "The host is ill", "key": f"cancel-{label}"},
-        as_user=getattr(world, viewer),
-        channel=channel,
-    )
-    assert codes(body) == ([error] if error else []), body
-    if error:
-        assert await snapshot(engine) == before
-        return
-    cancelled = body["data"]["cancelMeeting"]
-    assert (cancelled["status"], cancelled["cancelReason"]) == ("CANCELLED", "The host is ill")
-    assert cancelled["cancelledAt"] is not None
-    sent = await outbox(engine, "MEETING_CANCELLED")
-    assert [e.to_address for e in sent] == await _emails(engine, world.buyer, world.sibling)
-    assert all("The host is ill" in e.body_text and "The host is ill" in e.body_html for e in sent)
-    (event,) = await audit(engine, "meeting.cancel")
-    assert event.actor_id == getattr(world, viewer)
-    assert event.on_behalf_of_id == (None if viewer == "am" else world.am)  # R25
-    assert event.diff == {"reason": "The host is ill"}
+async def test_R33_R9_R10_who_may_cancel(client, make, world, engine):
+    for label, viewer, channel, error in RIGHTS:
+        meeting = await meeting_of(make, world)
+        before, known = await snapshot(engine), {e.id for e in await outbox(engine, "MEETING_CANCELLED")}
+        body = await client.post(
+            CANCEL,
+            {"id": gid("Meeting", meeting), "reason": "The host is ill", "key": f"cancel-{label}"},
+            as_user=getattr(world, viewer),
+            channel=channel,
+        )
+        assert codes(body) == ([error] if error else []), (label, body)
+        if error:
+            assert await snapshot(engine) == before, label
+            continue
+        cancelled = body["data"]["cancelMeeting"]
+        assert (cancelled["status"], cancelled["cancelReason"]) == ("CANCELLED", "The host is ill")
+        assert cancelled["cancelledAt"] is not None
+        sent = [e for e in await outbox(engine, "MEETING_CANCELLED") if e.id not in known]
+        assert [e.to_address for e in sent] == await _emails(engine, world.buyer, world.sibling), label
+        assert all("The host is ill" in e.body_text and "The host is ill" in e.body_html for e in sent)
+        assert all("2027-03-10 10:00 (Europe/Paris)" in e.body_text for e in sent)
+        (event,) = await audit(engine, "meeting.cancel", meeting)
+        assert event.actor_id == getattr(world, viewer)
+        assert event.on_behalf_of_id == (None if viewer == "am" else world.am)  # R25
+        assert event.diff == {"reason": "The host is ill"}
 
 
-@pytest.mark.parametrize("label, viewer, channel, error", RIGHTS, ids=[r[0] for r in RIGHTS])
-async def test_R33_R9_R10_who_may_reschedule(client, make, world, engine, label, viewer, channel, error):
-    meeting = await meeting_of(make, world)
-    before = await snapshot(engine)
-    at = T0 + timedelta(days=1)
-    body = await client.post(
-        RESCHEDULE,
-        {"id": gid("Meeting", meeting), "at": at.isoformat(), "minutes": 90, "key": f"move-{label}"},
-        as_user=getattr(world, viewer),
-        channel=channel,
-    )
-    assert codes(body) == ([error] if error else []), body
-    if error:
-        assert await snapshot(engine) == before
-        return
-    assert body["data"]["rescheduleMeeting"] == {
-        "id": gid("Meeting", meeting),
-        "status": "SCHEDULED",
-        "startsAt": "2027-03-11T09:00:00+00:00",
-        "endsAt": "2027-03-11T10:30:00+00:00",
-        "durationMinutes": 90,
-        "timeZone": "Europe/Paris",
-    }
-    sent = await outbox(engine, "MEETING_RESCHEDULED")
-    assert len(sent) == 2
-    for email in sent:  # the new and the old time, on the meeting's clock
-        assert "2027-03-11 10:00 (Europe/Paris)" in email.body_text, email.body_text
-        assert "2027-03-10 10:00 (Europe/Paris)" in email.body_text
-        assert "for 90 minutes" in email.body_text
-    (event,) = await audit(engine, "meeting.reschedule")
-    assert event.actor_id == getattr(world, viewer)
+async def test_R33_R9_R10_who_may_reschedule(client, make, world, engine):
+    for day, (label, viewer, channel, error) in enumerate(RIGHTS, start=1):
+        meeting = await meeting_of(make, world)
+        before, known = await snapshot(engine), {e.id for e in await outbox(engine, "MEETING_RESCHEDULED")}
+        at = T0 + timedelta(days=day)
+        body = await client.post(
+            RESCHEDULE,
+            {"id": gid("Meeting", meeting), "at": at.isoformat(), "minutes": 90, "key": f"move-{label}"},
+            as_user=getattr(world, viewer),
+            channel=channel,
+        )
+        assert codes(body) == ([error] if error else []), (label, body)
+        if error:
+            assert await snapshot(engine) == before, label
+            continue
+        assert body["data"]["rescheduleMeeting"] == {
+            "id": gid("Meeting", meeting),
+            "status": "SCHEDULED",
+            "startsAt": at.isoformat(),
+            "endsAt": (at + timedelta(minutes=90)).isoformat(),
+            "durationMinutes": 90,
+            "timeZone": "Europe/Paris",
+        }
+        sent = [e for e in await outbox(engine, "MEETING_RESCHEDULED") if e.id not in known]
+        assert [e.to_address for e in sent] == await _emails(engine, world.buyer, world.sibling), label
+        for email in sent:  # the new and the old time, on the meeting's clock
+            assert f"{at:%Y-%m-%d} 10:00 (Europe/Paris)" in email.body_text, email.body_text
+            assert "2027-03-10 10:00 (Europe/Paris)" in email.body_text
+            assert "for 90 minutes" in email.body_text
+        (event,) = await audit(engine, "meeting.reschedule", meeting)
+        assert event.actor_id == getattr(world, viewer)
 
 
 async def _emails(engine, *user_ids: int) -> list[str]:
@@ -347,28 +355,27 @@ BAD_REASONS = {
 }
 
 
-@pytest.mark.parametrize("label", BAD)
-async def test_R23_R33_bad_times_zones_and_durations_write_nothing(client, make, world, engine, label):
-    meeting = await meeting_of(make, world)
-    change, field = BAD[label]
-    before = await snapshot(engine)
-    create = {"host": gid("User", world.am), "at": "2027-05-01T09:00:00Z", **change}
-    move = {"id": gid("Meeting", meeting), "at": "2027-05-01T09:00:00Z", **change}
-    for document, variables in [(CREATE, create), (RESCHEDULE, move)]:
-        body = await send(client, document, variables, world.am)
-        assert codes(body) == ["BAD_USER_INPUT"], body
-        assert body["errors"][0]["extensions"].get("field") == field, body
-        assert await snapshot(engine) == before
-
-
-@pytest.mark.parametrize("label", BAD_REASONS)
-async def test_R23_R33_a_bad_reason_writes_nothing(client, make, world, engine, label):
+async def test_R23_R33_bad_times_zones_and_durations_write_nothing(client, make, world, engine):
     meeting = await meeting_of(make, world)
     before = await snapshot(engine)
-    body = await send(client, CANCEL, {"id": gid("Meeting", meeting), "reason": BAD_REASONS[label]}, world.am)
-    assert codes(body) == ["BAD_USER_INPUT"], body
-    assert body["errors"][0]["extensions"]["field"] == "reason"
-    assert await snapshot(engine) == before
+    for label, (change, field) in BAD.items():
+        create = {"host": gid("User", world.am), "at": "2027-05-01T09:00:00Z", **change}
+        move = {"id": gid("Meeting", meeting), "at": "2027-05-01T09:00:00Z", **change}
+        for document, variables in [(CREATE, create), (RESCHEDULE, move)]:
+            body = await send(client, document, variables, world.am)
+            assert codes(body) == ["BAD_USER_INPUT"], (label, body)
+            assert body["errors"][0]["extensions"].get("field") == field, (label, body)
+            assert await snapshot(engine) == before, label
+
+
+async def test_R23_R33_a_bad_reason_writes_nothing(client, make, world, engine):
+    meeting = await meeting_of(make, world)
+    before = await snapshot(engine)
+    for label, reason in BAD_REASONS.items():
+        body = await send(client, CANCEL, {"id": gid("Meeting", meeting), "reason": reason}, world.am)
+        assert codes(body) == ["BAD_USER_INPUT"], (label, body)
+        assert body["errors"][0]["extensions"]["field"] == "reason", label
+        assert await snapshot(engine) == before, label
 
 
 async def test_R33_a_start_at_the_calendars_end_ends_there(client, make, world, engine):
@@ -385,3 +392,63 @@ async def test_R33_a_start_at_the_calendars_end_ends_there(client, make, world, 
         ).scalar()
     assert stored == datetime.max.replace(tzinfo=UTC)
     assert len(await outbox(engine, "MEETING_RESCHEDULED")) == 2
+
+
+# -- migration 0009 (R26, R27) -------------------------------------------------------------
+async def test_R33_migration_0009_gives_existing_meetings_an_hour_in_utc_and_goes_back(empty_database):
+    """Existing meetings last the default hour in UTC, one at the calendar's end ends there;
+    going back turns a cancelled meeting into an ended one and drops the columns."""
+    config = alembic_config(empty_database)
+    await asyncio.to_thread(command.upgrade, config, "0008")
+    engine = create_engine(empty_database)
+    typed = sa.table(
+        "meetings",
+        *(sa.column(c) for c in ("id", "host_id", "created_by_id", "title", "status", "version")),
+        *(sa.column(c, UTCDateTime()) for c in ("starts_at", "created_at", "updated_at")),
+    )
+    users = sa.table("users", *(sa.column(c) for c in ("id", "email", "name", "role", "active")),
+                     *(sa.column(c, UTCDateTime()) for c in ("created_at", "updated_at")))  # fmt: skip
+    at = datetime(2027, 3, 10, 9, 0, 0, 250_000, tzinfo=UTC)
+    last = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    try:
+        async with engine.begin() as connection:
+            now = {"created_at": at, "updated_at": at}
+            am = (
+                await connection.execute(
+                    users.insert()
+                    .values(email="am@example.com", name="AM", role="ACCOUNT_MANAGER", active=True, **now)
+                    .returning(sa.column("id"))
+                )
+            ).scalar_one()
+            for start in (at, last):
+                row = {"host_id": am, "created_by_id": am, "title": "Review", "status": "SCHEDULED"}
+                await connection.execute(typed.insert().values(**row, version=1, starts_at=start, **now))
+        await asyncio.to_thread(command.upgrade, config, "head")
+        columns = (
+            meetings.c.starts_at,
+            meetings.c.ends_at,
+            meetings.c.duration_minutes,
+            meetings.c.time_zone,
+        )
+        async with engine.begin() as connection:
+            rows = (await connection.execute(sa.select(*columns).order_by(meetings.c.id))).all()
+            assert [tuple(r) for r in rows] == [
+                (at, at + timedelta(hours=1), 60, "UTC"),
+                (last, datetime.max.replace(tzinfo=UTC), 60, "UTC"),
+            ]
+            await connection.execute(
+                meetings.update()
+                .where(meetings.c.starts_at == at)
+                .values(status="CANCELLED", cancel_reason="x")
+            )
+        await asyncio.to_thread(command.downgrade, config, "0008")
+        async with engine.begin() as connection:
+            statuses = (
+                await connection.execute(sa.text("SELECT status FROM meetings ORDER BY id"))
+            ).scalars()
+            assert list(statuses) == ["ENDED", "SCHEDULED"]
+            with pytest.raises(sa.exc.DBAPIError):
+                await connection.execute(sa.text("SELECT ends_at FROM meetings"))
+        await asyncio.to_thread(command.upgrade, config, "head")
+    finally:
+        await engine.dispose()
