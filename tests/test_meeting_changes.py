@@ -21,6 +21,7 @@ from salescoord.db.session import create_engine
 from salescoord.db.tables import audit_events, emails, meetings, users
 from salescoord.permissions.enums import Channel
 
+from salescoord.outbox.delivery import build_message
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
 from tests.test_sync import feed, start
@@ -452,3 +453,16 @@ async def test_R33_migration_0009_gives_existing_meetings_an_hour_in_utc_and_goe
         await asyncio.to_thread(command.upgrade, config, "head")
     finally:
         await engine.dispose()
+
+
+async def test_R33_R20_a_title_with_line_breaks_still_makes_a_deliverable_notice(client, make, world, engine):
+    """A title may hold line breaks (R23 lets them through); no email header may, so the
+    subject is written on one line and the worker can build the message."""
+    meeting = await make.meeting(host=world.am, starts_at=T0, title="Spring\nline\r\nreview")
+    await make.attendee(meeting, world.buyer)
+    await client.data(CANCEL, {"id": gid("Meeting", meeting), "reason": "Off"}, as_user=world.am)
+    await client.data(SUMMARY, {"id": gid("Meeting", meeting)}, as_user=world.am)
+    for kind in ("MEETING_CANCELLED", "MEETING_SUMMARY"):
+        (email,) = await outbox(engine, kind)
+        assert email.subject.endswith(": Spring line review")
+        assert build_message(email, "salescoord@example.test")["Subject"] == email.subject

@@ -34,8 +34,13 @@ def _html(paragraphs: list[str]) -> str:
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
+def _line(text: str) -> str:
+    """A subject on one line: a title or name may hold line breaks, which no email header may."""
+    return " ".join(text.split())
+
+
 def _notice(kind: str, subject: str, paragraphs: list[str]) -> Notice:
-    return Notice(kind, subject, "\n\n".join(paragraphs) + "\n", _html(paragraphs))
+    return Notice(kind, _line(subject), "\n\n".join(paragraphs) + "\n", _html(paragraphs))
 
 
 def new_registration(registration: Any, queue_url: str) -> Notice:
@@ -145,4 +150,4 @@ def meeting_summary(
         for i in items
     ]
     html += ["</ul>"]
-    return Notice(MEETING_SUMMARY, subject, "\n".join(text) + "\n", "\n".join(html))
+    return Notice(MEETING_SUMMARY, _line(subject), "\n".join(text) + "\n", "\n".join(html))
