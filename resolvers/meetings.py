@@ -159,7 +159,9 @@ async def _free(
     field: str = "startsAt",
 ) -> None:
     """The host has no other meeting (not cancelled) overlapping [starts_at, ends_at), or
-    CONFLICT naming it, if the viewer may see it (R33). Read in the writing transaction."""
+    CONFLICT naming it, if the viewer may see it (R33). Read in the writing transaction, the
+    host's row locked, so concurrent bookings of one host are checked one after the other."""
+    await connection.execute(queries.host_lock(host))
     statement = queries.overlapping(info.context.scope, host, starts_at, ends_at, meeting_id)
     other = (await connection.execute(statement)).first()
     if other is None:

@@ -466,3 +466,21 @@ async def test_R33_R20_a_title_with_line_breaks_still_makes_a_deliverable_notice
         (email,) = await outbox(engine, kind)
         assert email.subject.endswith(": Spring line review")
         assert build_message(email, "salescoord@example.test")["Subject"] == email.subject
+
+
+async def test_R33_concurrent_bookings_of_one_host_at_one_time_are_one_meeting(client, make, world, engine):
+    """Each booking checks the host's meetings with the host's row locked (PostgreSQL) or
+    under the database's write lock (SQLite): of two at once, one is a CONFLICT."""
+    host = gid("User", world.am)
+    for hour in range(8, 13):
+        at = f"2027-06-01T{hour:02d}:00:00Z"
+        answers = await asyncio.gather(
+            *(
+                client.post(CREATE, {"host": host, "at": at, "title": f"Visit {n}"}, as_user=world.sc)
+                for n in (1, 2)
+            )
+        )
+        assert sorted(codes(a) for a in answers) == [[], ["CONFLICT"]], answers
+    async with engine.connect() as connection:
+        booked = (await connection.execute(sa.select(sa.func.count()).select_from(meetings))).scalar_one()
+    assert booked == 5

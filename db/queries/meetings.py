@@ -156,6 +156,13 @@ def overlapping(
     )
 
 
+def host_lock(host_id: int) -> sa.Select:
+    """The host's row, locked until the transaction ends (PostgreSQL; SQLite's write
+    transactions take the database's one write lock already): two bookings of one host check
+    for overlaps one after the other, so both cannot pass (R33)."""
+    return sa.select(USER.id).where(USER.id == host_id).with_for_update()
+
+
 # -- relations for nested connections -----------------------------------------------------
 def _notes_of_meeting(scope: Scope) -> tuple[sa.Select, Any]:
     return notes_statement(scope), NOTE.meeting_id
