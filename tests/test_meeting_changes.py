@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from alembic import command
 from salescoord.db.migrate import alembic_config
 from salescoord.db.models.base import UTCDateTime
 from salescoord.db.session import create_engine
-from salescoord.db.tables import audit_events, emails, meetings, users
+from salescoord.db.tables import audit_events, emails, meetings, mutation_outcomes, users
 from salescoord.permissions.enums import Channel
 
 from salescoord.outbox.delivery import build_message
@@ -484,3 +485,47 @@ async def test_R33_concurrent_bookings_of_one_host_at_one_time_are_one_meeting(c
     async with engine.connect() as connection:
         booked = (await connection.execute(sa.select(sa.func.count()).select_from(meetings))).scalar_one()
     assert booked == 5
+
+
+async def test_R16_R31_a_booking_stored_before_the_new_arguments_answers_its_replay_only_at_their_defaults(
+    client, make, world, engine
+):
+    """createMeeting gained durationMinutes, timeZone and allowDoubleBooking after outcomes were
+    stored in the earlier form (every argument, null when absent): such an outcome answers a
+    replay that leaves them at their defaults, also written out, and no other."""
+    meeting = await make.meeting(host=world.am, starts_at=T0)
+    earlier = {"hostId": gid("User", world.am), "title": "Visit", "startsAt": str(T0), "attendeeIds": None}
+    canonical = json.dumps({"operation": "createMeeting", "arguments": earlier}, sort_keys=True)
+    async with engine.begin() as connection:
+        await connection.execute(
+            mutation_outcomes.insert().values(
+                user_id=world.am,
+                client_mutation_id="old-key",
+                operation="createMeeting",
+                request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+                result_type="Meeting",
+                result_id=meeting,
+                created_at=T0,
+            )
+        )
+    before = await snapshot(engine)
+    host = gid("User", world.am)
+    call = f'hostId: "{host}", title: "Visit", startsAt: "{T0.isoformat()}", clientMutationId: "old-key"'
+    for extra, answered in [
+        ("", True),
+        ('durationMinutes: 60, timeZone: "UTC", allowDoubleBooking: false', True),
+        ('timeZone: "Europe/Paris"', False),
+        ("durationMinutes: 90", False),
+        ("allowDoubleBooking: true", False),
+    ]:
+        body = await client.post(f"mutation {{ createMeeting({call} {extra}) {{ id }} }}", as_user=world.am)
+        if answered:
+            assert body == {"data": {"createMeeting": {"id": gid("Meeting", meeting)}}, **_rest(body)}, extra
+        else:
+            assert codes(body) == ["BAD_USER_INPUT"], (extra, body)
+            assert body["errors"][0]["extensions"]["field"] == "clientMutationId"
+        assert await snapshot(engine) == before, extra
+
+
+def _rest(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k not in ("data", "errors")}
