@@ -25,6 +25,7 @@ from salescoord.permissions.enums import Channel
 from salescoord.outbox.delivery import build_message
 from tests.db_state import snapshot
 from tests.helpers import codes, gid
+from tests.smtp import SmtpServer, deliver_all, worker
 from tests.test_sync import feed, start
 
 WEB, APP = Channel.WEB, Channel.APP
@@ -529,3 +530,28 @@ async def test_R16_R31_a_booking_stored_before_the_new_arguments_answers_its_rep
 
 def _rest(body: dict) -> dict:
     return {k: v for k, v in body.items() if k not in ("data", "errors")}
+
+
+async def test_R33_R20_the_cancel_notice_reaches_each_active_attendee_over_smtp(client, make, world, engine):
+    """Delivered by the outbox worker to a real SMTP server: one message per active attendee,
+    the reason and the local time in both parts; a deactivated attendee gets nothing."""
+    meeting = await meeting_of(make, world)
+    gone = await make.buyer(await make.company(await make.territory("East")), "Gone", direct_am=world.am)
+    await make.attendee(meeting, gone)
+    await make.execute(users.update().where(users.c.id == gone).values(active=False))
+    server = SmtpServer()
+    server.start()
+    try:
+        await client.data(
+            CANCEL, {"id": gid("Meeting", meeting), "reason": "Trade fair moved"}, as_user=world.sc
+        )
+        await deliver_all(engine, worker(engine, server))
+        assert server.recipients() == await _emails(engine, world.buyer, world.sibling)
+        for address in server.recipients():
+            (message,) = server.to(address)
+            assert message["Subject"] == "Cancelled: Review"
+            for part in ("plain", "html"):
+                content = message.get_body((part,)).get_content()
+                assert "Trade fair moved" in content and "2027-03-10 10:00 (Europe/Paris)" in content
+    finally:
+        server.stop()
