@@ -1,4 +1,5 @@
-"""Meetings: setup on the web (R9), the app's in-meeting work (R10), notes with versions (R17).
+"""Meetings: setup on the web (R9), the app's in-meeting work (R10), notes with versions (R17),
+cancelling, rescheduling and double booking (R33).
 
 Seeing a meeting is `Scope.meetings()`; changing it is `Scope.managed_meetings()`: on the
 web an SC manages the meetings of the AMs assigned to them and their own, through the app
@@ -148,6 +149,21 @@ def _open(meeting: Any, field: str) -> None:
         raise Conflict("The meeting is cancelled.", field=field, status=meeting.status)
 
 
+def _scheduled(meeting: Any, done: str) -> None:
+    """Only a SCHEDULED meeting is cancelled or rescheduled (R33): CONFLICT with its status."""
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict(
+            f"Only a SCHEDULED meeting is {done}; this one is {meeting.status}.",
+            field="meetingId",
+            status=meeting.status,
+        )
+
+
+async def _current(connection: AsyncConnection, meeting_id: int) -> Any:
+    """The meeting as stored now, read inside the write that found it changed."""
+    return (await connection.execute(queries.meeting_row(meeting_id))).one()
+
+
 async def _free(
     info: Info,
     connection: AsyncConnection,
@@ -277,9 +293,11 @@ async def cancel_meeting(
         return await _meeting(info, call.replayed.id)
     reason = inputs.text(reason, "reason", CANCEL_REASON_LENGTH)
     meeting = await _managed(info, meeting_id, "meetingId")
+    _scheduled(meeting, "cancelled")
     async with call.transaction() as connection:
         if not await queries.cancel_meeting(connection, info.context.viewer, meeting, reason):
-            raise Conflict("Only a SCHEDULED meeting is cancelled.", field="meetingId", status=meeting.status)
+            _scheduled(await _current(connection, meeting.id), "cancelled")
+            raise Conflict("The meeting changed meanwhile; read it again.", field="meetingId")
         await meeting_notices.cancelled(connection, meeting.id)
         call.settle("Meeting", meeting.id)
     return await _meeting(info, meeting.id)
@@ -307,6 +325,7 @@ async def reschedule_meeting(
     if time_zone is not None:
         time_zone = inputs.time_zone(time_zone)
     meeting = await _managed(info, meeting_id, "meetingId")
+    _scheduled(meeting, "rescheduled")
     duration_minutes = duration_minutes or meeting.duration_minutes
     time_zone = time_zone or meeting.time_zone
     async with call.transaction() as connection:
@@ -323,9 +342,8 @@ async def reschedule_meeting(
             time_zone=time_zone,
         )
         if not moved:
-            raise Conflict(
-                "Only a SCHEDULED meeting is rescheduled.", field="meetingId", status=meeting.status
-            )
+            _scheduled(await _current(connection, meeting.id), "rescheduled")
+            raise Conflict("The meeting changed meanwhile; read it again.", field="meetingId")
         await meeting_notices.rescheduled(connection, meeting.id, meeting)
         call.settle("Meeting", meeting.id)
     return await _meeting(info, meeting.id)

@@ -555,3 +555,16 @@ async def test_R33_R20_the_cancel_notice_reaches_each_active_attendee_over_smtp(
                 assert "Trade fair moved" in content and "2027-03-10 10:00 (Europe/Paris)" in content
     finally:
         server.stop()
+
+
+async def test_R33_two_cancellations_at_once_cancel_once_and_notify_once(client, make, world, engine):
+    meeting = await meeting_of(make, world)
+    answers = await asyncio.gather(
+        *(
+            client.post(CANCEL, {"id": gid("Meeting", meeting), "reason": f"Reason {n}"}, as_user=viewer)
+            for n, viewer in enumerate((world.am, world.sc))
+        )
+    )
+    assert sorted(codes(a) for a in answers) == [[], ["CONFLICT"]], answers
+    assert len(await outbox(engine, "MEETING_CANCELLED")) == 2  # one per attendee
+    assert len(await audit(engine, "meeting.cancel", meeting)) == 1

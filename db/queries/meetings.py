@@ -55,6 +55,11 @@ def notes_statement(scope: Scope) -> sa.Select:
     return sa.select(*notes.c).where(scope.notes())
 
 
+def meeting_row(meeting_id: int) -> sa.Select:
+    """A meeting as stored, whoever may see it: read inside a write to report a CONFLICT."""
+    return sa.select(*meetings.c).where(MEETING.id == meeting_id)
+
+
 def note_row(note_id: int) -> sa.Select:
     """A note as stored, whoever may see it: read inside a write to report a CONFLICT."""
     return sa.select(*notes.c).where(NOTE.id == note_id)
