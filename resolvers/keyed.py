@@ -45,6 +45,16 @@ Key = Annotated[
 ]
 
 
+ClientId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The UUID your app gives the new object (lowercase canonical form): later "
+        "mutations may name the object by it before this one is answered, and sending the "
+        "create again answers with the same object (R31)."
+    ),
+]
+
+
 @dataclasses.dataclass
 class KeyedInfo(strawberry.Info):
     """The field's Info, with the call `ExactlyOnce` began for it."""
@@ -64,10 +74,15 @@ class ExactlyOnce(FieldExtension):
     before the guards, so that it runs after them. One instance per field.
 
     >>> ExactlyOnce(also_keyed_by="client_id")  # createNote: the note's UUID serves as its key
+
+    `added_later` names arguments a mutation gained after outcomes were stored in the form
+    with every argument: that form leaves them out while they are at their default, so the
+    outcomes stored before still answer their replays.
     """
 
-    def __init__(self, *, also_keyed_by: str | None = None) -> None:
+    def __init__(self, *, also_keyed_by: str | None = None, added_later: tuple[str, ...] = ()) -> None:
         self.also_keyed_by = also_keyed_by
+        self.added_later = frozenset(added_later)
         self.field: StrawberryField | None = None
         self._names: dict[str, str] | None = None
 
@@ -88,7 +103,11 @@ class ExactlyOnce(FieldExtension):
                 for argument in self.field.arguments
                 if argument.python_name not in KEYS
             }
-        every = {name: kwargs.get(python_name) for python_name, (name, _) in self._names.items()}
+        every = {
+            name: kwargs.get(python_name)
+            for python_name, (name, default) in self._names.items()
+            if python_name not in self.added_later or kwargs.get(python_name) != default
+        }
         chosen = {
             name: kwargs.get(python_name)
             for python_name, (name, default) in self._names.items()
@@ -117,7 +136,9 @@ def _default(value: Any) -> Any:
     return None if value is strawberry.UNSET else value
 
 
-def keyed(guards: list[FieldExtension], *, also_keyed_by: str | None = None) -> list[FieldExtension]:
+def keyed(
+    guards: list[FieldExtension], *, also_keyed_by: str | None = None, added_later: tuple[str, ...] = ()
+) -> list[FieldExtension]:
     """A keyed mutation's extensions: its guards run first, then the replay check (Strawberry
     runs a field's extensions from the last listed to the first)."""
-    return [ExactlyOnce(also_keyed_by=also_keyed_by), *guards]
+    return [ExactlyOnce(also_keyed_by=also_keyed_by, added_later=added_later), *guards]

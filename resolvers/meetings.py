@@ -17,13 +17,13 @@ from salescoord.db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH
 from salescoord.db.queries import meetings as queries
 from salescoord.db.queries.people import USER_ORDER
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import Key, keyed_call
-from salescoord.resolvers.lookups import visible_row, visible_rows
+from salescoord.resolvers.keyed import ClientId, Key, keyed_call
+from salescoord.resolvers.lookups import made_before, visible_row, visible_rows
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import MeetingStatus
-from salescoord.schema.ids import encode_id
+from salescoord.schema.ids import checked_client_id, encode_id
 from salescoord.schema.pagination import PAGE, Connection
 
 from salescoord.context import Info
@@ -135,17 +135,21 @@ async def create_meeting(
     title: str,
     starts_at: datetime,
     attendee_ids: list[strawberry.ID] | None = None,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> Meeting | None:
     call = keyed_call(info)
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.meetings.Meeting, client_id)) is not None:
+        return await _meeting(info, made)
     title = inputs.text(title, "title", MEETING_TITLE_LENGTH)
     host = await _allowed_host(info, host_id)
     buyers = await _accepted(info, host, attendee_ids, "attendeeIds") if attendee_ids else []
     viewer = info.context.viewer
     async with call.transaction() as connection:
-        meeting_id = await queries.create_meeting(connection, viewer, host, title, starts_at)
+        meeting_id = await queries.create_meeting(connection, viewer, host, title, starts_at, client_id)
         if buyers:
             await queries.set_attendees(connection, viewer, meeting_id, host, buyers, add=True)
         call.settle("Meeting", meeting_id)
@@ -284,7 +288,7 @@ async def create_note(
     meeting_id: strawberry.ID,
     text: str,
     shared: bool = False,
-    client_id: str | None = None,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> Note | None:
     """Internal unless `shared` (R37): a note reaches the attending buyers only when its writer
@@ -292,9 +296,10 @@ async def create_note(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _note(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.meetings.Note, client_id)) is not None:
+        return await _note(info, made)
     text = inputs.text(text, "text", NOTE_TEXT_LENGTH)
-    if client_id is not None and not 1 <= len(client_id) <= 64:
-        raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
     viewer = info.context.viewer
     meeting = await _managed(info, meeting_id, "meetingId")
     phase = NotePhase.PRE_MEETING if meeting.status == MeetingStatus.SCHEDULED else NotePhase.IN_MEETING

@@ -38,7 +38,7 @@ class MeetingsQuery:
 class MeetingsMutation:
     create_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.create_meeting,
-        extensions=keyed(MANAGES),
+        extensions=keyed(MANAGES, also_keyed_by="client_id", added_later=("client_id",)),
         description="For yourself, or (an SC) for an AM assigned to you, who is then the host (R9).",
     )
     update_meeting: Meeting | None = strawberry.mutation(

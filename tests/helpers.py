@@ -170,7 +170,12 @@ class Factory:
         )
 
     async def list(
-        self, owner: int, kind: str = "PERSONAL", name: str | None = None, buyer: int | None = None
+        self,
+        owner: int,
+        kind: str = "PERSONAL",
+        name: str | None = None,
+        buyer: int | None = None,
+        client_id: str | None = None,
     ) -> int:
         now = utcnow()
         return await self._insert(
@@ -179,12 +184,21 @@ class Factory:
             kind=kind,
             name=name or f"List {next(_serial)}",
             buyer_id=buyer,
+            client_id=client_id,
             version=1,
             created_at=now,
             updated_at=now,
         )
 
-    async def item(self, list_id: int, content: int, position: int, note: str | None = None) -> int:
+    async def item(
+        self,
+        list_id: int,
+        content: int,
+        position: int,
+        note: str | None = None,
+        created_by: int | None = None,
+        client_id: str | None = None,
+    ) -> int:
         now = utcnow()
         return await self._insert(
             list_items,
@@ -192,17 +206,22 @@ class Factory:
             content_id=content,
             position=position,
             note=note,
+            created_by_id=created_by,
+            client_id=client_id,
             version=1,
             created_at=now,
             updated_at=now,
         )
 
-    async def meeting(self, host: int, created_by: int | None = None, title: str = "Review") -> int:
+    async def meeting(
+        self, host: int, created_by: int | None = None, title: str = "Review", client_id: str | None = None
+    ) -> int:
         now = utcnow()
         return await self._insert(
             meetings,
             host_id=host,
             created_by_id=created_by or host,
+            client_id=client_id,
             title=title,
             starts_at=now,
             status="SCHEDULED",
@@ -242,6 +261,7 @@ class Factory:
         text: str = "A note",
         shared: bool = False,
         phase: str = "PRE_MEETING",
+        client_id: str | None = None,
     ) -> int:
         now = utcnow()
         return await self._insert(
@@ -251,6 +271,7 @@ class Factory:
             phase=phase,
             shared=shared,
             text=text,
+            client_id=client_id,
             version=1,
             created_at=now,
             updated_at=now,

@@ -174,7 +174,12 @@ def _on_behalf(actor: Viewer, host_id: int) -> int | None:
 
 
 async def create_meeting(
-    connection: AsyncConnection, actor: Viewer, host_id: int, title: str, starts_at: datetime
+    connection: AsyncConnection,
+    actor: Viewer,
+    host_id: int,
+    title: str,
+    starts_at: datetime,
+    client_id: str | None = None,
 ) -> int:
     now = utcnow()
     meeting_id = (
@@ -187,6 +192,7 @@ async def create_meeting(
                 starts_at=starts_at,
                 status=MeetingStatus.SCHEDULED,
                 version=1,
+                client_id=client_id,
                 created_at=now,
                 updated_at=now,
             )
