@@ -61,9 +61,9 @@ class ChangeEntity(StrEnum):
 
 class ChangeOp(StrEnum):
     """What the write did to the row a change-log row is about (migration 0013). INSERT marks
-    an object's creation (or a buyer's attendance), so the feed knows what did not exist yet
-    at a cursor's time. A write that changes an object through another table (an attendee, a
-    list attached) counts as an UPDATE of that object."""
+    an object's creation (or a buyer's attendance, a list's attachment to a meeting, an AM-SC
+    link), so the feed knows what did not exist yet at a cursor's time. An attendee's row
+    about its meeting counts as an UPDATE of the meeting."""
 
     INSERT = "INSERT"
     UPDATE = "UPDATE"

@@ -8,7 +8,8 @@ another's.
 
 The change log: every row now says what the write did to the row it is about (`op`:
 INSERT, UPDATE, DELETE), so the feed can tell an object created after a cursor (the device
-cannot have had it) from one it may hold. Attendees get rows of their own (ATTENDEE: the
+cannot have had it) from one it may hold; for a list attached to or detached from a meeting,
+`op` is the attachment's. Attendees get rows of their own (ATTENDEE: the
 buyer, and the meeting in `meeting_id`) besides the meeting's, and the catalogue (`contents`)
 is tracked (CONTENT). Every trigger is dropped first and made again, on both databases, so
 the table changes above put nothing in the feed.
@@ -78,7 +79,8 @@ NOW: dict[str, list[dict[str, str]]] = {
             "buyer_id": "{r}.buyer_id",
         },
     ],
-    "meeting_lists": [{**BEFORE["meeting_lists"][0], "op": "'UPDATE'"}],  # the list changed
+    # a list attached or detached: `op` is the attachment's (its row has the meeting's id)
+    "meeting_lists": BEFORE["meeting_lists"],
     "contents": [{"entity": "'CONTENT'", "entity_id": "{r}.id"}],
 }
 CLIENT_ID_INDEXES = {
