@@ -33,6 +33,7 @@ from salescoord.schema.root import schema
 
 from salescoord.demo import load_demo
 from salescoord.settings import Settings
+from tests.conftest import ROOT
 from tests.helpers import Client
 from tests.snapshot_reader import DOCUMENT, Store, read_snapshot
 
@@ -279,3 +280,9 @@ async def test_R18_the_snapshot_of_a_generated_host_equals_a_full_read(client, e
         assert set(tally.by_operation) == set(operations())
     else:
         assert tally.requests == 4  # cursor, meetings, lists, catalogue: each in one page
+
+
+def test_R18_the_sync_document_quotes_the_snapshot_operations_as_they_are():
+    """docs/sync-protocol.md shows the exact queries: the file, verbatim."""
+    doc = (ROOT / "docs" / "sync-protocol.md").read_text()
+    assert f"```graphql\n{DOCUMENT}```" in doc
