@@ -14,7 +14,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from salescoord.db.queries.pages import encode_cursor
-from salescoord.db.tables import contents
+from salescoord.db.tables import contents, meetings
 from salescoord.permissions.enums import Channel
 
 from salescoord.app import create_app
@@ -126,6 +126,23 @@ async def test_R18_R13_a_buyer_added_and_removed_after_the_cursor_hears_nothing(
     await client.data(REMOVE, {"m": meeting, "b": [gid("User", world.buyer)]}, as_user=world.am)
     assert all(e["id"] != meeting for e in await entries(client, world.buyer, cursor))
     assert ("REMOVED_FROM_VIEW", "Meeting", meeting) in named(await entries(client, world.buyer, between))
+
+
+async def test_R18_a_meeting_that_came_into_reach_and_left_after_the_cursor_is_not_named(client, world, make):
+    """An SC sees the meetings of their AMs. A meeting of another AM, moved to the SC's AM and
+    back after the SC's cursor, was never in their view then: nothing names it. From a cursor
+    taken while it was theirs, it is REMOVED_FROM_VIEW."""
+    other_am = await make.am("Other AM")
+    meeting = await make.meeting(other_am)
+    cursor = await head(client, world.sc)
+    rehost = meetings.update().where(meetings.c.id == meeting)
+    await make.execute(rehost.values(host_id=world.am))
+    middle = await head(client, world.sc)
+    await make.execute(rehost.values(host_id=other_am))
+    assert all(e["id"] != gid("Meeting", meeting) for e in await entries(client, world.sc, cursor))
+    assert ("REMOVED_FROM_VIEW", "Meeting", gid("Meeting", meeting)) in named(
+        await entries(client, world.sc, middle)
+    )
 
 
 @pytest.mark.parametrize("channel", [WEB, APP])

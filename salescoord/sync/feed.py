@@ -70,6 +70,7 @@ TYPE_BY_ENTITY = {
     ChangeEntity.CONTENT: "Content",
 }
 ENTITY_BY_TYPE = {type_name: entity for entity, type_name in TYPE_BY_ENTITY.items()}
+HOST = "HOST"  # the key of "the meeting's host at the cursor's time was within reach"
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,21 +334,58 @@ async def read(
         if row.entity == ChangeEntity.LIST and row.meeting_id is not None:  # seen through the attachment
             keys.append((ChangeEntity.LIST, row.entity_id, row.meeting_id))
         left = kind == ChangeKind.REMOVED_FROM_VIEW and row.entity == ChangeEntity.MEETING
-        if left and is_buyer:  # a web buyer saw the meeting only if attending it at the cursor's time
-            keys.append((ChangeEntity.ATTENDEE, viewer.id, row.entity_id))
+        if row.entity == ChangeEntity.MEETING and kind != ChangeKind.UPSERT:
+            if is_buyer:  # a web buyer saw the meeting only if attending it at the cursor's time
+                keys.append((ChangeEntity.ATTENDEE, viewer.id, row.entity_id))
+            else:  # staff saw it only if its host at the cursor's time was within their reach
+                keys.append((HOST, row.entity_id))
         found.append((entry, keys))
         if left and not is_buyer:  # the lists reached only through this meeting (R11) leave with it
             for hidden in await db.fetch(lists_out_of_sight(scope, row.entity_id)):
                 gone = Entry(ChangeKind.REMOVED_FROM_VIEW, "List", hidden.id)
-                found.append((gone, [_key(gone), keys[0], (ChangeEntity.LIST, hidden.id, row.entity_id)]))
+                found.append((gone, [_key(gone), *keys, (ChangeEntity.LIST, hidden.id, row.entity_id)]))
     asked = [key for entry, keys in found if entry.kind != ChangeKind.UPSERT for key in keys]
-    entered = await _entered_after(db, after, asked)
+    entered = await _entered_after(db, after, [key for key in asked if key[0] != HOST])
+    hosted = [key[1] for key in asked if key[0] == HOST]
+    entered |= {(HOST, pk) for pk in await _hosted_out_of_reach(db, scope, after, hosted)}
     entries = [
         entry
         for entry, keys in found
         if entry.kind == ChangeKind.UPSERT or not any(key in entered for key in keys)
     ]
     return FeedPage(_latest(entries), position, more, caught_up)
+
+
+async def _hosted_out_of_reach(
+    db: RequestDatabase, scope: Scope, after: tuple[int, int], meeting_ids: list[int]
+) -> set[int]:
+    """The meetings whose host at the cursor's time was out of the viewer's reach: a meeting
+    moved to a host of theirs and away again after the cursor was never in their view. The
+    host at that time is the one before the first change of the meeting's row after the
+    cursor (`owner_id` of a row of the meetings table; an attendee's row names no host)."""
+    if not meeting_ids:
+        return set()
+    statement = (
+        sa.select(CHANGE.entity_id, CHANGE.owner_id, CHANGE.op)
+        .where(
+            sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after),
+            CHANGE.entity == ChangeEntity.MEETING,
+            CHANGE.buyer_id.is_(None),
+            CHANGE.entity_id.in_(sorted(set(meeting_ids))),
+        )
+        .order_by(CHANGE.xid, CHANGE.id)
+    )
+    first: dict[int, Any] = {}
+    for row in await db.fetch(statement):
+        first.setdefault(row.entity_id, row)
+    hosts = {pk: row.owner_id for pk, row in first.items() if row.owner_id is not None}
+    if not hosts:
+        return set()
+    in_reach = sa.select(users.c.id).where(
+        users.c.id.in_(sorted(set(hosts.values()))), scope.hosts_once_managed(users.c.id)
+    )
+    reached = {row.id for row in await db.fetch(in_reach)}
+    return {pk for pk, host in hosts.items() if host not in reached}
 
 
 def _key(entry: Entry) -> tuple:
