@@ -79,8 +79,8 @@ async def test_R18_R31_revision_0013_up_down_and_up_keeps_rows_and_triggers(empt
                 f"VALUES ({n}, 'u{n}@example.com', 'U{n}', '{role}', TRUE, :now, :now)"
             )
         await run(
-            "INSERT INTO meetings (id, host_id, created_by_id, title, starts_at, status, version, created_at,"
-            " updated_at) VALUES (1, 1, 1, 'M', :now, 'SCHEDULED', 1, :now, :now)"
+            "INSERT INTO meetings (id, host_id, created_by_id, title, starts_at, ends_at, status, version,"
+            " created_at, updated_at) VALUES (1, 1, 1, 'M', :now, :now, 'SCHEDULED', 1, :now, :now)"
         )
         note = (
             "INSERT INTO notes (meeting_id, author_id, phase, shared, text, client_id, version, created_at,"
