@@ -52,10 +52,14 @@ async def lists(
 
 
 async def contents(
-    info: Info, first: int = PAGE, after: str | None = None, search: str | None = None
+    info: Info,
+    first: int = PAGE,
+    after: str | None = None,
+    search: str | None = None,
+    include_archived: bool = False,
 ) -> Connection[Content]:
     search = inputs.search(search)
-    statement = queries.search_contents(info.context.scope, search=search)
+    statement = queries.search_contents(info.context.scope, search=search, include_archived=include_archived)
     return await top_connection(
         info, statement, queries.CONTENT_ORDER, first, after, types.lists.Content.from_row
     )

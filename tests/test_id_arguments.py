@@ -233,6 +233,15 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
         ("deleteNote", "id"): ({"id": note, "version": 1}, "Note"),
         ("sendMeetingSummary", "meetingId"): ({"meetingId": meeting}, "Meeting"),
         ("sendMeetingSummary", "buyerIds"): ({"meetingId": meeting, "buyerIds": [buyer]}, "Buyer"),
+        ("updateContent", "id"): ({"id": w.id("Content"), "title": "Renamed"}, "Content"),
+        ("archiveContent", "id"): ({"id": w.id("Content")}, "Content"),
+        ("restoreContent", "id"): ({"id": w.id("Content")}, "Content"),
+        ("deleteTerritory", "id"): ({"id": territory}, "Territory"),
+        ("mergeTerritory", "sourceId"): ({"sourceId": territory, "targetId": territory}, "Territory"),
+        ("mergeTerritory", "targetId"): ({"sourceId": territory, "targetId": territory}, "Territory"),
+        ("deleteCompany", "id"): ({"id": company}, "Company"),
+        ("mergeCompany", "sourceId"): ({"sourceId": company, "targetId": company}, "Company"),
+        ("mergeCompany", "targetId"): ({"sourceId": company, "targetId": company}, "Company"),
     }
 
 
