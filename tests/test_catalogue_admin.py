@@ -6,6 +6,7 @@ was done for (R25), web-only back office (R10), and refused bad input writes not
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from dataclasses import dataclass
 from typing import Any
@@ -467,3 +468,24 @@ async def test_R34_R3_R18_merging_a_company_moves_its_buyers_and_every_scope_fol
         as_user=m.admin,
     )
     assert codes(body) == ["BAD_USER_INPUT"]
+
+
+async def test_R34_R22_concurrent_merges_of_one_place_merge_it_once(client, make, places, engine):
+    """Two admins merge the same company (and the same territory) at once, without keys: one
+    merge is made, the other finds the source gone (NOT_FOUND), never an internal error."""
+    m = places
+    spare = await make.company(m.south)
+    await make.buyer(spare)
+    calls = [
+        (MERGE_COMPANY, {"source": gid("Company", spare), "target": gid("Company", target)})
+        for target in (m.company_north, m.company_south)
+    ] + [
+        (MERGE_TERRITORY, {"source": gid("Territory", m.child), "target": gid("Territory", target)})
+        for target in (m.north, m.south)
+    ]
+    for first, second in (calls[:2], calls[2:]):
+        bodies = await asyncio.gather(*(client.post(q, v, as_user=m.admin) for q, v in (first, second)))
+        assert sorted(tuple(codes(body)) for body in bodies) == [(), ("NOT_FOUND",)], bodies
+    merged = {e.object_id for e in await _events(engine, "company.merge")}
+    merged |= {e.object_id for e in await _events(engine, "territory.merge")}
+    assert merged == {spare, m.child}

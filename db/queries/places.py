@@ -15,7 +15,7 @@ from salescoord.permissions.scope import Scope
 from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from salescoord.errors import BadUserInput, Conflict
+from salescoord.errors import BadUserInput, Conflict, NotFound
 
 TERRITORY = territories.c
 COMPANY = companies.c
@@ -180,12 +180,20 @@ async def territory_exists(connection: AsyncConnection, territory_id: int) -> bo
 
 
 # -- deleting and merging (R34): a place goes only when nothing depends on it -------------------
-async def _lock(connection: AsyncConnection, table: sa.Table, *pks: int) -> None:
-    """On PostgreSQL, hold the rows a delete or merge is about until it commits: a company or
-    child being added meanwhile (its foreign key check shares the row's lock) waits and then
-    finds the row gone, or commits first and is seen by the check that follows."""
+async def _lock(connection: AsyncConnection, table: sa.Table, fields: dict[int, str]) -> None:
+    """The rows a delete or merge is about, each named by its argument: NOT_FOUND if one went
+    meanwhile (a delete or merge of it committed since it was looked up). On PostgreSQL they
+    stay locked until this commits: a company or child added meanwhile (its foreign key check
+    shares the row's lock) waits and then finds the row gone, or commits first and is seen by
+    the checks that follow; SQLite runs one write transaction at a time already."""
+    statement = sa.select(table.c.id).where(table.c.id.in_(fields))
     if connection.dialect.name == "postgresql":
-        await connection.execute(sa.select(table.c.id).where(table.c.id.in_(pks)).with_for_update())
+        statement = statement.with_for_update()
+    found = set((await connection.execute(statement)).scalars())
+    for pk, field in fields.items():
+        if pk not in found:
+            kind = "Territory" if table is territories else "Company"
+            raise NotFound(f"No {kind} with that id.", field=field)
 
 
 async def _count(connection: AsyncConnection, column: sa.Column, pk: int) -> int:
@@ -226,7 +234,7 @@ async def territory_dependants(connection: AsyncConnection, territory_id: int) -
 async def delete_territory(connection: AsyncConnection, actor: Viewer, territory_id: int) -> None:
     """Delete an empty territory; one that still holds anything is a CONFLICT naming what: merge
     it into another instead, so that no company, buyer or assignment is orphaned."""
-    await _lock(connection, territories, territory_id)
+    await _lock(connection, territories, {territory_id: "id"})
     dependants = await territory_dependants(connection, territory_id)
     if dependants:
         held = ", ".join(f"{n} {what}" for what, n in dependants.items())
@@ -247,7 +255,7 @@ async def merge_territory(connection: AsyncConnection, actor: Viewer, source_id:
     if source_id == target_id:
         raise BadUserInput("A territory cannot merge into itself.", field="targetId")
     await _one_move_at_a_time(connection)
-    await _lock(connection, territories, source_id, target_id)
+    await _lock(connection, territories, {source_id: "sourceId", target_id: "targetId"})
     if source_id in await _ancestors(connection, target_id):
         raise Conflict("A territory cannot merge into a territory below it.", field="targetId")
     moved = {
@@ -293,7 +301,7 @@ async def _moved(connection: AsyncConnection, column: sa.Column, source_id: int,
 async def delete_company(connection: AsyncConnection, actor: Viewer, company_id: int) -> None:
     """Delete a company without buyers; one with buyers (or registrations that name it) is a
     CONFLICT: merge it into another company, so that no buyer is orphaned."""
-    await _lock(connection, companies, company_id)
+    await _lock(connection, companies, {company_id: "id"})
     buyers = await _count(connection, users.c.company_id, company_id)
     named = await _count(connection, registrations.c.company_id, company_id)
     if buyers or named:
@@ -317,7 +325,7 @@ async def merge_company(connection: AsyncConnection, actor: Viewer, source_id: i
     that name it to the target company, and delete the source."""
     if source_id == target_id:
         raise BadUserInput("A company cannot merge into itself.", field="targetId")
-    await _lock(connection, companies, source_id, target_id)
+    await _lock(connection, companies, {source_id: "sourceId", target_id: "targetId"})
     buyers = await _moved(connection, users.c.company_id, source_id, target_id)
     if buyers:
         await connection.execute(users.update().where(users.c.id.in_(buyers)).values(updated_at=utcnow()))
