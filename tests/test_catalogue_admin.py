@@ -44,6 +44,8 @@ ITEMS_OF = """query($id: ID!) { node(id: $id) { ... on List {
 MEETING_LISTS = """query($id: ID!) { node(id: $id) { ... on Meeting {
   lists(first: 10) { nodes { items(first: 10) { nodes { content { id archivedAt } } } } } } } }"""
 NODE = "query($id: ID!) { node(id: $id) { id } }"
+CREATE_COMPANY = """mutation($name: String!, $territory: ID!) {
+  createCompany(name: $name, territoryId: $territory) { id } }"""
 SEEN = """query {
   users(role: BUYER, first: 100) { nodes { id } }
   companies(first: 100) { nodes { id } }
@@ -489,3 +491,23 @@ async def test_R34_R22_concurrent_merges_of_one_place_merge_it_once(client, make
     merged = {e.object_id for e in await _events(engine, "company.merge")}
     merged |= {e.object_id for e in await _events(engine, "territory.merge")}
     assert merged == {spare, m.child}
+
+
+async def test_R34_R22_a_company_made_while_its_territory_is_deleted_is_one_or_the_other(
+    client, make, engine
+):
+    """createCompany into a territory that deleteTerritory removes at the same moment: either
+    the company is made and the deletion is a CONFLICT, or the territory goes and the company
+    is refused as naming no territory; never both, never an internal error."""
+    admin = await make.admin()
+    for _ in range(3):
+        territory = gid("Territory", await make.territory())
+        create = client.post(CREATE_COMPANY, {"name": "Racing", "territory": territory}, as_user=admin)
+        delete = client.post(DELETE_TERRITORY, {"id": territory}, as_user=admin)
+        made, deleted = await asyncio.gather(create, delete)
+        assert sorted([tuple(codes(made)), tuple(codes(deleted))]) in (
+            [(), ("CONFLICT",)],
+            [(), ("BAD_USER_INPUT",)],
+            [(), ("NOT_FOUND",)],
+        ), (made, deleted)
+        assert (codes(made) == []) == (codes(deleted) != [])

@@ -65,7 +65,13 @@ COMPANIES_BY_TERRITORY = Relation("companies_by_territory", _companies_in, COMPA
 
 # -- writes -------------------------------------------------------------------------------
 async def _exists(connection: AsyncConnection, table: sa.Table, pk: int) -> bool:
-    return (await connection.execute(sa.select(table.c.id).where(table.c.id == pk))).first() is not None
+    """Whether the row is there for this transaction to point at. On PostgreSQL it is held (as
+    the foreign key's own check would) until this commits: a delete or merge of it waits, or
+    ran first and the row reads as gone (R34), never a foreign key error at the insert."""
+    statement = sa.select(table.c.id).where(table.c.id == pk)
+    if connection.dialect.name == "postgresql":
+        statement = statement.with_for_update(read=True, key_share=True)
+    return (await connection.execute(statement)).first() is not None
 
 
 async def _ancestors(connection: AsyncConnection, territory_id: int) -> set[int]:
