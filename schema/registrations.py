@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from salescoord.permissions.enums import Permission
+from salescoord.resolvers import passwords
 from salescoord.resolvers import registrations as resolve
 from salescoord.schema.guards import back_office, scoped
 from salescoord.schema.pagination import Connection
@@ -48,7 +49,7 @@ class RegistrationsMutation:
         description="Choose the existing company a pending registration joins on approval.",
     )
     set_password: LoginPayload = strawberry.mutation(
-        resolver=resolve.set_password,
+        resolver=passwords.set_password,
         description="Choose a password with the link from an approval email, and sign in. "
         "A link works once and expires (R4: a form of signing in).",
     )
