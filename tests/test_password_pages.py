@@ -325,6 +325,38 @@ async def test_R32_a_reset_request_answers_alike_in_the_same_time_with_or_withou
     async with engine.connect() as connection:
         sent = (await connection.execute(sa.select(emails.c.to_address))).scalars().all()
     assert sent == ["ann@example.test"] * 3  # an unknown or deactivated address gets nothing
+    async with engine.connect() as connection:
+        audited = (
+            await connection.execute(
+                sa.select(audit_events.c.actor_id, audit_events.c.object_id, audit_events.c.diff).where(
+                    audit_events.c.action == "user.request_password_reset"
+                )
+            )
+        ).all()
+    # R25: every request audited, anonymous, naming the account only where there is one
+    assert sorted((a.diff["email"], a.object_id is not None, a.actor_id) for a in audited) == sorted(
+        (email, email == "ann@example.test", None) for email in addresses for _ in range(3)
+    )
+
+
+async def test_R23_R32_the_password_mutations_refuse_what_is_no_address_or_link(client, engine, make):
+    user = await passwordless(make, engine)
+    before = await snapshot(engine)
+    for label, email in [
+        ("R23-no-address", "not an address"),
+        ("R23-oversized", "a" * 300 + "@example.test"),
+    ]:
+        body = await client.post(REQUEST_RESET, {"email": email})
+        assert codes(body) == ["BAD_USER_INPUT"] and body["errors"][0]["extensions"]["field"] == "email", (
+            label
+        )
+    for label, token in [("R32-oversized-token", "x" * 5000), ("R32-empty-token", "")]:
+        body = await client.post(RESET, {"token": token, "password": NEW_PASSWORD})
+        assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": "INVALID"}, label
+    set_link = issue_set_password_token(client.settings, user, None)
+    body = await client.post(RESET, {"token": set_link, "password": NEW_PASSWORD})
+    assert body["errors"][0]["extensions"]["reason"] == "INVALID", "R32-set-link-is-no-reset-link"
+    assert await snapshot(engine) == before
 
 
 async def test_R32_reset_requests_are_counted_per_address_and_per_ip(engine, settings, make):
