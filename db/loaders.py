@@ -7,6 +7,8 @@ request's scope, so a batched lookup applies the same filter as any other path.
     loaders.user_by_id.load(7)                     -> Row | None (None: missing or out of scope)
     loaders.pages(BUYERS_BY_ACCOUNT_MANAGER).load((7, PageRequest(10)))  -> Page
     loaders.counts(BUYERS_BY_ACCOUNT_MANAGER).load(7)                    -> int
+    loaders.reasons("User").load(7)               -> [Row(basis, account_manager_id, …)] (R35)
+    loaders.territory_chain.load(3)               -> [3, its parent, …, the root]
 
 `Loaders(db, scope, batching=False)` is the naive mode the benchmark compares against
 (SALESCOORD_NAIVE=1): the same code with batching and caching off, one statement per key.
@@ -22,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
-from salescoord.db.queries import lists, meetings, people, places, registrations
+from salescoord.db.queries import lists, meetings, people, places, registrations, visibility
 from salescoord.db.queries.pages import Page, PageRequest, Relation, count_children, fetch_child_pages
 from salescoord.db.session import RequestDatabase
 from salescoord.permissions.scope import Scope
@@ -101,6 +103,40 @@ class CountsByParentLoader(_RelationLoader):
         return [counts[key] for key in keys]
 
 
+class ReasonsByIdLoader(SharedLoader):
+    """Why the viewer sees each row of one type (R35): the reasons of a batch of ids in one
+    statement, the scope's branches (`db.queries.visibility`); [] for a row out of sight."""
+
+    def __init__(self, db: RequestDatabase, scope: Scope, type_name: str, **options: Any):
+        super().__init__(**options)
+        self.db, self.type_name = db, type_name
+        self.statement = scope.memo(
+            ("reasons", type_name), lambda: visibility.reasons_statement(scope, type_name)
+        )
+
+    async def batch_load_fn(self, keys: Sequence[int]) -> list[list[Any]]:
+        by_key: dict[int, list[Any]] = defaultdict(list)
+        for row in await self.db.fetch(self.statement, {"keys": list(keys)}):
+            by_key[row.id].append(row)
+        return [by_key.get(key, []) for key in keys]
+
+
+class TerritoryChainLoader(SharedLoader):
+    """Territory ids from each territory up to its root, for a batch of territories in one
+    statement: the territory paths of R35. Ids only; the territories themselves are read
+    through the scope (`territory_by_id`)."""
+
+    def __init__(self, db: RequestDatabase, **options: Any):
+        super().__init__(**options)
+        self.db = db
+
+    async def batch_load_fn(self, keys: Sequence[int]) -> list[list[int]]:
+        chains: dict[int, list[int]] = defaultdict(list)
+        for row in await self.db.fetch(visibility.territory_chains(), {"keys": list(keys)}):
+            chains[row.start_id].append(row.territory_id)  # ordered by depth
+        return [chains.get(key, []) for key in keys]
+
+
 class Loaders:
     """One request's loaders. By-id loaders are named attributes; relation loaders are made
     on first use, one pair per relation."""
@@ -111,6 +147,7 @@ class Loaders:
         self.options: dict[str, Any] = {} if batching else {"batch": False, "cache": False}
         self._pages: dict[str, PagesByParentLoader] = {}
         self._counts: dict[str, CountsByParentLoader] = {}
+        self._reasons: dict[str, ReasonsByIdLoader] = {}
 
     # By-id loaders are made on first use: building a scoped statement (the territory tree,
     # the associations) is most of the Python a small request costs, and most requests use
@@ -151,6 +188,19 @@ class Loaders:
     def note_by_id(self) -> RowByIdLoader:
         return self._by_id(meetings.notes_statement, meetings.NOTE.id)
 
+    @cached_property
+    def territory_chain(self) -> TerritoryChainLoader:
+        return TerritoryChainLoader(self.db, **self.options)
+
+    def reasons(self, type_name: str) -> ReasonsByIdLoader:
+        """The reasons loader of `type_name` (User, Company, Meeting, List)."""
+        loader = self._reasons.get(type_name)
+        if loader is None:
+            loader = self._reasons[type_name] = ReasonsByIdLoader(
+                self.db, self.scope, type_name, **self.options
+            )
+        return loader
+
     def _by_id(self, build: Callable[[Scope], sa.Select], key: sa.ColumnElement[Any]) -> RowByIdLoader:
         """A loader of `build(scope)`'s rows by `key`; its statement (`… AND key IN :keys`) is
         built once per scope."""
@@ -175,6 +225,6 @@ class Loaders:
 
     def clear(self) -> None:
         """Forget what was loaded: called after a write, so a payload reads the new state."""
-        made = [value for value in vars(self).values() if isinstance(value, RowByIdLoader)]
-        for loader in (*made, *self._pages.values(), *self._counts.values()):
+        made = [value for value in vars(self).values() if isinstance(value, DataLoader)]
+        for loader in (*made, *self._pages.values(), *self._counts.values(), *self._reasons.values()):
             loader.clear_all()

@@ -30,6 +30,15 @@ class Channel(StrEnum):
     APP = "APP"
 
 
+class Audience(StrEnum):
+    """Whose activity a report counts (R36)."""
+
+    MINE = "MINE"
+    """The users of the viewer's own reporting scope (R12), as without VIEW_REPORTING_ALL_USERS."""
+    ALL = "ALL"
+    """Everyone: only with VIEW_REPORTING_ALL_USERS."""
+
+
 class ScopeBasis(StrEnum):
     """The relationship whose scope filters a field's rows (R1-R3, R11): what `@scoped(by:)` names."""
 
@@ -52,6 +61,42 @@ class ScopeBasis(StrEnum):
     MEETING = "MEETING"
     """Meetings one manages on the web (own and one's AMs'), hosts through the app, or attends
     as a buyer, and their notes (host-only notes never for buyers) (R9, R10, R13)."""
+    VISIBILITY = "VISIBILITY"
+    """Why an object is in sight: the branches of the scope that let it through, with the links
+    they followed (R35). Null for an object out of sight."""
+
+
+class VisibilityBasis(StrEnum):
+    """A branch of the scope (`permissions.scope.Branch`): one of the reasons an object may be
+    in the viewer's sight (R35). The scope's filter is the union of its branches."""
+
+    OWN = "OWN"
+    ASSIGNED = "ASSIGNED"
+    DIRECT_AM = "DIRECT_AM"
+    TERRITORY = "TERRITORY"
+    MANAGED_MEETING = "MANAGED_MEETING"
+    ATTENDED_MEETING = "ATTENDED_MEETING"
+    GLOBAL_LIST = "GLOBAL_LIST"
+    SHARED_LIST = "SHARED_LIST"
+    ROLE_PERMISSION = "ROLE_PERMISSION"
+
+
+# What each basis means, printed beside it in schema.graphql.
+VISIBILITY_BASES: dict[VisibilityBasis, str] = {
+    VisibilityBasis.OWN: "Yourself, your own list, a meeting you host, a buyer's own company.",
+    VisibilityBasis.ASSIGNED: "An AM-SC assignment: an SC's AM, an AM's SC; accountManager is the AM "
+    "(R2, R5).",
+    VisibilityBasis.DIRECT_AM: "A buyer whose direct AM is accountManager, or that buyer's company; for a "
+    "buyer, their own direct AM (R1, R13).",
+    VisibilityBasis.TERRITORY: "A buyer or company in accountManager's territories or below them, along "
+    "territoryPath (R1).",
+    VisibilityBasis.MANAGED_MEETING: "A meeting you manage as an SC of its host, accountManager (R9); a list "
+    "attached to meeting, a meeting you manage (R11).",
+    VisibilityBasis.ATTENDED_MEETING: "A meeting you attend as a buyer (R13).",
+    VisibilityBasis.GLOBAL_LIST: "A GLOBAL list: in every staff member's Lists section (R11).",
+    VisibilityBasis.SHARED_LIST: "A BUYER list made for you, the buyer (R11, R13).",
+    VisibilityBasis.ROLE_PERMISSION: "Your role sees every object of this kind (ADMIN).",
+}
 
 
 DEFAULT_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {

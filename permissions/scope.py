@@ -22,12 +22,23 @@ Who sees whom:
 - nobody else sees anything.
 Companies and territories follow: those in the viewer's territory subtrees,
 and those of every buyer the viewer sees.
+
+Each of the filters of users, companies, meetings and lists is the OR of named branches
+(`Branch`: own, an assignment, a direct AM, a territory path, a managed or attended
+meeting, a global or shared list, the role): "why can I see this?" (R35) reads the same
+branches with the links each followed (`Scope.reasons`), so the explanation and the
+filter are one rule set.
+
+    scope.user_branches()                        # (Branch(OWN, …), Branch(ASSIGNED, …), …)
+    scope.reasons(users, scope.user_branches())  # one select per branch: id, basis, links
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -49,6 +60,7 @@ from salescoord.db.tables import (
     users,
 )
 from salescoord.permissions.enums import Channel, Permission, RoleName
+from salescoord.permissions.enums import VisibilityBasis as Basis
 from salescoord.permissions.viewer import Viewer
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -56,16 +68,56 @@ EVERYTHING: ColumnElement[bool] = sa.true()
 NOTHING: ColumnElement[bool] = sa.false()
 
 
-def territory_tree(am_ids: sa.Select, name: str) -> sa.CTE:
+def territory_tree(am_ids: sa.Select, name: str, *, roots: bool = False) -> sa.CTE:
     """(am_id, territory_id) for every territory of the AMs in `am_ids` and every territory
-    below them: the territory half of R1, walked by a recursive CTE on both databases."""
-    roots = sa.select(am_territories.c.am_id, am_territories.c.territory_id).where(
-        am_territories.c.am_id.in_(am_ids)
-    )
-    tree = roots.cte(name, recursive=True)
+    below them: the territory half of R1, walked by a recursive CTE on both databases.
+    With `roots`, each row also names the AM's own territory it lies below (`root_id`): where
+    a territory path of R35 starts."""
+    top = [am_territories.c.am_id, am_territories.c.territory_id]
+    if roots:
+        top.append(am_territories.c.territory_id.label("root_id"))
+    tree = sa.select(*top).where(am_territories.c.am_id.in_(am_ids)).cte(name, recursive=True)
     child = territories.alias(f"{name}_child")
-    below = sa.select(tree.c.am_id, child.c.id).join(tree, child.c.parent_id == tree.c.territory_id)
+    down = [tree.c.am_id, child.c.id, *([tree.c.root_id] if roots else [])]
+    below = sa.select(*down).join(tree, child.c.parent_id == tree.c.territory_id)
     return tree.union(below)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One reason a row may be in the viewer's sight (R35). `predicate`, on the scoped table,
+    picks the rows this branch lets through; the scope's filter is the OR of its branches
+    (`any_of`), so what explains a row and what lets it through are the same SQL.
+
+    The rest names the link the branch followed, read only when someone asks why
+    (`Scope.reasons`): `account_manager`, a column holding the AM whose link it is;
+    `territory`, the column of the row's territory, found in `tree` (a `territory_tree` with
+    roots: the AM and the AM's territory the path starts from); `meeting`, the meeting it
+    came through; `joins`, what those columns read.
+
+    >>> Branch(Basis.DIRECT_AM, users.c.direct_am_id.in_(ams), account_manager=users.c.direct_am_id)
+    """
+
+    basis: Basis
+    predicate: ColumnElement[bool]
+    account_manager: ColumnElement[Any] | None = None
+    territory: ColumnElement[Any] | None = None
+    tree: sa.CTE | None = None
+    meeting: ColumnElement[Any] | None = None
+    joins: tuple[tuple[sa.FromClause, ColumnElement[bool]], ...] = ()
+
+
+def any_of(branches: Sequence[Branch]) -> ColumnElement[bool]:
+    """The filter of `branches`: a row any of them lets through."""
+    if not branches:
+        return NOTHING
+    if len(branches) == 1:
+        return branches[0].predicate
+    return sa.or_(*(branch.predicate for branch in branches))
+
+
+def _id_or_null(column: ColumnElement[Any] | None, label: str) -> sa.Label[Any]:
+    return (column if column is not None else sa.cast(sa.null(), sa.Integer)).label(label)
 
 
 def associations(am_ids: sa.Select, name: str = "associations", tree: sa.CTE | None = None) -> sa.Subquery:
@@ -87,21 +139,36 @@ def associations(am_ids: sa.Select, name: str = "associations", tree: sa.CTE | N
     return sa.union(direct, by_territory).subquery(name)
 
 
-def is_associated(buyer: sa.FromClause, am_ids: sa.Select, tree: sa.CTE) -> ColumnElement[bool]:
-    """Whether the row `buyer` (the users table or an alias of it) is a buyer associated with
-    an AM of `am_ids` (R1): its direct AM is one of them, or its company lies in their
-    territory trees (`tree` is `territory_tree(am_ids)`). A test of one row against two
-    small id sets: a page of buyers ordered by name stops after its rows, where joining
-    the union of `associations()` would first build every pair."""
+def association_branches(
+    buyer: sa.FromClause, am_ids: sa.Select, tree: sa.CTE, roots: sa.CTE
+) -> tuple[Branch, Branch]:
+    """The two ways the row `buyer` (the users table or an alias of it) is a buyer associated
+    with an AM of `am_ids` (R1): its direct AM is one of them (DIRECT_AM), or its company lies
+    in their territory trees (TERRITORY; `tree` is `territory_tree(am_ids)`, `roots` the same
+    with roots). Each a test of one row against a small id set: a page of buyers ordered by
+    name stops after its rows, where joining the union of `associations()` would first build
+    every pair."""
     company = companies.alias("associated_company")
     in_trees = (
         sa.select(company.c.id)
         .where(company.c.territory_id.in_(sa.select(tree.c.territory_id)))
         .correlate(None)
     )
-    return sa.and_(
-        buyer.c.role == RoleName.BUYER,
-        sa.or_(buyer.c.direct_am_id.in_(am_ids), buyer.c.company_id.in_(in_trees)),
+    is_buyer = buyer.c.role == RoleName.BUYER
+    theirs = companies.alias("explained_company")
+    return (
+        Branch(
+            Basis.DIRECT_AM,
+            sa.and_(is_buyer, buyer.c.direct_am_id.in_(am_ids)),
+            account_manager=buyer.c.direct_am_id,
+        ),
+        Branch(
+            Basis.TERRITORY,
+            sa.and_(is_buyer, buyer.c.company_id.in_(in_trees)),
+            territory=theirs.c.territory_id,
+            tree=roots,
+            joins=((theirs, theirs.c.id == buyer.c.company_id),),
+        ),
     )
 
 
@@ -211,6 +278,11 @@ class Scope:
         return territory_tree(self.account_managers(), "scope_tree")
 
     @_memoized
+    def _roots_tree(self) -> sa.CTE:
+        """The scope's territory tree with the AM's territory each path starts from (R35)."""
+        return territory_tree(self.account_managers(), "path_tree", roots=True)
+
+    @_memoized
     def _territory_ids(self) -> sa.Select:
         return sa.select(self._scope_tree().c.territory_id)
 
@@ -219,51 +291,121 @@ class Scope:
         pairs = associations(self.account_managers(), "scope_buyers", tree=self._scope_tree())
         return sa.select(pairs.c.buyer_id)
 
+    # -- why a row is in sight (R35) ---------------------------------------------------------
+    def reasons(self, table: sa.Table, branches: Sequence[Branch]) -> list[sa.Select]:
+        """For each branch, the rows of `table` it lets through with the link it followed:
+        (id, basis, account_manager_id, root_territory_id, territory_id, meeting_id), the
+        territory path running from root_territory_id down to territory_id. Each select's
+        filter is its branch's own predicate, the one the scope's filter ORs: a row has a
+        reason exactly when the filter lets it through.
+
+        >>> sa.union(*(s.where(users.c.id.in_(ids)) for s in scope.reasons(users, scope.user_branches())))
+        """
+        selects = []
+        for branch in branches:
+            source: sa.FromClause = table
+            for target, on in branch.joins:
+                source = source.join(target, on)
+            account_manager, root, territory = branch.account_manager, None, None
+            if branch.tree is not None:
+                source = source.join(branch.tree, branch.tree.c.territory_id == branch.territory)
+                account_manager, root, territory = (
+                    branch.tree.c.am_id,
+                    branch.tree.c.root_id,
+                    branch.territory,
+                )
+            selects.append(
+                sa.select(
+                    table.c.id.label("id"),
+                    sa.literal(branch.basis.value, sa.String).label("basis"),
+                    _id_or_null(account_manager, "account_manager_id"),
+                    _id_or_null(root, "root_territory_id"),
+                    _id_or_null(territory, "territory_id"),
+                    _id_or_null(branch.meeting, "meeting_id"),
+                )
+                .select_from(source)
+                .where(branch.predicate)
+            )
+        return selects
+
     # -- people and places -------------------------------------------------------------
     @_memoized
-    def users(self) -> ColumnElement[bool]:
+    def user_branches(self) -> tuple[Branch, ...]:
+        """The branches of `users()`: yourself (OWN); an AM's SCs and an SC's AMs (ASSIGNED);
+        the associated buyers (DIRECT_AM, TERRITORY: R1, R2); for a buyer their direct AM
+        (DIRECT_AM, R13); everyone for an admin (ROLE_PERMISSION)."""
         viewer = self.viewer
         if viewer is None:
-            return NOTHING
+            return ()
         if self.is_everything:
-            return EVERYTHING
-        me = users.c.id == viewer.id
+            return (Branch(Basis.ROLE_PERMISSION, EVERYTHING),)
+        me = Branch(Basis.OWN, users.c.id == viewer.id)
         if viewer.role is RoleName.BUYER:
             mine = users.alias("my_account")
             my_am = sa.select(mine.c.direct_am_id).where(mine.c.id == viewer.id)
-            return sa.or_(me, users.c.id.in_(my_am))
+            return (me, Branch(Basis.DIRECT_AM, users.c.id.in_(my_am), account_manager=users.c.id))
         if viewer.role is RoleName.ACCOUNT_MANAGER:
             my_coordinators = sa.select(am_coordinators.c.sc_id).where(am_coordinators.c.am_id == viewer.id)
-            return sa.or_(
-                me,
+            assigned = Branch(
+                Basis.ASSIGNED,
                 users.c.id.in_(my_coordinators.correlate(None)),
-                is_associated(users, self.account_managers(), self._scope_tree()),
+                account_manager=sa.literal(viewer.id, sa.Integer),
             )
-        if viewer.role is RoleName.SALES_COORDINATOR:
-            return sa.or_(
-                me,
-                users.c.id.in_(self.account_managers()),
-                is_associated(users, self.account_managers(), self._scope_tree()),
+        elif viewer.role is RoleName.SALES_COORDINATOR:
+            assigned = Branch(
+                Basis.ASSIGNED, users.c.id.in_(self.account_managers()), account_manager=users.c.id
             )
-        return NOTHING
+        else:
+            return ()
+        associated = association_branches(
+            users, self.account_managers(), self._scope_tree(), self._roots_tree()
+        )
+        return (me, assigned, *associated)
 
     @_memoized
-    def companies(self) -> ColumnElement[bool]:
+    def users(self) -> ColumnElement[bool]:
+        return any_of(self.user_branches())
+
+    @_memoized
+    def company_branches(self) -> tuple[Branch, ...]:
+        """The branches of `companies()`: a buyer's own company (OWN); companies in the
+        viewer's AMs' territory trees (TERRITORY) and those of their direct buyers (DIRECT_AM);
+        every company for an admin (ROLE_PERMISSION)."""
         viewer = self.viewer
         if viewer is None:
-            return NOTHING
+            return ()
         if self.is_everything:
-            return EVERYTHING
+            return (Branch(Basis.ROLE_PERMISSION, EVERYTHING),)
         if viewer.role is RoleName.BUYER:
-            return companies.c.id.in_(self._own_company())
+            return (Branch(Basis.OWN, companies.c.id.in_(self._own_company())),)
         # A buyer associated by territory has a company inside the territory tree already, so
         # beyond the tree only the companies of direct buyers (R1 a) remain: the same rows as
         # "companies of every associated buyer", without the association query in each lookup.
         buyer = users.alias("direct_buyer")
-        return sa.or_(
-            companies.c.territory_id.in_(self._territory_ids()),
-            companies.c.id.in_(sa.select(buyer.c.company_id).where(self._direct_buyers(buyer))),
+        explained = users.alias("explained_buyer")
+        return (
+            Branch(
+                Basis.TERRITORY,
+                companies.c.territory_id.in_(self._territory_ids()),
+                territory=companies.c.territory_id,
+                tree=self._roots_tree(),
+            ),
+            Branch(
+                Basis.DIRECT_AM,
+                companies.c.id.in_(sa.select(buyer.c.company_id).where(self._direct_buyers(buyer))),
+                account_manager=explained.c.direct_am_id,
+                joins=(
+                    (
+                        explained,
+                        sa.and_(explained.c.company_id == companies.c.id, self._direct_buyers(explained)),
+                    ),
+                ),
+            ),
         )
+
+    @_memoized
+    def companies(self) -> ColumnElement[bool]:
+        return any_of(self.company_branches())
 
     @_memoized
     def territories(self) -> ColumnElement[bool]:
@@ -368,35 +510,53 @@ class Scope:
 
     def _manages(self, meeting: sa.FromClause) -> ColumnElement[bool]:
         """`managed_meetings()` for the row `meeting` (the meetings table or an alias)."""
+        return any_of(self._managing(meeting))
+
+    def _managing(self, meeting: sa.FromClause) -> tuple[Branch, ...]:
+        """The branches of `_manages`: the host (OWN), an SC of the host AM (MANAGED_MEETING),
+        an admin on the web (ROLE_PERMISSION)."""
         viewer = self.viewer
         if viewer is None:
-            return NOTHING
+            return ()
         host = meeting.c.host_id
+        hosting = Branch(Basis.OWN, host == viewer.id)
         if self.acts_as_host_only:
-            return host == viewer.id
+            return (hosting,)
         if self.is_everything:
-            return EVERYTHING
+            return (Branch(Basis.ROLE_PERMISSION, EVERYTHING),)
         if viewer.role in (RoleName.ACCOUNT_MANAGER, RoleName.SALES_COORDINATOR):
-            return sa.or_(host == viewer.id, host.in_(self.account_managers()))
-        return NOTHING
+            assigned = Branch(Basis.MANAGED_MEETING, host.in_(self.account_managers()), account_manager=host)
+            return (hosting, assigned)
+        return ()
 
     def _sees(self, meeting: sa.FromClause) -> ColumnElement[bool]:
         """`meetings()` for the row `meeting` (the meetings table or an alias)."""
+        return any_of(self._seeing(meeting))
+
+    def _seeing(self, meeting: sa.FromClause) -> tuple[Branch, ...]:
         viewer = self.viewer
         if viewer is not None and viewer.role is RoleName.BUYER and viewer.channel is Channel.WEB:
             attended = meeting_attendees.alias("attended")
-            return (
+            predicate = (
                 sa.exists()
                 .where(attended.c.meeting_id == meeting.c.id, attended.c.buyer_id == viewer.id)
                 .correlate(meeting)
             )
-        return self._manages(meeting)
+            return (Branch(Basis.ATTENDED_MEETING, predicate),)
+        return self._managing(meeting)
+
+    @_memoized
+    def meeting_branches(self) -> tuple[Branch, ...]:
+        """The branches of `meetings()`: hosted (OWN), managed as an SC of the host
+        (MANAGED_MEETING), attended by a buyer (ATTENDED_MEETING), all for an admin on the web
+        (ROLE_PERMISSION)."""
+        return self._seeing(meetings)
 
     @_memoized
     def meetings(self) -> ColumnElement[bool]:
         """Meetings the viewer may see: those they may manage (R9, R10), and on the web, for a
         buyer, the meetings they attend (R13). Through the app only the host sees a meeting."""
-        return self._sees(meetings)
+        return any_of(self.meeting_branches())
 
     @_memoized
     def notes(self) -> ColumnElement[bool]:
@@ -428,15 +588,23 @@ class Scope:
         return sa.or_(host == viewer.id, host.in_(self.account_managers()))
 
     @_memoized
+    def _section_branches(self) -> tuple[Branch, ...]:
+        viewer = self.viewer
+        if viewer is None:
+            return ()
+        if viewer.role is RoleName.BUYER:
+            mine = sa.and_(lists.c.kind == ListKind.BUYER, lists.c.buyer_id == viewer.id)
+            return (Branch(Basis.SHARED_LIST, mine),)
+        return (
+            Branch(Basis.OWN, lists.c.owner_id == viewer.id),
+            Branch(Basis.GLOBAL_LIST, lists.c.kind == ListKind.GLOBAL),
+        )
+
+    @_memoized
     def lists_section(self) -> ColumnElement[bool]:
         """The Lists section (R11): own lists and every GLOBAL list; for a buyer, the lists
         shared with them. An SC therefore never meets an AM's BUYER list here."""
-        viewer = self.viewer
-        if viewer is None:
-            return NOTHING
-        if viewer.role is RoleName.BUYER:
-            return sa.and_(lists.c.kind == ListKind.BUYER, lists.c.buyer_id == viewer.id)
-        return sa.or_(lists.c.owner_id == viewer.id, lists.c.kind == ListKind.GLOBAL)
+        return any_of(self._section_branches())
 
     @_memoized
     def _on_managed_meeting(self) -> ColumnElement[bool]:
@@ -457,10 +625,29 @@ class Scope:
         )
 
     @_memoized
+    def list_branches(self) -> tuple[Branch, ...]:
+        """The branches of `lists()`: the Lists section's (OWN, GLOBAL_LIST, for a buyer
+        SHARED_LIST) and a meeting the viewer manages that the list is attached to
+        (MANAGED_MEETING, naming the meeting)."""
+        through = self._on_managed_meeting()
+        if through is NOTHING:
+            return self._section_branches()
+        attached = meeting_lists.alias("explained_attachment")
+        meeting = meetings.alias("explained_meeting")
+        on_meeting = sa.and_(meeting.c.id == attached.c.meeting_id, self._manages(meeting))
+        managed = Branch(
+            Basis.MANAGED_MEETING,
+            through,
+            meeting=meeting.c.id,
+            joins=((attached, attached.c.list_id == lists.c.id), (meeting, on_meeting)),
+        )
+        return (*self._section_branches(), managed)
+
+    @_memoized
     def lists(self) -> ColumnElement[bool]:
         """Every list the viewer may open (`node(id:)`, its items): the Lists section, plus
         the lists attached to a meeting the viewer may manage, while attached (R11)."""
-        return sa.or_(self.lists_section(), self._on_managed_meeting())
+        return any_of(self.list_branches())
 
     def attachable_lists(self, host_id: int) -> ColumnElement[bool]:
         """Lists the viewer may attach to a meeting hosted by `host_id` (R37, refining R11).
@@ -564,6 +751,19 @@ class Scope:
     @property
     def reports_on_everyone(self) -> bool:
         return self.viewer is not None and self.viewer.can(Permission.VIEW_REPORTING_ALL_USERS)
+
+    def reporting_mine(self) -> Scope:
+        """The scope a report for the audience MINE counts with (R36): this one for a viewer
+        without VIEW_REPORTING_ALL_USERS; for one with it, the scope their role gives without
+        that permission (an SC's AMs and buyers, an AM's buyers, an admin themselves).
+        Made once per scope."""
+        viewer = self.viewer
+        if viewer is None or not self.reports_on_everyone:
+            return self
+        narrowed = dataclasses.replace(
+            viewer, permissions=viewer.permissions - {Permission.VIEW_REPORTING_ALL_USERS}
+        )
+        return self.memo("reporting_mine", lambda: type(self)(narrowed))
 
     @_memoized
     def reporting_users(self) -> ColumnElement[bool]:

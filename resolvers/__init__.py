@@ -6,7 +6,7 @@ and description) with `resolver=` one of these, whose parameters are the field's
     children: Connection[Territory] = strawberry.field(resolver=resolve.children, extensions=[scoped()])
 
     # resolvers/places.py
-    async def children(root: Territory, info: Info, first: int = PAGE, after: str | None = None) -> ...
+    async def children(root: Territory, info: Info, first: int | None = None, ...) -> ...
 
 The types import these modules to declare their fields, and these build the types, so the
 two import each other. Here the types are read through the package, `types.places.Territory`,

@@ -28,7 +28,7 @@ from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import ContentKind, ListKind
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.pagination import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from salescoord.context import Info
@@ -45,19 +45,31 @@ REFUSED_KINDS = {
 
 
 async def lists(
-    info: Info, first: int = PAGE, after: str | None = None, kind: ListKind | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    kind: ListKind | None = None,
 ) -> Connection[List]:
     statement = queries.lists_section_statement(info.context.scope, kind=kind)
-    return await top_connection(info, statement, queries.LIST_ORDER, first, after, types.lists.List.from_row)
+    return await top_connection(
+        info, statement, queries.LIST_ORDER, first, after, last, before, types.lists.List.from_row
+    )
 
 
 async def contents(
-    info: Info, first: int = PAGE, after: str | None = None, search: str | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    search: str | None = None,
 ) -> Connection[Content]:
     search = inputs.search(search)
     statement = queries.search_contents(info.context.scope, search=search)
     return await top_connection(
-        info, statement, queries.CONTENT_ORDER, first, after, types.lists.Content.from_row
+        info, statement, queries.CONTENT_ORDER, first, after, last, before, types.lists.Content.from_row
     )
 
 
@@ -260,9 +272,16 @@ def buyer(root: List, info: Info) -> User | None:
     return one(info, types.lists.BUYER, root)
 
 
-async def items(root: List, info: Info, first: int = PAGE, after: str | None = None) -> Connection[ListItem]:
+async def items(
+    root: List,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[ListItem]:
     return await child_connection(
-        info, queries.ITEMS_BY_LIST, root.pk, first, after, types.lists.ListItem.from_row
+        info, queries.ITEMS_BY_LIST, root.pk, first, after, last, before, types.lists.ListItem.from_row
     )
 
 

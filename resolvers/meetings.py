@@ -24,7 +24,7 @@ from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import MeetingStatus
 from salescoord.schema.ids import encode_id
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 # -- reads --------------------------------------------------------------------------------
 async def meetings(
     info: Info,
-    first: int = PAGE,
+    first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     host_id: strawberry.ID | None = None,
     buyer_id: strawberry.ID | None = None,
     from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
@@ -60,7 +62,7 @@ async def meetings(
         status=status,
     )
     return await top_connection(
-        info, statement, queries.MEETING_ORDER, first, after, types.meetings.Meeting.from_row
+        info, statement, queries.MEETING_ORDER, first, after, last, before, types.meetings.Meeting.from_row
     )
 
 
@@ -68,13 +70,17 @@ async def offered_buyers(
     info: Info,
     host_id: strawberry.ID,
     search: str | None = None,
-    first: int = PAGE,
+    first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[User]:
     search = inputs.search(search)
     host = await _allowed_host(info, host_id)
     statement = queries.offered_buyers(info.context.scope, host, search=search)
-    return await top_connection(info, statement, USER_ORDER, first, after, types.people.User.from_row)
+    return await top_connection(
+        info, statement, USER_ORDER, first, after, last, before, types.people.User.from_row
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -402,22 +408,41 @@ def created_by(root: Meeting, info: Info) -> User | None:
 
 
 async def attendees(
-    root: Meeting, info: Info, first: int = PAGE, after: str | None = None
+    root: Meeting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[User]:
     return await child_connection(
-        info, queries.ATTENDEES_BY_MEETING, root.pk, first, after, types.people.User.from_row
+        info, queries.ATTENDEES_BY_MEETING, root.pk, first, after, last, before, types.people.User.from_row
     )
 
 
-async def notes(root: Meeting, info: Info, first: int = PAGE, after: str | None = None) -> Connection[Note]:
+async def notes(
+    root: Meeting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[Note]:
     return await child_connection(
-        info, queries.NOTES_BY_MEETING, root.pk, first, after, types.meetings.Note.from_row
+        info, queries.NOTES_BY_MEETING, root.pk, first, after, last, before, types.meetings.Note.from_row
     )
 
 
-async def lists(root: Meeting, info: Info, first: int = PAGE, after: str | None = None) -> Connection[List]:
+async def lists(
+    root: Meeting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[List]:
     return await child_connection(
-        info, queries.LISTS_BY_MEETING, root.pk, first, after, types.lists.List.from_row
+        info, queries.LISTS_BY_MEETING, root.pk, first, after, last, before, types.lists.List.from_row
     )
 
 

@@ -1,4 +1,5 @@
-"""Connections from the scoped statements of `db.queries`, top-level and nested."""
+"""Connections from the scoped statements of `db.queries`, top-level and nested, paged forward
+(`first`, `after`) or backward (`last`, `before`) by `db.queries.pages`."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ async def top_connection(
     info: Info,
     statement: sa.Select,
     order: Sequence[sa.ColumnElement[Any]],
-    first: int,
+    first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
     build: Callable[[Any], NodeT],
 ) -> Connection[NodeT]:
-    request = PageRequest.parse(first, after)
+    request = PageRequest.parse(first, after, last, before)
     db = info.context.db
     page = await fetch_page(db, statement, order, request)
     await load_ahead(info, page.rows)
@@ -34,12 +37,14 @@ async def child_connection(
     info: Info,
     relation: Relation,
     parent_id: Any,
-    first: int,
+    first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
     build: Callable[[Any], NodeT],
 ) -> Connection[NodeT]:
     """A nested connection: batched with every sibling parent's into one statement."""
-    request = PageRequest.parse(first, after)
+    request = PageRequest.parse(first, after, last, before)
     loaders = info.context.loaders
     page = await loaders.pages(relation).load((parent_id, request))
     await load_ahead(info, page.rows)

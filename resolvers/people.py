@@ -18,7 +18,7 @@ from salescoord.schema import types
 from salescoord.schema.enums import Permission as Permissions
 from salescoord.schema.enums import RoleName as Roles
 from salescoord.schema.ids import encode_id
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Forbidden
@@ -42,14 +42,18 @@ async def viewer(info: Info) -> User:
 
 async def users(
     info: Info,
-    first: int = PAGE,
+    first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     role: Roles | None = None,
     search: str | None = None,
 ) -> Connection[User]:
     search = inputs.search(search)
     statement = queries.search_users(info.context.scope, role=role, search=search)
-    return await top_connection(info, statement, queries.USER_ORDER, first, after, types.people.User.from_row)
+    return await top_connection(
+        info, statement, queries.USER_ORDER, first, after, last, before, types.people.User.from_row
+    )
 
 
 async def roles(info: Info) -> list[Role]:
@@ -254,31 +258,72 @@ def direct_account_manager(root: User, info: Info) -> User | None:
 
 
 async def coordinators(
-    root: User, info: Info, first: int = PAGE, after: str | None = None
+    root: User,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[User]:
     return await child_connection(
-        info, queries.COORDINATORS_BY_ACCOUNT_MANAGER, root.pk, first, after, types.people.User.from_row
+        info,
+        queries.COORDINATORS_BY_ACCOUNT_MANAGER,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.people.User.from_row,
     )
 
 
 async def account_managers(
-    root: User, info: Info, first: int = PAGE, after: str | None = None
+    root: User,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[User]:
     return await child_connection(
-        info, queries.ACCOUNT_MANAGERS_BY_COORDINATOR, root.pk, first, after, types.people.User.from_row
+        info,
+        queries.ACCOUNT_MANAGERS_BY_COORDINATOR,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.people.User.from_row,
     )
 
 
 async def associated_buyers(
-    root: User, info: Info, first: int = PAGE, after: str | None = None
+    root: User,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[User]:
     return await child_connection(
-        info, queries.BUYERS_BY_ACCOUNT_MANAGER, root.pk, first, after, types.people.User.from_row
+        info,
+        queries.BUYERS_BY_ACCOUNT_MANAGER,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.people.User.from_row,
     )
 
 
 async def territories(
-    root: User, info: Info, first: int = PAGE, after: str | None = None
+    root: User,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Territory]:
     return await child_connection(
         info,
@@ -286,19 +331,40 @@ async def territories(
         root.pk,
         first,
         after,
+        last,
+        before,
         types.places.Territory.from_row,
     )
 
 
-async def lists(root: User, info: Info, first: int = PAGE, after: str | None = None) -> Connection[List]:
+async def lists(
+    root: User,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[List]:
     return await child_connection(
-        info, list_queries.LISTS_BY_OWNER, root.pk, first, after, types.lists.List.from_row
+        info, list_queries.LISTS_BY_OWNER, root.pk, first, after, last, before, types.lists.List.from_row
     )
 
 
 async def meetings(
-    root: User, info: Info, first: int = PAGE, after: str | None = None
+    root: User,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Meeting]:
     return await child_connection(
-        info, meeting_queries.MEETINGS_BY_HOST, root.pk, first, after, types.meetings.Meeting.from_row
+        info,
+        meeting_queries.MEETINGS_BY_HOST,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.meetings.Meeting.from_row,
     )

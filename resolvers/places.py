@@ -13,7 +13,7 @@ from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
@@ -24,21 +24,31 @@ if TYPE_CHECKING:
 
 
 async def territories(
-    info: Info, first: int = PAGE, after: str | None = None, roots_only: bool = False
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    roots_only: bool = False,
 ) -> Connection[Territory]:
     statement = queries.search_territories(info.context.scope, roots_only=roots_only)
     return await top_connection(
-        info, statement, queries.TERRITORY_ORDER, first, after, types.places.Territory.from_row
+        info, statement, queries.TERRITORY_ORDER, first, after, last, before, types.places.Territory.from_row
     )
 
 
 async def companies(
-    info: Info, first: int = PAGE, after: str | None = None, search: str | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    search: str | None = None,
 ) -> Connection[Company]:
     search = inputs.search(search)
     statement = queries.search_companies(info.context.scope, search=search)
     return await top_connection(
-        info, statement, queries.COMPANY_ORDER, first, after, types.places.Company.from_row
+        info, statement, queries.COMPANY_ORDER, first, after, last, before, types.places.Company.from_row
     )
 
 
@@ -48,18 +58,42 @@ def parent(root: Territory, info: Info) -> Territory | None:
 
 
 async def children(
-    root: Territory, info: Info, first: int = PAGE, after: str | None = None
+    root: Territory,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Territory]:
     return await child_connection(
-        info, queries.TERRITORIES_BY_PARENT, root.pk, first, after, types.places.Territory.from_row
+        info,
+        queries.TERRITORIES_BY_PARENT,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.places.Territory.from_row,
     )
 
 
 async def companies_in(
-    root: Territory, info: Info, first: int = PAGE, after: str | None = None
+    root: Territory,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Company]:
     return await child_connection(
-        info, queries.COMPANIES_BY_TERRITORY, root.pk, first, after, types.places.Company.from_row
+        info,
+        queries.COMPANIES_BY_TERRITORY,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.places.Company.from_row,
     )
 
 
@@ -67,9 +101,23 @@ def territory(root: Company, info: Info) -> Territory | None:
     return one(info, types.places.TERRITORY, root)
 
 
-async def buyers(root: Company, info: Info, first: int = PAGE, after: str | None = None) -> Connection[User]:
+async def buyers(
+    root: Company,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[User]:
     return await child_connection(
-        info, people_queries.BUYERS_BY_COMPANY, root.pk, first, after, types.people.User.from_row
+        info,
+        people_queries.BUYERS_BY_COMPANY,
+        root.pk,
+        first,
+        after,
+        last,
+        before,
+        types.people.User.from_row,
     )
 
 

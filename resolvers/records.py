@@ -12,7 +12,7 @@ from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import top_connection
 from salescoord.schema import types
 from salescoord.schema.enums import EmailStatus
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.outbox import queue
@@ -23,11 +23,16 @@ if TYPE_CHECKING:
 
 
 async def outbox(
-    info: Info, status: EmailStatus | None = None, first: int = PAGE, after: str | None = None
+    info: Info,
+    status: EmailStatus | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[OutboxEmail]:
     statement = queue.outbox_statement(status)
     return await top_connection(
-        info, statement, queue.EMAIL_ORDER, first, after, types.records.OutboxEmail.from_row
+        info, statement, queue.EMAIL_ORDER, first, after, last, before, types.records.OutboxEmail.from_row
     )
 
 
@@ -38,8 +43,10 @@ async def audit_events(
     object_type: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    first: int = PAGE,
+    first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[AuditEvent]:
     actor = (
         (await visible_row(info, actor_id, types.people.User, "actorId")).id if actor_id is not None else None
@@ -48,7 +55,7 @@ async def audit_events(
         action=action, actor_id=actor, object_type=object_type, since=since, until=until
     )
     return await top_connection(
-        info, statement, audit.AUDIT_ORDER, first, after, types.records.AuditEvent.from_row
+        info, statement, audit.AUDIT_ORDER, first, after, last, before, types.records.AuditEvent.from_row
     )
 
 

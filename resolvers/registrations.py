@@ -22,7 +22,7 @@ from salescoord.resolvers.pagination import top_connection
 from salescoord.schema import types
 from salescoord.schema.enums import RegistrationStatus
 from salescoord.schema.ids import encode_id, expect_id
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, NotFound
@@ -91,8 +91,10 @@ async def register(info: Info, input: types.registrations.RegisterInput) -> Regi
 
 async def registrations(
     info: Info,
-    first: int = PAGE,
+    first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     status: RegistrationStatus | None = None,
     territory_id: strawberry.ID | None = None,
     account_manager_id: strawberry.ID | None = None,
@@ -113,7 +115,14 @@ async def registrations(
         search=search or None,
     )
     return await top_connection(
-        info, statement, queries.REGISTRATION_ORDER, first, after, types.registrations.Registration.from_row
+        info,
+        statement,
+        queries.REGISTRATION_ORDER,
+        first,
+        after,
+        last,
+        before,
+        types.registrations.Registration.from_row,
     )
 
 

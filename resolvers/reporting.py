@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from salescoord.db.queries import reporting as queries
 from salescoord.resolvers import node_types
 from salescoord.resolvers.pagination import top_connection
 from salescoord.schema import types
-from salescoord.schema.enums import PeriodUnit
-from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.enums import Audience, PeriodUnit
+from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
-from salescoord.errors import BadUserInput
 
 if TYPE_CHECKING:
     from salescoord.schema.types.people import User
@@ -30,20 +29,21 @@ if TYPE_CHECKING:
         UserActivity,
     )
 
-LONGEST_PERIOD = timedelta(days=3 * 366)
 
-
-def reporting(info: Info, start: datetime, end: datetime) -> Reporting:
+def reporting(info: Info, start: datetime, end: datetime, audience: Audience | None = None) -> Reporting:
     """Both carry an offset: the DateTime scalar reads a time without one as UTC."""
-    if end <= start:
-        raise BadUserInput("end must be after start.", field="end")
-    if end - start > LONGEST_PERIOD:
-        raise BadUserInput("A report covers at most three years.", field="end")
-    return types.reporting.Reporting(start=start.astimezone(UTC), end=end.astimezone(UTC))
+    report = queries.report(info.context.scope, start, end, audience)
+    return types.reporting.Reporting(
+        start=report.period.start, end=report.period.end, audience=report.audience, report=report
+    )
 
 
 def _span(report: Reporting) -> queries.Period:
-    return queries.Period(report.start, report.end)
+    return report.report.period
+
+
+def _scope(report: Reporting) -> Any:
+    return report.report.scope
 
 
 def counts(row: Any) -> ActivityCounts:
@@ -62,67 +62,114 @@ def _group(kind: Callable[..., Any]) -> Callable[[Any], Any]:
 
 
 async def _grouped(
-    info: Info, statement_and_order: tuple[Any, Any], first: int, after: str | None, build: Any
+    info: Info,
+    statement_and_order: tuple[Any, Any],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    build: Any,
 ) -> Connection[Any]:
     statement, order = statement_and_order
-    return await top_connection(info, statement, order, first, after, build)
+    return await top_connection(info, statement, order, first, after, last, before, build)
 
 
 # -- the fields of a report ---------------------------------------------------------------
 async def totals(root: Reporting, info: Info) -> ActivityCounts:
-    return counts(await info.context.db.fetch_one(queries.totals(info.context.scope, _span(root))))
+    return counts(await info.context.db.fetch_one(queries.totals(_scope(root), _span(root))))
 
 
 async def activity(
-    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+    root: Reporting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[UserActivity]:
-    statement = queries.by_user(info.context.scope, _span(root))
-    return await _grouped(info, statement, first, after, _group(types.reporting.UserActivity))
+    statement = queries.by_user(_scope(root), _span(root))
+    return await _grouped(info, statement, first, after, last, before, _group(types.reporting.UserActivity))
 
 
 async def by_account_manager(
-    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+    root: Reporting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[AccountManagerActivity]:
-    statement = queries.by_account_manager(info.context.scope, _span(root))
-    return await _grouped(info, statement, first, after, _group(types.reporting.AccountManagerActivity))
+    statement = queries.by_account_manager(_scope(root), _span(root))
+    return await _grouped(
+        info, statement, first, after, last, before, _group(types.reporting.AccountManagerActivity)
+    )
 
 
 async def by_territory(
-    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+    root: Reporting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[TerritoryActivity]:
-    statement = queries.by_territory(info.context.scope, _span(root))
-    return await _grouped(info, statement, first, after, _group(types.reporting.TerritoryActivity))
+    statement = queries.by_territory(_scope(root), _span(root))
+    return await _grouped(
+        info, statement, first, after, last, before, _group(types.reporting.TerritoryActivity)
+    )
 
 
 async def by_company(
-    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+    root: Reporting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[CompanyActivity]:
-    statement = queries.by_company(info.context.scope, _span(root))
-    return await _grouped(info, statement, first, after, _group(types.reporting.CompanyActivity))
+    statement = queries.by_company(_scope(root), _span(root))
+    return await _grouped(
+        info, statement, first, after, last, before, _group(types.reporting.CompanyActivity)
+    )
 
 
 async def by_period(
-    root: Reporting, info: Info, unit: PeriodUnit, first: int = PAGE, after: str | None = None
+    root: Reporting,
+    info: Info,
+    unit: PeriodUnit,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[PeriodActivity]:
-    statement = queries.by_period(info.context.scope, _span(root), unit)
+    statement = queries.by_period(_scope(root), _span(root), unit)
     return await _grouped(
         info,
         statement,
         first,
         after,
+        last,
+        before,
         lambda row: types.reporting.PeriodActivity(start=row.period_start, counts=counts(row)),
     )
 
 
 async def top_buyers(
-    root: Reporting, info: Info, first: int = PAGE, after: str | None = None
+    root: Reporting,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[BuyerMeetings]:
-    statement = queries.top_buyers(info.context.scope, _span(root))
+    statement = queries.top_buyers(_scope(root), _span(root))
     return await _grouped(
         info,
         statement,
         first,
         after,
+        last,
+        before,
         lambda row: types.reporting.BuyerMeetings(label=row.label, meetings=row.meetings, key=row.key_id),
     )
 

@@ -1,5 +1,6 @@
-"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), health
-and metrics beside it, and the pages the emailed password links open (R32)."""
+"""The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), reports as
+CSV on GET /reports/<grouping>.csv (R36), health and metrics beside it, and the pages the
+emailed password links open (R32)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from salescoord.operation_labels import OperationLabels
 from salescoord.outbox.queue import backlog as outbox_backlog
 from salescoord.pages import password as password_pages
 from salescoord.passwords import PasswordWork
+from salescoord.report_export import export_report
 from salescoord.request_budget import UserBudget
 from salescoord.schema.root import build_schema
 from salescoord.schema.root import schema as default_schema
@@ -212,6 +214,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
+        Route("/reports/{grouping}.csv", export_report, methods=["GET"]),
         Route("/set-password", password_pages.set_password_page, methods=["GET", "POST"]),
         Route("/reset-password", password_pages.reset_password_page, methods=["GET", "POST"]),
         Mount("/page-assets", StaticFiles(directory=password_pages.ASSETS)),

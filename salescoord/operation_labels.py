@@ -22,7 +22,7 @@ KNOWN_OPERATIONS = frozenset(
     {
         # README.md, whose tour GraphiQL opens on (salescoord/graphiql/tour.py)
         "ScDashboard", "AmHome", "Territories", "One", "Quarter", "Year", "Queue", "Outbox", "Audit",
-        "LiveMeeting",
+        "LiveMeeting", "WhyVisible",
         # bench/operations.py
         "Q0", "Q1", "Q2", "Q3", "Q4", "Q5",
         # bench/harness.py (make load, make faults)

@@ -16,6 +16,19 @@ ScopeBasis = strawberry.enum(
     name="ScopeBasis",
     description="The relationship whose scope filters a field's rows (R1-R3, R11).",
 )
+Audience = strawberry.enum(
+    enums.Audience,
+    name="Audience",
+    description="Whose activity a report counts (R36): MINE, your own reporting scope (R12); "
+    "ALL, everyone (needs VIEW_REPORTING_ALL_USERS).",
+)
+VisibilityBasis = strawberry.enum(
+    enums.VisibilityBasis,
+    name="VisibilityBasis",
+    description="A branch of the scope: one reason an object is in your sight (R35).",
+)
+for _value in VisibilityBasis.__strawberry_definition__.values:
+    _value.description = enums.VISIBILITY_BASES[enums.VisibilityBasis(_value.value)]
 ListKind = strawberry.enum(content.ListKind, name="ListKind")
 ContentKind = strawberry.enum(content.ContentKind, name="ContentKind")
 PeriodUnit = strawberry.enum(

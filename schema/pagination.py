@@ -1,4 +1,5 @@
-"""Cursor connections (Relay): `first` 1..100 and `after` on every list, `totalCount` on demand.
+"""Cursor connections (Relay): `first`/`after` and `last`/`before` (1..100, 20 rows when neither
+size is given) on every list, `totalCount` on demand.
 
 Nodes are built when the page is read; edges and cursors only when a query asks for them
 (most ask for `nodes`), so a page of 100 rows does not encode 100 unread cursors.
@@ -12,8 +13,6 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 NodeT = TypeVar("NodeT")
-PAGE = 20
-"""`first` when a query leaves it out."""
 
 
 class Page(Protocol):
@@ -21,12 +20,17 @@ class Page(Protocol):
 
     rows: Sequence[Any]
     has_next: bool
+    has_previous: bool
 
     def cursor(self, row: Any) -> str: ...
 
 
 def _end_cursor(root: PageInfo) -> str | None:
     return root.page.cursor(root.page.rows[-1]) if root.page.rows else None
+
+
+def _start_cursor(root: PageInfo) -> str | None:
+    return root.page.cursor(root.page.rows[0]) if root.page.rows else None
 
 
 def _cursor(root: Edge) -> str:
@@ -38,9 +42,15 @@ def _edges(root: Connection) -> list[Edge]:
     return [Edge(node=node, page=root.page, row=row) for row, node in zip(rows, root.nodes, strict=True)]
 
 
-@strawberry.type
+@strawberry.type(
+    description="Whether more rows lie beyond the page: exact in the direction it was read "
+    "(after `first`, `hasNextPage`; after `last`, `hasPreviousPage`); the other way, true "
+    "when the page was read from a cursor (`after` or `before`)."
+)
 class PageInfo:
     has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None = strawberry.field(resolver=_start_cursor)
     end_cursor: str | None = strawberry.field(resolver=_end_cursor)
     page: strawberry.Private[Page]
 
@@ -71,7 +81,7 @@ def connection(
 ) -> Connection[NodeT]:
     return Connection(
         nodes=[build(row) for row in page.rows],
-        page_info=PageInfo(has_next_page=page.has_next, page=page),
+        page_info=PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous, page=page),
         page=page,
         count=count,
     )

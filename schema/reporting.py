@@ -14,5 +14,8 @@ class ReportingQuery:
     reporting: Reporting = strawberry.field(
         resolver=resolve.reporting,
         extensions=[guard(SeesReporting())],
-        description="Activity reports for staff; buyers get FORBIDDEN (R12). Times without offset: UTC.",
+        description="Activity reports for staff; buyers get FORBIDDEN (R12). Times without offset: UTC. "
+        "`audience` defaults to ALL with VIEW_REPORTING_ALL_USERS, else MINE; ALL without that "
+        "permission is FORBIDDEN (R36). Each grouping also downloads as CSV: "
+        "GET /reports/<grouping>.csv?start=&end=&audience= (R36).",
     )

@@ -46,7 +46,7 @@ def _ids() -> st.SearchStrategy[graphql.ValueNode]:
 
 
 def _strings() -> st.SearchStrategy[graphql.ValueNode]:
-    """Cursors (`after`, `since`) and search terms: mostly values a client would send."""
+    """Cursors (`after`, `before`, `since`) and search terms: mostly values a client would send."""
     values = [f"@Cursor:{n}" for n in range(CURSORS)] + list(WORDS)
     return st.sampled_from(values).map(lambda value: graphql.StringValueNode(value=value))
 
@@ -71,27 +71,33 @@ def _field(alias: str, name: str, *inner: graphql.FieldNode) -> graphql.FieldNod
 
 
 OID = _field("_oid", "id")
-# Asked of every connection read from its start: a count that took in rows the page cannot
-# show (or the reverse) is a leak of its own, whatever the rows are.
+# Asked of every connection read from one end (no cursor): a count that took in rows the page
+# cannot show (or the reverse) is a leak of its own, whatever the rows are. The fuzz draws
+# `first`/`after` and `last`/`before` alike (they are in the schema), so pages are read both ways.
 COUNTED = (
     _field("_total", "totalCount"),
-    _field("_more", "pageInfo", _field("hasNextPage", "hasNextPage")),
+    _field(
+        "_more",
+        "pageInfo",
+        _field("hasNextPage", "hasNextPage"),
+        _field("hasPreviousPage", "hasPreviousPage"),
+    ),
     _field("_rows", "nodes", _field("_type", "__typename")),
 )
 
 
 def instrumented(schema: graphql.GraphQLSchema, query: str | graphql.DocumentNode) -> str | Any:
     """`_oid: id` in every selection on a type with an id, so nothing comes back unidentified;
-    `_total`, `_more` and `_rows` on every connection without `after`. A document comes back
-    as a document, a text as a text."""
+    `_total`, `_more` and `_rows` on every connection without a cursor (`after`, `before`). A
+    document comes back as a document, a text as a text."""
     type_info = graphql.TypeInfo(schema)
 
     class Instrument(graphql.Visitor):
         def enter_field(self, node: graphql.FieldNode, *_: Any) -> Any:
             named = graphql.get_named_type(type_info.get_type())
             fields = getattr(named, "fields", {})
-            after = next((a.value for a in node.arguments or () if a.name.value == "after"), None)
-            from_start = isinstance(after, None | graphql.NullValueNode)
+            cursors = [a.value for a in node.arguments or () if a.name.value in ("after", "before")]
+            from_start = all(isinstance(cursor, graphql.NullValueNode) for cursor in cursors)
             if from_start and "totalCount" in fields and "nodes" in fields:
                 selections = (*node.selection_set.selections, *COUNTED)
                 return graphql.FieldNode(

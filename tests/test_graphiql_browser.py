@@ -37,7 +37,8 @@ HOST_LOGIN = """mutation { login(email: "am1@demo.salescoord.test", password: "s
 VIEWER = "query { viewer { email } }"
 WRITE_NOTE = """mutation($m: ID!, $text: String!) { createNote(meetingId: $m, text: $text) { id } }"""
 TAB_TITLES = [
-    "ScDashboard", "AmHome", "Territories", "Quarter", "Year", "Queue", "Outbox", "Audit", "LiveMeeting",
+    "ScDashboard", "AmHome", "Territories", "WhyVisible", "Quarter", "Year", "Queue", "Outbox", "Audit",
+    "LiveMeeting",
 ]  # fmt: skip
 LIVE_MEETING = json.loads(TABS[-1].as_graphiql()["variables"])["m"]
 

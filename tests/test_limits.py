@@ -53,6 +53,7 @@ WIDE_COST = """query { users(first: 100) { nodes { lists(first: 100) { nodes {
 MILLION_NODES = """query { viewer { accountManagers(first: 100) { nodes {
   associatedBuyers(first: 100) { nodes { company { buyers(first: 100) { nodes { id } } } } }
 } } } }"""
+MILLION_NODES_BACKWARD = MILLION_NODES.replace("first:", "last:")
 BY_VARIABLE = """query($n: Int!) { users(first: $n) { nodes {
   lists(first: $n) { nodes { items(first: $n) { nodes { id } } } }
 } } }"""
@@ -69,6 +70,7 @@ OVER_BOUNDS = [
     ),
     pytest.param("fields", fragment_bomb(12), None, id="R24-fields-of-a-fragment-bomb"),
     pytest.param("nodes", MILLION_NODES, None, id="R24-nodes"),
+    pytest.param("nodes", MILLION_NODES_BACKWARD, None, id="R24-nodes-of-backward-pages"),
     pytest.param("cost", WIDE_COST, None, id="R24-cost"),
     pytest.param("nodes", BY_VARIABLE, {"n": 100}, id="R24-nodes-from-variables"),
 ]
@@ -132,13 +134,15 @@ async def test_R24_a_query_within_bounds_runs_and_reports_its_cost(client, make)
     }
 
 
+@pytest.mark.parametrize("size", ["first", "last"])
 @pytest.mark.parametrize("first", [0, 101], ids=["R23-page-0", "R23-page-101"])
-async def test_R23_page_sizes_outside_1_to_100_stay_bad_user_input_not_too_complex(client, make, first):
+async def test_R23_page_sizes_outside_1_to_100_stay_bad_user_input_not_too_complex(client, make, first, size):
     admin = await make.admin()
     body = await client.post(
-        "query($n: Int!) { users(first: $n) { nodes { id } } }", {"n": first}, as_user=admin
+        f"query($n: Int!) {{ users({size}: $n) {{ nodes {{ id }} }} }}", {"n": first}, as_user=admin
     )
     assert codes(body) == ["BAD_USER_INPUT"], body
+    assert body["errors"][0]["extensions"]["field"] == size
 
 
 def readme_operations() -> list[DocumentNode]:

@@ -24,6 +24,19 @@ BUYER_PAGE = """query {
   } }
 }"""
 
+VISIBILITY_PAGE = """query {
+  users(role: BUYER, first: 100) { nodes {
+    name
+    visibility { reasons { basis accountManager { name } territoryPath { name } } }
+    company { visibility { reasons { basis accountManager { name } territoryPath { name } } } }
+  } }
+}"""
+
+
+# The same pages read from their end (`last`): a backward page costs what a forward one does.
+DASHBOARD_BACKWARD = DASHBOARD.replace("first:", "last:")
+BUYER_PAGE_BACKWARD = BUYER_PAGE.replace("first:", "last:")
+
 
 async def world_of(make, buyers: int) -> int:
     """An SC with two AMs; `buyers` buyers spread over their own companies and territories,
@@ -48,10 +61,22 @@ async def world_of(make, buyers: int) -> int:
 EXPECTED = {
     "sc-dashboard": {"postgresql": 11, "sqlite": 12},
     "buyer-page": {"postgresql": 5, "sqlite": 6},
+    "visibility-page": {"postgresql": 8, "sqlite": 9},
 }
+EXPECTED["sc-dashboard-backward"] = EXPECTED["sc-dashboard"]
+EXPECTED["buyer-page-backward"] = EXPECTED["buyer-page"]
 
 
-@pytest.mark.parametrize("name, query", [("sc-dashboard", DASHBOARD), ("buyer-page", BUYER_PAGE)])
+@pytest.mark.parametrize(
+    "name, query",
+    [
+        ("sc-dashboard", DASHBOARD),
+        ("buyer-page", BUYER_PAGE),
+        ("sc-dashboard-backward", DASHBOARD_BACKWARD),
+        ("buyer-page-backward", BUYER_PAGE_BACKWARD),
+        ("visibility-page", VISIBILITY_PAGE),
+    ],
+)
 async def test_statement_count_is_the_same_for_10_and_200_buyers(
     client, make, engine, statements, backend, name, query
 ):
@@ -99,6 +124,35 @@ async def test_nested_page_cursors_continue_per_parent(client, make):
         seen += [n["id"] for n in page["nodes"]]
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
     assert len(seen) == len(set(seen)) == 5
+
+
+async def test_nested_page_cursors_continue_per_parent_backwards(client, make):
+    """`last`/`before` on a nested connection: each page of one parent's rows, from the end,
+    batched with its siblings' pages, meets the forward pages' rows in the same order."""
+    sc = await world_of(make, 10)
+    page_query = (
+        "query($before: String) { viewer { accountManagers(first: 2) { nodes { name associatedBuyers("
+        "last: 2, before: $before) { pageInfo { hasPreviousPage startCursor } nodes { id } } } } } }"
+    )
+    whole = await client.data(
+        "query { viewer { accountManagers(first: 2) { nodes { name associatedBuyers(first: 100) {"
+        " nodes { id } } } } } }",
+        as_user=sc,
+    )
+    expected = {am["name"]: [n["id"] for n in am["associatedBuyers"]["nodes"]] for am in
+                whole["viewer"]["accountManagers"]["nodes"]}  # fmt: skip
+    for name in expected:
+        seen: list[str] = []
+        before = None
+        while True:
+            data = await client.data(page_query, {"before": before}, as_user=sc)
+            (page,) = [am["associatedBuyers"] for am in data["viewer"]["accountManagers"]["nodes"]
+                       if am["name"] == name]  # fmt: skip
+            seen = [n["id"] for n in page["nodes"]] + seen
+            if not page["pageInfo"]["hasPreviousPage"]:
+                break
+            before = page["pageInfo"]["startCursor"]
+        assert seen == expected[name] and len(seen) == 5
 
 
 async def _empty(engine) -> None:

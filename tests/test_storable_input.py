@@ -25,6 +25,7 @@ LOGIN = """mutation($email: String!, $password: String!) {
 REGISTER = "mutation($input: RegisterInput!) { register(input: $input) { status } }"
 USERS = "query($search: String, $role: RoleName) { users(search: $search, role: $role) { totalCount } }"
 USERS_AFTER = "query($after: String) { users(first: 5, after: $after) { totalCount } }"
+USERS_BEFORE = "query($before: String) { users(last: 5, before: $before) { totalCount } }"
 CHANGES = "query($since: String) { changes(since: $since) { cursor } }"
 NOTE = """mutation($id: ID!, $note: String) {
   updateListItemNote(id: $id, note: $note, version: 1) { id } }"""
@@ -119,6 +120,7 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
             f"note, {label}": (NOTE, {"id": gid("ListItem", w.item), "note": bad}, w.am, "note"),
             f"input field name, {label}": (REGISTER, {"input": {**applicant, bad: "x"}}, None, "input"),
             f"cursor text, {label}": (USERS_AFTER, {"after": cursor([bad, 1])}, w.admin, "after"),
+            f"backward cursor text, {label}": (USERS_BEFORE, {"before": cursor([bad, 1])}, w.admin, "before"),
         }
     table |= {
         "NUL written in the document": (
@@ -169,6 +171,7 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
                 "territoryId",
             ),
             f"cursor key {key}": (USERS_AFTER, {"after": cursor(["A", key])}, w.admin, "after"),
+            f"backward cursor key {key}": (USERS_BEFORE, {"before": cursor(["A", key])}, w.admin, "before"),
             f"feed cursor row {key}": (CHANGES, {"since": cursor([1, key, 4102444800])}, w.admin, "since"),
         }
     table["feed cursor transaction 2^64"] = (

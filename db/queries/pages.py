@@ -1,10 +1,14 @@
-"""Keyset pagination, for one list or for many parents' lists in one statement.
+"""Keyset pagination, both ways, for one list or for many parents' lists in one statement.
 
-A page is ordered by a sort key ending in the primary key, and its cursor is the
-sort key of its last row, so a page never repeats or skips rows when rows are
-added before it (unlike offsets). Nested connections (an AM's buyers for each
-of 200 AMs) page every parent at once with ROW_NUMBER() OVER (PARTITION BY
-parent): one statement however many parents there are.
+A page is ordered by a sort key ending in the primary key, and each row's cursor is its
+sort key, so a page never repeats or skips rows when rows are added before it (unlike
+offsets). `first` rows after a cursor read the order forwards; `last` rows before a cursor
+read it backwards (ORDER BY every sort column DESC) and are returned in the list's order,
+so walking a list from either end gives the same rows in the same order (Relay).
+
+Nested connections (an AM's buyers for each of 200 AMs) page every parent at once with
+ROW_NUMBER() OVER (PARTITION BY parent), in either direction: one statement however many
+parents there are.
 """
 
 from __future__ import annotations
@@ -26,27 +30,62 @@ from sqlalchemy.engine import Row
 from salescoord.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+"""`first` when a query gives neither `first` nor `last`."""
 
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """`first` rows after the row whose sort key is `after` (decoded from the cursor)."""
+    """`first` rows from the start, or `last` rows from the end, of the rows between the
+    cursors `after` and `before` (sort keys decoded from cursors); exactly one of `first`
+    and `last` is set.
 
-    first: int
+    >>> PageRequest.parse(None, None, 10, cursor)  # the 10 rows just before `cursor`
+    """
+
+    first: int | None = None
     after: tuple[Any, ...] | None = None
+    last: int | None = None
+    before: tuple[Any, ...] | None = None
 
     @classmethod
-    def parse(cls, first: int, after: str | None) -> PageRequest:
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}.", field="first")
-        return cls(first, decode_cursor(after) if after is not None else None)
+    def parse(
+        cls, first: int | None, after: str | None, last: int | None = None, before: str | None = None
+    ) -> PageRequest:
+        if first is not None and last is not None:
+            raise BadUserInput("Give first or last, not both.", field="last")
+        if first is None and last is None:
+            first = DEFAULT_PAGE_SIZE
+        for name, size in (("first", first), ("last", last)):
+            if size is not None and not 1 <= size <= MAX_PAGE_SIZE:
+                raise BadUserInput(f"{name} must be between 1 and {MAX_PAGE_SIZE}.", field=name)
+        return cls(
+            first,
+            decode_cursor(after, "after") if after is not None else None,
+            last,
+            decode_cursor(before, "before") if before is not None else None,
+        )
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    @property
+    def size(self) -> int:
+        size = self.last if self.last is not None else self.first
+        assert size is not None
+        return size
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
+    """Rows in the list's order. The direction a page was read in knows whether more rows lie
+    that way; the other way, a page read from a cursor has the cursor's row beyond it."""
+
     rows: Sequence[Row[Any]]
     has_next: bool
     sort_keys: Sequence[str]  # the names of the sort columns, to build each row's cursor
+    has_previous: bool = False
 
     def cursor(self, row: Row[Any]) -> str:
         return encode_cursor(tuple(getattr(row, key) for key in self.sort_keys))
@@ -59,28 +98,53 @@ def encode_cursor(key: tuple[Any, ...]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[Any, ...]:
+def decode_cursor(cursor: str, field: str = "after") -> tuple[Any, ...]:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeError) as error:
-        raise BadUserInput("Malformed cursor.", field="after") from error
+        raise BadUserInput("Malformed cursor.", field=field) from error
     if (
         not isinstance(key, list)
         or not key
         or not all(isinstance(part, str | int) and not isinstance(part, bool) for part in key)
     ):
-        raise BadUserInput("Malformed cursor.", field="after")
+        raise BadUserInput("Malformed cursor.", field=field)
     return tuple(key)
 
 
-def _after(order: Sequence[sa.ColumnElement[Any]], page: PageRequest) -> sa.ColumnElement[bool]:
-    if page.after is None:
-        return sa.true()
-    if len(page.after) != len(order) or not all(
-        _fits(column, part) for column, part in zip(order, page.after, strict=True)
-    ):
-        raise BadUserInput("Malformed cursor.", field="after")
-    return sa.tuple_(*order) > sa.tuple_(*page.after)
+def _check(order: Sequence[sa.ColumnElement[Any]], page: PageRequest) -> None:
+    """Refuses a cursor that does not fit the order."""
+    for field, key in (("after", page.after), ("before", page.before)):
+        if key is not None and (
+            len(key) != len(order)
+            or not all(_fits(column, part) for column, part in zip(order, key, strict=True))
+        ):
+            raise BadUserInput("Malformed cursor.", field=field)
+
+
+def _between(
+    order: Sequence[sa.ColumnElement[Any]], after: Sequence[Any] | None, before: Sequence[Any] | None
+) -> sa.ColumnElement[bool]:
+    conditions = []
+    if after is not None:
+        conditions.append(sa.tuple_(*order) > sa.tuple_(*after))
+    if before is not None:
+        conditions.append(sa.tuple_(*order) < sa.tuple_(*before))
+    return sa.and_(sa.true(), *conditions)
+
+
+def _reading(order: Sequence[sa.ColumnElement[Any]], backward: bool) -> list[sa.ColumnElement[Any]]:
+    """The order a page is read in: the list's, or for `last` its reverse."""
+    return [column.desc() for column in order] if backward else list(order)
+
+
+def _page(rows: Sequence[Row[Any]], page: PageRequest, sort_keys: Sequence[str]) -> Page:
+    """The page from the rows read (one more than asked, to know whether more lie that way)."""
+    more = len(rows) > page.size
+    rows = tuple(rows[: page.size])
+    if page.backward:
+        return Page(rows[::-1], page.before is not None, sort_keys, has_previous=more)
+    return Page(rows, more, sort_keys, has_previous=page.after is not None)
 
 
 def _fits(column: sa.ColumnElement[Any], value: Any) -> bool:
@@ -120,38 +184,53 @@ async def fetch_page(
     page: PageRequest,
 ) -> Page:
     """One page of `statement`, ordered by `order` (which must end in a unique column)."""
-    rows = await db.fetch(statement.where(_after(order, page)).order_by(*order).limit(page.first + 1))
-    return Page(rows[: page.first], len(rows) > page.first, [c.key for c in order])
+    _check(order, page)
+    between = _between(order, page.after, page.before)
+    reading = _reading(order, page.backward)
+    rows = await db.fetch(statement.where(between).order_by(*reading).limit(page.size + 1))
+    return _page(rows, page, [c.key for c in order])
 
 
 # Statements for many parents' pages and counts, made once per relation statement (which
 # the scope keeps) and executed with bound parents, cursor and page size: building their
 # subqueries is the larger part of a nested connection's Python.
-_CHILD_PAGES: weakref.WeakKeyDictionary[sa.Select, dict[bool, sa.Select]] = weakref.WeakKeyDictionary()
+_CHILD_PAGES: weakref.WeakKeyDictionary[sa.Select, dict[tuple[bool, bool, bool], sa.Select]] = (
+    weakref.WeakKeyDictionary()
+)
 _CHILD_COUNTS: weakref.WeakKeyDictionary[sa.Select, sa.Select] = weakref.WeakKeyDictionary()
 
 
 def _child_pages_statement(
-    statement: sa.Select, parent: sa.ColumnElement[Any], order: Sequence[sa.ColumnElement[Any]], after: bool
+    statement: sa.Select,
+    parent: sa.ColumnElement[Any],
+    order: Sequence[sa.ColumnElement[Any]],
+    shape: tuple[bool, bool, bool],
 ) -> sa.Select:
+    """`shape`: (has an after cursor, has a before cursor, reads backward)."""
     made = _CHILD_PAGES.setdefault(statement, {})
-    if after not in made:
-        cursor = [sa.bindparam(f"after_{n}", type_=column.type) for n, column in enumerate(order)]
-        keyset = sa.tuple_(*order) > sa.tuple_(*cursor) if after else sa.true()
+    if shape not in made:
+        after, before, backward = shape
+
+        def cursor(name: str) -> list[sa.BindParameter[Any]]:
+            return [sa.bindparam(f"{name}_{n}", type_=column.type) for n, column in enumerate(order)]
+
+        keyset = _between(order, cursor("after") if after else None, cursor("before") if before else None)
         numbered = (
             statement.add_columns(
                 parent.label("parent_key"),
-                sa.func.row_number().over(partition_by=parent, order_by=list(order)).label("row_number"),
+                sa.func.row_number()
+                .over(partition_by=parent, order_by=_reading(order, backward))
+                .label("row_number"),
             )
             .where(parent.in_(PARENT_IDS), keyset)
             .subquery("numbered")
         )
-        made[after] = (
+        made[shape] = (
             sa.select(numbered)
             .where(numbered.c.row_number <= sa.bindparam("rows_per_parent"))
             .order_by(numbered.c.parent_key, numbered.c.row_number)
         )
-    return made[after]
+    return made[shape]
 
 
 async def fetch_child_pages(
@@ -163,22 +242,18 @@ async def fetch_child_pages(
     parent_ids: Sequence[Any],
 ) -> dict[Any, Page]:
     """The same page of children for each parent of `parent_ids`, in one statement."""
-    _after(order, page)  # refuses a cursor that does not fit the order
-    params: dict[str, Any] = {"parent_ids": list(parent_ids), "rows_per_parent": page.first + 1}
-    if page.after is not None:
-        params.update((f"after_{n}", value) for n, value in enumerate(page.after))
-    child_pages = _child_pages_statement(statement, parent, order, page.after is not None)
-    rows = await db.fetch(child_pages, params)
+    _check(order, page)
+    params: dict[str, Any] = {"parent_ids": list(parent_ids), "rows_per_parent": page.size + 1}
+    for name, key in (("after", page.after), ("before", page.before)):
+        if key is not None:
+            params.update((f"{name}_{n}", value) for n, value in enumerate(key))
+    shape = (page.after is not None, page.before is not None, page.backward)
+    rows = await db.fetch(_child_pages_statement(statement, parent, order, shape), params)
     by_parent: dict[Any, list[Row[Any]]] = defaultdict(list)
     for row in rows:
         by_parent[row.parent_key].append(row)
     keys = [c.key for c in order]
-    return {
-        parent_id: Page(
-            tuple(by_parent[parent_id][: page.first]), len(by_parent[parent_id]) > page.first, keys
-        )
-        for parent_id in parent_ids
-    }
+    return {parent_id: _page(by_parent[parent_id], page, keys) for parent_id in parent_ids}
 
 
 async def count_children(

@@ -16,7 +16,7 @@ by rank (most active first) then key_id, so it pages with the keyset cursors of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,8 +24,10 @@ from salescoord.db.models.records import PeriodUnit
 from salescoord.db.queries.activity import ActivityKind
 from salescoord.db.queries.period import period_start
 from salescoord.db.tables import activities, companies, meeting_attendees, meetings, territories, users
-from salescoord.permissions.enums import RoleName
+from salescoord.permissions.enums import Audience, Permission, RoleName
 from salescoord.permissions.scope import Scope, associations
+
+from salescoord.errors import BadUserInput, Forbidden
 
 COUNT_COLUMNS: dict[ActivityKind, str] = {
     ActivityKind.SIGN_IN: "sign_ins",
@@ -46,6 +48,40 @@ class Period:
 
     start: datetime
     end: datetime
+
+
+LONGEST_PERIOD = timedelta(days=3 * 366)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one report counts: a period, and the scope of its audience (R12, R36). The GraphQL
+    `reporting` field and the CSV export both start from `report(...)`, so they count the same
+    rows with the same statements."""
+
+    period: Period
+    audience: Audience
+    scope: Scope
+
+
+def report(scope: Scope, start: datetime, end: datetime, audience: Audience | None) -> Report:
+    """The report a viewer asks for. Both times carry an offset. The audience defaults to ALL
+    for a viewer with VIEW_REPORTING_ALL_USERS and to MINE for everyone else; ALL without the
+    permission is FORBIDDEN (R36)."""
+    if end <= start:
+        raise BadUserInput("end must be after start.", field="end")
+    if end - start > LONGEST_PERIOD:
+        raise BadUserInput("A report covers at most three years.", field="end")
+    everyone = scope.reports_on_everyone
+    if audience is None:
+        audience = Audience.ALL if everyone else Audience.MINE
+    if audience is Audience.ALL and not everyone:
+        raise Forbidden(
+            f"Reporting on all users needs the {Permission.VIEW_REPORTING_ALL_USERS.value} permission.",
+            field="audience",
+        )
+    counted = scope if audience is Audience.ALL else scope.reporting_mine()
+    return Report(Period(start.astimezone(UTC), end.astimezone(UTC)), audience, counted)
 
 
 def scoped_events(scope: Scope, period: Period) -> sa.CTE:

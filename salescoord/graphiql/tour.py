@@ -79,12 +79,29 @@ query Territories {
 query One($id: ID!) { node(id: $id) { id ... on User { name role company { name } } } }
 """
 
+WHY_VISIBLE = """\
+# Why you see it (R35), as sc1: each buyer with the branch of
+# your scope that shows it (DIRECT_AM, or TERRITORY with the path
+# from the AM's own territory down); a meeting of your AM; a list.
+# As admin, people and meetings show ROLE_PERMISSION.
+query WhyVisible {
+  users(role: BUYER, first: 10) {
+    nodes { name visibility { reasons { basis accountManager { name } territoryPath { name } } } }
+  }
+  meetings(first: 5) { nodes { title visibility { reasons { basis accountManager { name } } } } }
+  lists(first: 5) { nodes { name kind visibility { reasons { basis meeting { title } } } } }
+}
+"""
+
 QUARTER = """\
 # Reporting (R12): as sc1 yours, your AMs' and their buyers';
 # as am1 yours and your buyers'; as admin everyone's
-# (VIEW_REPORTING_ALL_USERS). A quarter by account manager:
+# (VIEW_REPORTING_ALL_USERS), or with `audience: MINE` only
+# your role's own scope (R36). A quarter by account manager;
+# GET /reports/byAccountManager.csv?start=…&end=… downloads it.
 query Quarter {
   reporting(start: "2026-07-01T00:00:00Z", end: "2026-10-01T00:00:00Z") {
+    audience
     totals { signIns meetingsHeld notesWritten itemsAdded summariesSent registrationsDecided total }
     byAccountManager(first: 10) {
       nodes { label counts { meetingsHeld notesWritten total } accountManager { email } }
@@ -143,6 +160,7 @@ TABS = (
     Tab(SC_DASHBOARD),
     Tab(AM_HOME),
     Tab(TERRITORIES, {"id": "VXNlcjoy"}),
+    Tab(WHY_VISIBLE),
     Tab(QUARTER),
     Tab(YEAR),
     Tab(QUEUE),

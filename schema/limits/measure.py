@@ -11,7 +11,7 @@ visits, so a document that would expand exponentially costs no more than that.
 
 The sizes follow the published models of GitHub and Shopify:
 - `nodes`: objects that connections may return: the sum, over every `nodes`/`edges`
-  list of a connection, of its `first` times the `first` of every connection above it;
+  list of a connection, of its `first` (or `last`) times that of every connection above it;
 - `cost`: objects of any kind the query may resolve: every field returning an object
   or a list of objects counts once per object it may return (a connection's items
   `first` times, `nodes(ids:)` once per id), multiplied like `nodes`; leaves are free.
@@ -158,12 +158,14 @@ class _Walk:
         self.selections(node.selection_set, get_named_type(definition.type), depth, objects, page)
 
     def _page(self, node: FieldNode, definition: Any) -> int:
-        value = _argument(node, "first", self.variables)
-        if value is None:
-            value = definition.args["first"].default_value
-        if not isinstance(value, int):
-            return DEFAULT_PAGE
-        return min(max(value, 1), MAX_PAGE)
+        """The rows a page may hold: `first` or `last` (both given is refused when it runs),
+        else the field's default."""
+        sizes = [_argument(node, name, self.variables) for name in ("first", "last")]
+        sizes = [size for size in sizes if isinstance(size, int)]
+        if not sizes:
+            default = definition.args["first"].default_value
+            sizes = [default if isinstance(default, int) else DEFAULT_PAGE]
+        return min(max(max(sizes), 1), MAX_PAGE)
 
     def _ids(self, node: FieldNode) -> int | None:
         value = _argument(node, "ids", self.variables)

@@ -14,6 +14,7 @@ from salescoord.schema.ids import encode_id
 from salescoord.schema.node import Node
 from salescoord.schema.pagination import Connection
 from salescoord.schema.types.people import User
+from salescoord.schema.types.visibility import Visibility, explained
 
 OWNER = ToOne("owner_id")
 BUYER = ToOne("buyer_id")
@@ -57,6 +58,7 @@ class List(Node):
     items: Connection[ListItem] = strawberry.field(
         resolver=resolve.items, extensions=[scoped(ScopeBasis.LIST_ACCESS)]
     )
+    visibility: Visibility | None = explained("list")
 
     @classmethod
     def from_row(cls, row: Any) -> List:

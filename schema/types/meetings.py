@@ -14,6 +14,7 @@ from salescoord.schema.ids import encode_id
 from salescoord.schema.node import Node
 from salescoord.schema.pagination import Connection
 from salescoord.schema.types.people import User
+from salescoord.schema.types.visibility import Visibility, explained
 
 if TYPE_CHECKING:
     from salescoord.schema.types.lists import List
@@ -63,6 +64,7 @@ class Meeting(Node):
         extensions=[scoped(ScopeBasis.LIST_ACCESS)],
         description="Lists used in the meeting: how an SC managing it reaches an AM's BUYER list (R11).",
     )
+    visibility: Visibility | None = explained("meeting")
 
     @classmethod
     def from_row(cls, row: Any) -> Meeting:

@@ -13,6 +13,7 @@ from salescoord.schema.guards import scoped
 from salescoord.schema.ids import encode_id
 from salescoord.schema.node import Node
 from salescoord.schema.pagination import Connection
+from salescoord.schema.types.visibility import Visibility, explained
 
 if TYPE_CHECKING:
     from salescoord.schema.types.lists import List
@@ -71,6 +72,7 @@ class User(Node):
         extensions=[scoped(ScopeBasis.MEETING)],
         description="The meetings this user hosts, as far as you may see them (R9, R10, R13).",
     )
+    visibility: Visibility | None = explained("user")
 
     @classmethod
     def from_row(cls, row: Any) -> User:

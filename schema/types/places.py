@@ -12,6 +12,7 @@ from salescoord.schema.ids import encode_id
 from salescoord.schema.node import Node
 from salescoord.schema.pagination import Connection
 from salescoord.schema.types.people import User
+from salescoord.schema.types.visibility import Visibility, explained
 
 PARENT = ToOne("parent_id")
 TERRITORY = ToOne("territory_id")
@@ -48,6 +49,7 @@ class Company(Node):
     buyers: Connection[User] = strawberry.field(
         resolver=resolve.buyers, extensions=[scoped()], description="The company's buyers you may see."
     )
+    visibility: Visibility | None = explained("company")
 
     @classmethod
     def from_row(cls, row: Any) -> Company:

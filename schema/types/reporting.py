@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from salescoord.db.queries.reporting import Report
 from salescoord.resolvers import reporting as resolve
+from salescoord.schema.enums import Audience
 from salescoord.schema.guards import scoped
 from salescoord.schema.pagination import Connection
 from salescoord.schema.types.people import User
@@ -22,6 +24,8 @@ from salescoord.schema.types.places import Company, Territory
 class Reporting:
     start: datetime
     end: datetime
+    audience: Audience = strawberry.field(description="Whose activity the report counts (R36).")
+    report: strawberry.Private[Report]
     totals: ActivityCounts = strawberry.field(
         resolver=resolve.totals, description="Every event in the period that you may count."
     )
