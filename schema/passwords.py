@@ -19,5 +19,6 @@ class PasswordsMutation:
     reset_password: LoginPayload = strawberry.mutation(
         resolver=resolve.reset_password,
         description="Choose a new password with the link from a reset email, and sign in. A link "
-        "works once and expires; a password changed since it was sent has spent it.",
+        "works once and expires; a password changed since it was sent has spent it. One that does "
+        "not work is UNAUTHENTICATED with `extensions.reason` INVALID, EXPIRED or USED.",
     )

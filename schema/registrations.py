@@ -50,6 +50,7 @@ class RegistrationsMutation:
     )
     set_password: LoginPayload = strawberry.mutation(
         resolver=passwords.set_password,
-        description="Choose a password with the link from an approval email, and sign in. "
-        "A link works once and expires (R4: a form of signing in).",
+        description="Choose a password with the link from an approval or invitation email, and sign "
+        "in. A link works once and expires (R4: a form of signing in); one that does not work is "
+        "UNAUTHENTICATED with `extensions.reason` INVALID, EXPIRED or USED.",
     )
