@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -197,15 +198,28 @@ class Factory:
             updated_at=now,
         )
 
-    async def meeting(self, host: int, created_by: int | None = None, title: str = "Review") -> int:
+    async def meeting(
+        self,
+        host: int,
+        created_by: int | None = None,
+        title: str = "Review",
+        starts_at: datetime | None = None,
+        minutes: int = 60,
+        time_zone: str = "UTC",
+        status: str = "SCHEDULED",
+    ) -> int:
         now = utcnow()
+        start = starts_at or now
         return await self._insert(
             meetings,
             host_id=host,
             created_by_id=created_by or host,
             title=title,
-            starts_at=now,
-            status="SCHEDULED",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+            duration_minutes=minutes,
+            time_zone=time_zone,
+            status=status,
             version=1,
             created_at=now,
             updated_at=now,

@@ -233,6 +233,11 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
         ("deleteNote", "id"): ({"id": note, "version": 1}, "Note"),
         ("sendMeetingSummary", "meetingId"): ({"meetingId": meeting}, "Meeting"),
         ("sendMeetingSummary", "buyerIds"): ({"meetingId": meeting, "buyerIds": [buyer]}, "Buyer"),
+        ("cancelMeeting", "meetingId"): ({"meetingId": meeting, "reason": "Host is ill"}, "Meeting"),
+        ("rescheduleMeeting", "meetingId"): (
+            {"meetingId": meeting, "startsAt": "2027-02-01T10:00:00Z", "timeZone": "Europe/Paris"},
+            "Meeting",
+        ),
     }
 
 

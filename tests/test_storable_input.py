@@ -46,6 +46,8 @@ CREATE_MEETING = """mutation($host: ID!, $startsAt: DateTime!) {
   createMeeting(hostId: $host, title: "Review", startsAt: $startsAt) { id startsAt } }"""
 UPDATE_MEETING = """mutation($id: ID!, $startsAt: DateTime) {
   updateMeeting(id: $id, startsAt: $startsAt) { id startsAt } }"""
+RESCHEDULE_MEETING = """mutation($id: ID!, $startsAt: DateTime!) {
+  rescheduleMeeting(meetingId: $id, startsAt: $startsAt) { id startsAt } }"""
 SUBSCRIBE = "subscription($m: ID!) { meetingChanges(meetingId: $m) { kind } }"
 REQUEST_RESET = "mutation($email: String!) { requestPasswordReset(email: $email) { email } }"
 RESET = """mutation($token: String!, $password: String!) {
@@ -206,6 +208,12 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
             ),
             f"updateMeeting {moment}": (
                 UPDATE_MEETING,
+                {"id": gid("Meeting", w.meeting), "startsAt": moment},
+                w.admin,
+                "startsAt",
+            ),
+            f"rescheduleMeeting {moment}": (
+                RESCHEDULE_MEETING,
                 {"id": gid("Meeting", w.meeting), "startsAt": moment},
                 w.admin,
                 "startsAt",

@@ -30,10 +30,19 @@ AUTHOR = ToOne("author_id")
 class Meeting(Node):
     id: strawberry.ID
     title: str
-    starts_at: datetime
+    starts_at: datetime = strawberry.field(description="In UTC; `timeZone` is the meeting's own clock.")
+    ends_at: datetime = strawberry.field(description="`startsAt` + `durationMinutes` (R33).")
+    duration_minutes: int
+    time_zone: str = strawberry.field(
+        description="The IANA zone the meeting is held in; emails show local time in it (R33)."
+    )
     status: MeetingStatus
     started_at: datetime | None
     ended_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None = strawberry.field(
+        description="Why it was cancelled, as the attendees were told (R33)."
+    )
     version: int
     updated_at: datetime
     pk: strawberry.Private[int]
@@ -72,9 +81,14 @@ class Meeting(Node):
             id=encode_id("Meeting", row.id),
             title=row.title,
             starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            duration_minutes=row.duration_minutes,
+            time_zone=row.time_zone,
             status=MeetingStatus(row.status),
             started_at=row.started_at,
             ended_at=row.ended_at,
+            cancelled_at=row.cancelled_at,
+            cancel_reason=row.cancel_reason,
             version=row.version,
             updated_at=row.updated_at,
             pk=row.id,
