@@ -19,7 +19,7 @@ request. An argument at its default (null when it declares none) is left out, so
 that gains an optional argument still recognises the replays of calls stored before it had it.
 
 Outcomes stored in the earlier form (every argument, null when absent) were stored before the
-arguments a mutation gained since; `keyed(..., since=("time_zone",))` names those, and the
+arguments a mutation gained since; `keyed(..., added_later=("time_zone",))` names those, and the
 earlier form is matched without them while they are at their default.
 """
 
@@ -49,6 +49,16 @@ Key = Annotated[
 ]
 
 
+ClientId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The UUID your app gives the new object (lowercase canonical form): later "
+        "mutations may name the object by it before this one is answered, and sending the "
+        "create again answers with the same object (R31)."
+    ),
+]
+
+
 @dataclasses.dataclass
 class KeyedInfo(strawberry.Info):
     """The field's Info, with the call `ExactlyOnce` began for it."""
@@ -68,12 +78,15 @@ class ExactlyOnce(FieldExtension):
     before the guards, so that it runs after them. One instance per field.
 
     >>> ExactlyOnce(also_keyed_by="client_id")  # createNote: the note's UUID serves as its key
-    >>> ExactlyOnce(since=("time_zone",))  # an argument the earlier form of outcomes never held
+
+    `added_later` names arguments a mutation gained after outcomes were stored in the form
+    with every argument: that form leaves them out while they are at their default, so the
+    outcomes stored before still answer their replays.
     """
 
-    def __init__(self, *, also_keyed_by: str | None = None, since: tuple[str, ...] = ()) -> None:
+    def __init__(self, *, also_keyed_by: str | None = None, added_later: tuple[str, ...] = ()) -> None:
         self.also_keyed_by = also_keyed_by
-        self.since = frozenset(since)
+        self.added_later = frozenset(added_later)
         self.field: StrawberryField | None = None
         self._names: dict[str, str] | None = None
 
@@ -83,8 +96,8 @@ class ExactlyOnce(FieldExtension):
         names = {argument.python_name for argument in field.arguments}
         if KEY not in names:
             raise TypeError(f"{field.python_name} takes no {KEY} to key it by")
-        if not self.since <= names:
-            raise TypeError(f"{field.python_name} takes no {sorted(self.since - names)}")
+        if not self.added_later <= names:
+            raise TypeError(f"{field.python_name} takes no {sorted(self.added_later - names)}")
         self.field = field
 
     def arguments(self, info: Info, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -100,7 +113,7 @@ class ExactlyOnce(FieldExtension):
         every = {
             name: kwargs.get(python_name)
             for python_name, (name, default) in self._names.items()
-            if python_name not in self.since or kwargs.get(python_name) != default
+            if python_name not in self.added_later or kwargs.get(python_name) != default
         }
         chosen = {
             name: kwargs.get(python_name)
@@ -131,9 +144,8 @@ def _default(value: Any) -> Any:
 
 
 def keyed(
-    guards: list[FieldExtension], *, also_keyed_by: str | None = None, since: tuple[str, ...] = ()
+    guards: list[FieldExtension], *, also_keyed_by: str | None = None, added_later: tuple[str, ...] = ()
 ) -> list[FieldExtension]:
     """A keyed mutation's extensions: its guards run first, then the replay check (Strawberry
-    runs a field's extensions from the last listed to the first). `since`: the arguments it
-    gained after outcomes stopped being stored in the earlier form."""
-    return [ExactlyOnce(also_keyed_by=also_keyed_by, since=since), *guards]
+    runs a field's extensions from the last listed to the first)."""
+    return [ExactlyOnce(also_keyed_by=also_keyed_by, added_later=added_later), *guards]

@@ -25,13 +25,13 @@ from salescoord.db.models.meetings import (
 from salescoord.db.queries import meetings as queries
 from salescoord.db.queries.people import USER_ORDER
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import Key, keyed_call
-from salescoord.resolvers.lookups import visible_row, visible_rows
+from salescoord.resolvers.keyed import ClientId, Key, keyed_call
+from salescoord.resolvers.lookups import made_before, visible_row, visible_rows
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import MeetingStatus
-from salescoord.schema.ids import encode_id
+from salescoord.schema.ids import checked_client_id, encode_id
 from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
@@ -217,11 +217,15 @@ async def create_meeting(
     duration_minutes: int = DEFAULT_DURATION_MINUTES,
     time_zone: TimeZone = "UTC",
     allow_double_booking: AllowDoubleBooking = False,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> Meeting | None:
     call = keyed_call(info)
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.meetings.Meeting, client_id)) is not None:
+        return await _meeting(info, made)
     title = inputs.text(title, "title", MEETING_TITLE_LENGTH)
     duration_minutes = inputs.duration(duration_minutes)
     time_zone = inputs.time_zone(time_zone)
@@ -239,6 +243,7 @@ async def create_meeting(
             starts_at,
             duration_minutes=duration_minutes,
             time_zone=time_zone,
+            client_id=client_id,
         )
         if buyers:
             await queries.set_attendees(connection, viewer, meeting_id, host, buyers, add=True)
@@ -457,7 +462,7 @@ async def create_note(
     meeting_id: strawberry.ID,
     text: str,
     shared: bool = False,
-    client_id: str | None = None,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> Note | None:
     """Internal unless `shared` (R37): a note reaches the attending buyers only when its writer
@@ -465,9 +470,10 @@ async def create_note(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _note(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.meetings.Note, client_id)) is not None:
+        return await _note(info, made)
     text = inputs.text(text, "text", NOTE_TEXT_LENGTH)
-    if client_id is not None and not 1 <= len(client_id) <= 64:
-        raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
     viewer = info.context.viewer
     meeting = await _managed(info, meeting_id, "meetingId")
     phase = NotePhase.PRE_MEETING if meeting.status == MeetingStatus.SCHEDULED else NotePhase.IN_MEETING

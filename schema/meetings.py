@@ -38,14 +38,18 @@ class MeetingsQuery:
 class MeetingsMutation:
     create_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.create_meeting,
-        extensions=keyed(MANAGES, since=("duration_minutes", "time_zone", "allow_double_booking")),
+        extensions=keyed(
+            MANAGES,
+            also_keyed_by="client_id",
+            added_later=("duration_minutes", "time_zone", "allow_double_booking", "client_id"),
+        ),
         description="For yourself, or (an SC) for an AM assigned to you, who is then the host (R9). "
         "A time the host has another meeting at is a CONFLICT naming it, unless "
         "`allowDoubleBooking: true` (R33).",
     )
     update_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.update_meeting,
-        extensions=keyed(MANAGES, since=("allow_double_booking",)),
+        extensions=keyed(MANAGES, added_later=("allow_double_booking",)),
         description="A new host keeps only buyers associated with them. A new time or host is "
         "checked for double booking like `createMeeting`; the attendees are not told: "
         "`rescheduleMeeting` tells them (R33). A cancelled meeting is a CONFLICT.",

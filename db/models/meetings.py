@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 # What each text field holds at most: the column's length, and what the API accepts (R23).
 MEETING_TITLE_LENGTH = 200
 NOTE_TEXT_LENGTH = 20_000
+CLIENT_ID_LENGTH = 36  # a UUID in its canonical form: the id the app gives what it creates (R31)
 CANCEL_REASON_LENGTH = 2_000
 TIME_ZONE_LENGTH = 64  # an IANA name: the longest in the tz database has 32 characters
 DURATION_MINUTES = (5, 1_440)  # a meeting lasts five minutes to a day
@@ -49,7 +50,10 @@ class NotePhase(StrEnum):
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "meetings"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        sa.Index("uq_meetings_creator_client_id", "created_by_id", "client_id", unique=True),
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     host_id: int = Field(foreign_key="users.id", index=True)
@@ -72,6 +76,7 @@ class Meeting(SQLModel, table=True):
     cancelled_at: datetime | None = moment_field()
     cancel_reason: str | None = Field(default=None, max_length=CANCEL_REASON_LENGTH)
     version: int = Field(default=1)
+    client_id: str | None = Field(default=None, max_length=CLIENT_ID_LENGTH)  # its creator's UUID (R31)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -96,7 +101,10 @@ class Note(SQLModel, table=True):
     """Text written before a meeting (host or SC) or during it (host only); versioned (R17)."""
 
     __tablename__ = "notes"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        sa.Index("uq_notes_author_client_id", "author_id", "client_id", unique=True),
+        NEVER_REUSE_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True, ondelete="CASCADE")
@@ -106,7 +114,7 @@ class Note(SQLModel, table=True):
     # default says so, for every insert
     shared: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     text: str = Field(max_length=NOTE_TEXT_LENGTH)
-    client_id: str | None = Field(default=None, max_length=64, unique=True)
+    client_id: str | None = Field(default=None, max_length=64)  # its writer's UUID (R31)
     version: int = Field(default=1)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

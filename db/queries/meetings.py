@@ -210,6 +210,7 @@ async def create_meeting(
     host_id: int,
     title: str,
     starts_at: datetime,
+    client_id: str | None = None,
     *,
     duration_minutes: int,
     time_zone: str,
@@ -228,6 +229,7 @@ async def create_meeting(
                 time_zone=time_zone,
                 status=MeetingStatus.SCHEDULED,
                 version=1,
+                client_id=client_id,
                 created_at=now,
                 updated_at=now,
             )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from salescoord.resolvers import meetings as resolve
+from salescoord.resolvers.lookups import own_client_id
 from salescoord.resolvers.related import ToOne
 from salescoord.schema.enums import MeetingStatus, NotePhase, ScopeBasis
 from salescoord.schema.guards import scoped
@@ -48,6 +49,12 @@ class Meeting(Node):
     pk: strawberry.Private[int]
     host_id: strawberry.Private[int]
     created_by_id: strawberry.Private[int]
+    creator_id: strawberry.Private[int]
+    stored_client_id: strawberry.Private[str | None]
+    client_id: strawberry.ID | None = strawberry.field(
+        resolver=own_client_id,
+        description="The UUID your app gave it when it made it (R31); null when someone else made it.",
+    )
     host: User | None = strawberry.field(
         resolver=resolve.host,
         extensions=[scoped(), HOST],
@@ -94,6 +101,8 @@ class Meeting(Node):
             pk=row.id,
             host_id=row.host_id,
             created_by_id=row.created_by_id,
+            creator_id=row.created_by_id,
+            stored_client_id=row.client_id,
         )
 
 
@@ -106,13 +115,18 @@ class Note(Node):
         description="Whether the writer shared the note with the attending buyers; otherwise it is "
         "internal: the host and those who manage the meeting (R37)."
     )
-    client_id: str | None = strawberry.field(description="The app's own UUID for the note, if it made it.")
     version: int
     created_at: datetime
     updated_at: datetime
     pk: strawberry.Private[int]
     meeting_id: strawberry.Private[int]
     author_id: strawberry.Private[int]
+    creator_id: strawberry.Private[int]
+    stored_client_id: strawberry.Private[str | None]
+    client_id: strawberry.ID | None = strawberry.field(
+        resolver=own_client_id,
+        description="The UUID your app gave it when it made it (R31); null when someone else made it.",
+    )
     host_only: bool = strawberry.field(
         resolver=resolve.host_only,
         deprecation_reason="Read `shared`: a note is internal unless shared (R37).",
@@ -129,13 +143,14 @@ class Note(Node):
             text=row.text,
             phase=NotePhase(row.phase),
             shared=row.shared,
-            client_id=row.client_id,
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
             pk=row.id,
             meeting_id=row.meeting_id,
             author_id=row.author_id,
+            creator_id=row.author_id,
+            stored_client_id=row.client_id,
         )
 
     def snapshot(self) -> dict[str, Any]:
