@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from salescoord.db.models.registrations import (
 from salescoord.db.queries import accounts
 from salescoord.db.queries import registrations as queries
 from salescoord.db.tables import territories
-from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers import auth, inputs, node_types
 from salescoord.resolvers import registration_workflow as workflow
 from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import top_connection
@@ -25,12 +24,12 @@ from salescoord.schema import types
 from salescoord.schema.enums import Channel, RegistrationStatus
 from salescoord.schema.ids import encode_id, expect_id
 from salescoord.schema.pagination import PAGE, Connection
+from salescoord.schema.types.devices import DeviceInput
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, NotFound, Unauthenticated
 from salescoord.outbox.password_links import fingerprint, read_set_password_token
 from salescoord.rate_limits import client_ip, rate_limit
-from salescoord.tokens import issue_token
 
 if TYPE_CHECKING:
     from salescoord.schema.types.auth import LoginPayload
@@ -201,13 +200,16 @@ async def reassign_registration_company(
     return await _reload(info, row.id)
 
 
-async def set_password(info: Info, token: str, password: str, client: Channel) -> LoginPayload:
+async def set_password(
+    info: Info, token: str, password: str, client: Channel, device: DeviceInput | None = None
+) -> LoginPayload:
     """Choose a password with a set-password link, and be signed in (R4: this is a sign-in)."""
     settings = info.context.settings
     claims = read_set_password_token(settings, token) if len(token) < 2000 else None
     if claims is None:  # first: a caller without a valid link learns nothing more (R4)
         raise Unauthenticated("This link is invalid or has expired.")
     password = inputs.password(password)
+    named = auth.device_input(device, client)
 
     def link_matches(current_hash: str | None) -> bool:
         return fingerprint(settings, current_hash) == claims.fingerprint
@@ -217,11 +219,7 @@ async def set_password(info: Info, token: str, password: str, client: Channel) -
         viewer = await accounts.set_password_once(connection, claims.user_id, link_matches, new_hash, client)
     if viewer is None:
         raise Unauthenticated("This link was used already or has expired.")
-    signed, expires_at = issue_token(settings, viewer.id, client)
-    info.context.become(viewer)
-    return types.auth.LoginPayload(
-        token=signed, expires_at=datetime.fromtimestamp(expires_at, UTC), user_id=viewer.id
-    )
+    return await auth.sign_in(info, viewer, named)
 
 
 # -- the fields of a registration -----------------------------------------------------------

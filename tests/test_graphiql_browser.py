@@ -137,10 +137,12 @@ class GraphiQLPage:
         # GraphiQL reads the operation's name from the editor a moment after the switch; a run
         # before that sends the name of the tab before
         self.wait.until(
-            lambda _: self.browser.execute_script(
-                "return document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName"
+            lambda _: (
+                self.browser.execute_script(
+                    "return document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName"
+                )
+                == title
             )
-            == title
         )
 
     def _editor(self, css: str) -> str:
