@@ -137,12 +137,10 @@ class GraphiQLPage:
         # GraphiQL reads the operation's name from the editor a moment after the switch; a run
         # before that sends the name of the tab before
         self.wait.until(
-            lambda _: (
-                self.browser.execute_script(
-                    "return document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName"
-                )
-                == title
+            lambda _: self.browser.execute_script(
+                "return document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName"
             )
+            == title
         )
 
     def _editor(self, css: str) -> str:
