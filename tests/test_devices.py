@@ -18,17 +18,12 @@ from salescoord.app import attach_engine, create_app
 from tests.helpers import PASSWORD, codes, gid
 from tests.live_server import serving, socket_to
 
-LOGIN = (
-    """mutation($email: String!, $device: DeviceInput) {
-  login(email: $email, password: "%s", client: APP, device: $device) {
-    token refreshToken expiresAt device { id name appVersion revokedAt } } }"""
-    % PASSWORD
-)
-WEB_LOGIN = (
-    """mutation($email: String!) {
-  login(email: $email, password: "%s", client: WEB) { token refreshToken device { id } } }"""
-    % PASSWORD
-)
+LOGIN = """mutation($email: String!, $device: DeviceInput) {
+  login(email: $email, password: "PASSWORD", client: APP, device: $device) {
+    token refreshToken expiresAt device { id name appVersion revokedAt } } }""".replace("PASSWORD", PASSWORD)
+WEB_LOGIN = """mutation($email: String!) {
+  login(email: $email, password: "PASSWORD", client: WEB) {
+    token refreshToken device { id } } }""".replace("PASSWORD", PASSWORD)
 REFRESH = (
     """mutation($t: String!) { refreshSession(refreshToken: $t) { token refreshToken device { id } } }"""
 )
