@@ -5,8 +5,9 @@ that `refreshSession` trades for the next pair (R30, `db.queries.devices`)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import strawberry
 from salescoord.db.models.devices import APP_VERSION_LENGTH, DEVICE_NAME_LENGTH
 from salescoord.db.queries import devices
 from salescoord.db.queries.activity import ActivityKind, record_activity
@@ -19,7 +20,7 @@ from salescoord.schema.ids import expect_id
 from salescoord.schema.types.devices import DeviceInput
 
 from salescoord.context import Info
-from salescoord.errors import BadUserInput, NotFound, Unauthenticated
+from salescoord.errors import BadUserInput, ServiceError, Unauthenticated
 from salescoord.rate_limits import client_ip, forget_failed_logins, rate_limit, reserve_login_attempt
 from salescoord.tokens import issue_token, new_refresh_token, refresh_token_hash
 
@@ -29,11 +30,26 @@ if TYPE_CHECKING:
     from salescoord.schema.types.people import User
 
 DEFAULT_DEVICE_NAME = "iPad"
+NO_SUCH_DEVICE = "No device of yours, not revoked, has that id."
 REFRESH_TOKEN_LENGTH = 200
 
 
+DeviceId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The app only: your own device, not revoked, signing in again (its refresh "
+        "token expired). It keeps its mutation numbers (R31); its earlier tokens stop working."
+    ),
+]
+
+
 async def login(
-    info: Info, email: str, password: str, client: Channel, device: DeviceInput | None = None
+    info: Info,
+    email: str,
+    password: str,
+    client: Channel,
+    device: DeviceInput | None = None,
+    device_id: DeviceId = None,
 ) -> LoginPayload:
     """Every failure reads the same, and costs one argon2 verification either way, so the
     answer does not tell whether an email has an account. Attempts are counted per IP, and
@@ -41,6 +57,8 @@ async def login(
     An attempt counts as a failure until its password is found right."""
     email = inputs.email(email)
     named = device_input(device, client)
+    if device_id is not None and client is not Channel.APP:
+        raise BadUserInput("Only the app signs in with a device.", field="deviceId")
     context, settings = info.context, info.context.settings
     await rate_limit(
         context, "login", client_ip(context), settings.login_attempts_per_ip, settings.login_window_seconds
@@ -52,10 +70,25 @@ async def login(
     valid = await context.passwords.verify(row.password_hash if row else None, password)
     if row is None or not valid or not row.active:
         raise Unauthenticated("Wrong email or password.")
+    if named is not None and device_id is not None:
+        named = (*named[:2], await _own_device(info, device_id, row.id))
     async with info.context.db.transaction() as connection:
         await forget_failed_logins(connection, email)
         await record_activity(connection, user_id=row.id, kind=ActivityKind.SIGN_IN)
     return await sign_in(info, viewer_from_row(row, client), named)
+
+
+async def _own_device(info: Info, device_id: str, user_id: int) -> int:
+    """The key of `deviceId`, checked once the password is: the user's own device, not revoked.
+    Anything else (somebody else's, revoked, missing, of another type, malformed) reads alike,
+    the one answer of an anonymous field, and nothing is written."""
+    try:
+        pk = expect_id(device_id, "Device", field="deviceId")
+    except ServiceError:
+        pk = None
+    if pk is None or await info.context.db.fetch_one(devices.own_device(pk, user_id)) is None:
+        raise BadUserInput(NO_SUCH_DEVICE, field="deviceId")
+    return pk
 
 
 def device_input(device: DeviceInput | None, client: Channel) -> tuple[str, str | None, int | None] | None:
@@ -66,10 +99,9 @@ def device_input(device: DeviceInput | None, client: Channel) -> tuple[str, str 
         return None
     if device is None:
         return DEFAULT_DEVICE_NAME, None, None
-    name = inputs.text(device.name, "device.name", DEVICE_NAME_LENGTH)
-    version = inputs.optional_text(device.app_version, "device.appVersion", APP_VERSION_LENGTH)
-    again = None if device.id is None else expect_id(device.id, "Device", field="device.id")
-    return name, version, again
+    name = inputs.text(device.name, "name", DEVICE_NAME_LENGTH)
+    version = inputs.optional_text(device.app_version, "appVersion", APP_VERSION_LENGTH)
+    return name, version, None
 
 
 async def sign_in(
@@ -95,7 +127,7 @@ async def sign_in(
                 connection, viewer, again, name, version, refresh_hash, settings.app_refresh_token_days
             )
             if generation is None:
-                raise NotFound("No Device with that id.", field="device.id")
+                raise BadUserInput(NO_SUCH_DEVICE, field="deviceId")
             device_id = again
     token, expires_at = issue_token(settings, viewer.id, Channel.APP, (device_id, generation))
     viewer = viewer_from_row(viewer.row, Channel.APP, device_id=device_id) if viewer.row else viewer

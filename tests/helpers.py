@@ -141,6 +141,14 @@ class Factory:
         async with self.engine.begin() as connection:
             await connection.execute(statement)
 
+    async def email_of(self, user: int) -> str:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(sa.select(users.c.email).where(users.c.id == user))).scalar_one()
+
+    async def device(self, user: int, name: str = "Test iPad") -> int:
+        """A device of the user, as signing in on the app registers one (R30)."""
+        return await register_device(self.engine, user, name)
+
     async def territory(self, name: str | None = None, parent: int | None = None) -> int:
         return await self._insert(
             territories, name=name or f"Territory {next(_serial)}", parent_id=parent, created_at=utcnow()

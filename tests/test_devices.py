@@ -182,16 +182,24 @@ async def test_R30_R23_a_bad_device_is_refused_and_registers_nothing(client, eng
         assert (await connection.execute(sa.select(sa.func.count()).select_from(devices))).scalar() == 0
 
 
-async def test_R30_signing_in_again_on_a_device_keeps_it_and_ends_its_earlier_tokens(client, ann):
+AGAIN = """mutation($email: String!, $id: ID) {
+  login(email: $email, password: "PASSWORD", client: APP, device: {name: "Renamed"}, deviceId: $id) {
+    token refreshToken device { id name } } }""".replace("PASSWORD", PASSWORD)
+
+
+async def test_R30_signing_in_again_on_a_device_keeps_it_and_ends_its_earlier_tokens(client, make, ann):
     first = await sign_in(client, "ann@example.test")
-    again = (
-        await client.data(
-            LOGIN, {"email": "ann@example.test", "device": {"name": "Renamed", "id": first["device"]["id"]}}
-        )
-    )["login"]
-    assert again["device"]["id"] == first["device"]["id"] and again["device"]["name"] == "Renamed"
+    again = (await client.data(AGAIN, {"email": "ann@example.test", "id": first["device"]["id"]}))["login"]
+    assert again["device"] == {"id": first["device"]["id"], "name": "Renamed"}
     assert not await works(client, first["token"]) and await works(client, again["token"])
     assert codes(await client.post(REFRESH, {"t": first["refreshToken"]})) == ["UNAUTHENTICATED"]
+    # somebody else's device, or a revoked one, is no device of yours
+    await make.user("ACCOUNT_MANAGER", email="bo@example.test")
+    body = await client.post(AGAIN, {"email": "bo@example.test", "id": first["device"]["id"]})
+    assert codes(body) == ["BAD_USER_INPUT"] and body["errors"][0]["extensions"]["field"] == "deviceId"
+    await client.data(SIGN_OUT, token=again["token"])
+    body = await client.post(AGAIN, {"email": "ann@example.test", "id": first["device"]["id"]})
+    assert codes(body) == ["BAD_USER_INPUT"]
 
 
 # -- sockets -----------------------------------------------------------------------------------

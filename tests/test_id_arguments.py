@@ -26,7 +26,7 @@ from salescoord.permissions.enums import Channel, Permission
 
 from tests.conftest import ROOT
 from tests.db_state import snapshot
-from tests.helpers import gid
+from tests.helpers import PASSWORD, gid
 
 SCHEMA = build_schema((ROOT / "schema.graphql").read_text())
 GUARDS = {"authenticated", "requires", "scoped", "onChannel"}
@@ -78,6 +78,7 @@ class World:
     inside: dict[str, int]
     outside: dict[str, int]
     buyer_outside: int  # an existing user who is no account manager: out of `register`'s reach
+    email: str  # the AM's, to sign in with
 
     def id(self, type_name: str) -> str:
         return gid(type_name, self.inside[type_name])
@@ -111,6 +112,7 @@ async def world(make) -> World:
             "Registration": await make.registration(requested_am=am),
             "Meeting": meeting,
             "Note": await make.note(meeting, author=am),
+            "Device": await make.device(am),
         },
         outside={
             "User": other_am,
@@ -123,8 +125,10 @@ async def world(make) -> World:
             "Registration": await make.registration(requested_am=other_am, territory=south),
             "Meeting": other_meeting,
             "Note": await make.note(other_meeting, author=other_am),
+            "Device": await make.device(other_am),
         },
         buyer_outside=stranger,
+        email=await make.email_of(am),
     )
 
 
@@ -233,6 +237,11 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
         ("deleteNote", "id"): ({"id": note, "version": 1}, "Note"),
         ("sendMeetingSummary", "meetingId"): ({"meetingId": meeting}, "Meeting"),
         ("sendMeetingSummary", "buyerIds"): ({"meetingId": meeting, "buyerIds": [buyer]}, "Buyer"),
+        ("login", "deviceId"): (
+            {"email": w.email, "password": PASSWORD, "client": "APP", "deviceId": w.id("Device")},
+            "Device",
+        ),
+        ("revokeDevice", "id"): ({"id": w.id("Device")}, "Device"),
     }
 
 

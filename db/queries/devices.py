@@ -67,6 +67,13 @@ VIEWER_ON_DEVICE = (
 )
 
 
+def own_device(device_id: int, user_id: int) -> sa.Select:
+    """The user's device, while it is not revoked."""
+    return sa.select(DEVICE.id).where(
+        DEVICE.id == device_id, DEVICE.user_id == user_id, DEVICE.revoked_at.is_(None)
+    )
+
+
 async def mark_used(connection: AsyncConnection, device_id: int, generation: int) -> None:
     """The pair of `generation` has been used: older refresh tokens are now reuse."""
     await connection.execute(

@@ -51,8 +51,3 @@ class Device(Node):
 class DeviceInput:
     name: str = strawberry.field(description='1 to 100 characters, e.g. "Ann\'s iPad".')
     app_version: str | None = strawberry.field(default=None, description="Up to 40 characters.")
-    id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Your own device, not revoked, signing in again: it keeps its mutation numbers "
-        "(R31) and its earlier tokens stop working.",
-    )
