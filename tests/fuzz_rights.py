@@ -34,10 +34,11 @@ ORACLE_TABLES = {  # fuzz_oracle's names for the tables it reads
     "meeting_lists": "meeting_lists",
     "registrations": "registrations",
 }
-BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes"}
-# The tables each mutation may change besides BOOKKEEPING (R25, R16, R18).
+# devices: a numbered mutation moves its device's last number on, in its own transaction (R31)
+BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes", "device_outcomes", "devices"}
+# The tables each mutation may change besides BOOKKEEPING (R25, R16, R18, R31).
 FOOTPRINT: dict[str, set[str]] = {
-    "login": {"activities"},
+    "login": {"activities", "devices", "refresh_tokens"},
     "register": {"registrations", "emails"},
     "setPassword": set(),  # the fuzz holds no set-password link: it can never succeed
     "createUser": {"users"},
@@ -74,6 +75,9 @@ FOOTPRINT: dict[str, set[str]] = {
     "updateNote": {"notes"},
     "deleteNote": {"notes"},
     "sendMeetingSummary": {"emails", "activities"},
+    "refreshSession": {"devices", "refresh_tokens"},
+    "signOut": {"devices", "refresh_tokens"},
+    "revokeDevice": {"devices", "refresh_tokens"},
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 

@@ -49,7 +49,9 @@ class Client:
 
     def token(self, user_id: int, channel: Channel = Channel.WEB) -> str:
         if channel is Channel.APP:
-            raise TypeError("an app token names a device: await client.app_token(user_id)")
+            if user_id not in self.devices:
+                raise TypeError("an app token names a device: await client.app_token(user_id)")
+            return issue_token(self.settings, user_id, channel, (self.devices[user_id], 1))[0]
         return issue_token(self.settings, user_id, channel)[0]
 
     async def app_token(self, user_id: int) -> str:

@@ -87,6 +87,9 @@ async def mutation_world(make, client) -> dict[str, Asker]:
         )
     )  # fmt: skip
     await make.execute(notes.update().values(text="Talked about the spring range"))
+    for asker in askers.values():  # the app's sign-ins, kept by every restore (R30)
+        if asker.channel == "APP" and asker.user_id not in client.devices:
+            client.devices[asker.user_id] = await make.device(asker.user_id)
     return askers
 
 
@@ -278,6 +281,7 @@ async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(
     engine, settings, make, backend, client
 ):
     askers = await mutation_world(make, client)
+    devices = dict(client.devices)
     saved = await db_changes.dump(engine)
     started = time.monotonic()
     pool = await asyncio.to_thread(fuzz_mutations.pool, fuzz_mutations.profile_size())
@@ -290,6 +294,7 @@ async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(
         # sign-ins past the first two a minute are refused before argon2 (its cost is not the
         # subject here, and its own tests bound it)
         async with client_with(copy, settings, requests_per_user=0, login_attempts_per_ip=2) as client:
+            client.devices.update(devices)
             runs[role] = Run(client, copy, saved, asker, causes)
             await runs[role].run(pool)
 
