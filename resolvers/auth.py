@@ -4,6 +4,7 @@ that `refreshSession` trades for the next pair (R30, `db.queries.devices`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -130,8 +131,7 @@ async def sign_in(
                 raise BadUserInput(NO_SUCH_DEVICE, field="deviceId")
             device_id = again
     token, expires_at = issue_token(settings, viewer.id, Channel.APP, (device_id, generation))
-    viewer = viewer_from_row(viewer.row, Channel.APP, device_id=device_id) if viewer.row else viewer
-    context.become(viewer)
+    context.become(dataclasses.replace(viewer, channel=Channel.APP, device_id=device_id))
     return _payload(token, expires_at, viewer.id, refresh, device_id)
 
 

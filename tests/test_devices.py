@@ -264,3 +264,14 @@ async def test_R30_R27_a_device_revoked_through_another_process_closes_its_socke
         await other_pool.dispose()
     assert max(seconds) < 1.0, seconds
     print(f"across processes: median {statistics.median(seconds) * 1000:.1f} ms over {len(seconds)}")
+
+
+async def test_R30_an_app_token_without_a_device_is_refused(client, settings, ann):
+    """App tokens of a release before devices (30 days, no device) cannot be revoked: the app
+    signs in again once."""
+    from salescoord.tokens import sign
+
+    now = int(time.time())
+    token = sign(settings, {"sub": str(ann), "ch": "APP", "iat": now, "exp": now + 600})
+    assert not await works(client, token)
+    assert await works(client, client.token(ann))  # the control: a web token of the same user
