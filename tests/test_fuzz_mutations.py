@@ -50,7 +50,9 @@ CODES = {
     "QUERY_TOO_COMPLEX",
     "RATE_LIMITED",
     "RESYNC_REQUIRED",
-}  # fmt: skip  (R22; INTERNAL is a finding of its own)
+    "ALREADY_APPLIED",
+    "OUT_OF_ORDER",
+}  # fmt: skip  (R22, R31; INTERNAL is a finding of its own)
 
 # What the logged cause of an INTERNAL says, and what the request must carry, for it to
 # count as "INTERNAL on bad input".
