@@ -33,6 +33,7 @@ ORACLE_TABLES = {  # fuzz_oracle's names for the tables it reads
     "notes": "notes",
     "meeting_lists": "meeting_lists",
     "registrations": "registrations",
+    "devices": "devices",
 }
 # devices: a numbered mutation moves its device's last number on, in its own transaction (R31)
 BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes", "device_outcomes", "devices"}
