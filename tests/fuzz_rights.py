@@ -245,13 +245,17 @@ class Judge:
             self.flag(OUTSIDE, f"{self.operation} {what} in {table}: {_short(row)}")
 
     def _key(self) -> str | None:
+        number = self.arguments.get("mutationNumber")
+        if self.rights.app and isinstance(number, int):  # R31: the device's number is the key
+            return f"#{number}"
         key = self.arguments.get("clientMutationId")
         if key is None and self.operation == "createNote":
             key = self.arguments.get("clientId")
         return key if isinstance(key, str) else None
 
     def _replayed(self) -> bool:
-        """R16: the viewer used this key before; the call must answer from the stored outcome."""
+        """R16, R31: the viewer used this key (or their device this number) before; the call
+        must answer from the stored outcome."""
         key = self._key()
         return key is not None and (self.rights.id, key) in self.used_keys
 

@@ -213,7 +213,15 @@ class Run:
         return (
             me is None
             or (me["role"], me["active"]) != (saved["role"], saved["active"])
+            or self._signed_out(state)
             or any(row["permissions"] != roles.get(row["name"]) for row in state.rows("roles"))
+        )
+
+    def _signed_out(self, state: db_changes.State) -> bool:
+        """The app's device revoked (signOut, revokeDevice, R30): its token no longer works."""
+        return self.asker.channel == "APP" and any(
+            row["user_id"] == self.asker.user_id and row["revoked_at"] is not None
+            for row in state.rows("devices")
         )
 
     async def one(
@@ -254,12 +262,16 @@ class Run:
             )
         for row in changes.get("mutation_outcomes", db_changes.Changes()).added:
             self.used_keys.add((row["user_id"], row["client_mutation_id"]))
+        for row in changes.get("device_outcomes", db_changes.Changes()).added:  # R31
+            self.used_keys.add((self.asker.user_id, f"#{row['mutation_number']}"))
         if not was_refused:
             self._payload_in_sight(body, after, request)
             data = body.get("data") or {}
             root = next(iter(data.values()), None) if data else None
             body["_root"] = root.get("_oid") if isinstance(root, dict) else root
-            body["_keyed_success"] = bool(arguments.get("clientMutationId"))
+            body["_keyed_success"] = bool(
+                arguments.get("clientMutationId") or arguments.get("mutationNumber")
+            )
             self.tally["keyed successes"] += body["_keyed_success"]
         return after, body
 
