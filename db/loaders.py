@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
-from salescoord.db.queries import lists, meetings, people, places, registrations
+from salescoord.db.queries import lists, meetings, people, places, registrations, roles
 from salescoord.db.queries.pages import Page, PageRequest, Relation, count_children, fetch_child_pages
 from salescoord.db.session import RequestDatabase
 from salescoord.permissions.scope import Scope
@@ -150,6 +150,10 @@ class Loaders:
     @cached_property
     def note_by_id(self) -> RowByIdLoader:
         return self._by_id(meetings.notes_statement, meetings.NOTE.id)
+
+    @cached_property
+    def role_by_id(self) -> RowByIdLoader:
+        return self._by_id(roles.roles_statement, roles.ROLE.id)
 
     def _by_id(self, build: Callable[[Scope], sa.Select], key: sa.ColumnElement[Any]) -> RowByIdLoader:
         """A loader of `build(scope)`'s rows by `key`; its statement (`… AND key IN :keys`) is

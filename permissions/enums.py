@@ -49,6 +49,8 @@ class ScopeBasis(StrEnum):
     REPORTING = "REPORTING"
     """Activity of the users one may report on: an SC's scope (R2), an AM's associated users and
     themselves, everyone with VIEW_REPORTING_ALL_USERS; buyers are refused (R12)."""
+    ROLES = "ROLES"
+    """Roles and their flags: every signed-in user reads every role (R14, R34)."""
     MEETING = "MEETING"
     """Meetings one manages on the web (own and one's AMs'), hosts through the app, or attends
     as a buyer, and their notes (host-only notes never for buyers) (R9, R10, R13)."""

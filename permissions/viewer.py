@@ -13,7 +13,7 @@ class Viewer:
     id: int
     email: str
     name: str
-    role: RoleName
+    role: RoleName  # the kind of the viewer's role: it decides the scope (R34)
     permissions: frozenset[Permission]
     channel: Channel = Channel.WEB
     # the user's row as read at the start of the request (None once the request wrote)

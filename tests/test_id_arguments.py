@@ -111,6 +111,7 @@ async def world(make) -> World:
             "Registration": await make.registration(requested_am=am),
             "Meeting": meeting,
             "Note": await make.note(meeting, author=am),
+            "Role": await make.role("BUYER", [], "Inside"),  # every role is in everyone's sight
         },
         outside={
             "User": other_am,
@@ -233,6 +234,14 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
         ("deleteNote", "id"): ({"id": note, "version": 1}, "Note"),
         ("sendMeetingSummary", "meetingId"): ({"meetingId": meeting}, "Meeting"),
         ("sendMeetingSummary", "buyerIds"): ({"meetingId": meeting, "buyerIds": [buyer]}, "Buyer"),
+        ("createUser", "input.roleId"): (
+            {"input": {"email": "new@example.test", "name": "New", "roleId": w.id("Role")}},
+            "Role",
+        ),
+        ("updateUser", "input.roleId"): ({"input": {"id": buyer, "roleId": w.id("Role")}}, "Role"),
+        ("setRolePermissions", "roleId"): ({"roleId": w.id("Role"), "permissions": []}, "Role"),
+        ("renameRole", "roleId"): ({"roleId": w.id("Role"), "name": "Renamed"}, "Role"),
+        ("deleteRole", "roleId"): ({"roleId": w.id("Role")}, "Role"),
     }
 
 

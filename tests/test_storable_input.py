@@ -45,6 +45,9 @@ CREATE_MEETING = """mutation($host: ID!, $startsAt: DateTime!) {
   createMeeting(hostId: $host, title: "Review", startsAt: $startsAt) { id startsAt } }"""
 UPDATE_MEETING = """mutation($id: ID!, $startsAt: DateTime) {
   updateMeeting(id: $id, startsAt: $startsAt) { id startsAt } }"""
+CREATE_ROLE = """mutation($name: String!, $kind: RoleName!, $permissions: [Permission!]!) {
+  createRole(name: $name, kind: $kind, permissions: $permissions) { id } }"""
+DELETE_ROLE = "mutation($role: ID!) { deleteRole(roleId: $role) }"
 SUBSCRIBE = "subscription($m: ID!) { meetingChanges(meetingId: $m) { kind } }"
 
 NO_UTC_INSTANT = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
@@ -211,6 +214,15 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
                 "from",
             ),
         }
+    for label, bad in UNSTORABLE.items():
+        table[f"R34 role name, {label}"] = (
+            CREATE_ROLE,
+            {"name": bad, "kind": "BUYER", "permissions": []},
+            w.admin,
+            "name",
+        )
+    for key in KEYS_NO_COLUMN_HOLDS:
+        table[f"R34 role id key {key}"] = (DELETE_ROLE, {"role": raw_id("Role", key)}, w.admin, "roleId")
     return table
 
 
