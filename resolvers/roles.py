@@ -76,9 +76,8 @@ async def rename_role(info: Info, role_id: strawberry.ID, name: str) -> Role:
     if row.built_in:
         raise BadUserInput("A built-in role keeps its name.", field="roleId")
     no_escalation(info, Roles(row.kind), "roleId")
-    if name != row.name:
-        async with info.context.db.transaction() as connection:
-            await queries.rename_role(connection, info.context.viewer, row.id, row.name, name)
+    async with info.context.db.transaction() as connection:
+        await queries.rename_role(connection, info.context.viewer, row.id, row.name, name)
     return await _reload(info, row.id)
 
 

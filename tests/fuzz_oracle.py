@@ -27,6 +27,7 @@ QUERIES = {
     "notes": "SELECT id, meeting_id, shared FROM notes",
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
     "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
+    "roles": "SELECT id FROM roles",
 }
 
 
@@ -135,6 +136,7 @@ class Tables:
             "List": lists,
             "ListItem": items,
             "Content": contents,
+            "Role": {r.id for r in self.rows["roles"]},  # R14, R34: every signed-in user reads roles
         }
 
     def _lists_section(self, asker: Asker) -> set[int]:

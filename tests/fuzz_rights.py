@@ -33,6 +33,7 @@ ORACLE_TABLES = {  # fuzz_oracle's names for the tables it reads
     "notes": "notes",
     "meeting_lists": "meeting_lists",
     "registrations": "registrations",
+    "roles": "roles",
 }
 BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes"}
 # The tables each mutation may change besides BOOKKEEPING (R25, R16, R18).

@@ -16,7 +16,7 @@ from salescoord.permissions.scope import Scope
 from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from salescoord.errors import Conflict
+from salescoord.errors import Conflict, NotFound
 
 USER = users.c
 ROLE = roles.c
@@ -105,8 +105,14 @@ async def rename_role(connection: AsyncConnection, actor: Viewer, role_id: int, 
     if await _name_taken(connection, name, role_id):
         raise Conflict("A role with that name exists.", field="name")
     statement = roles.update().where(ROLE.id == role_id).values(name=name, updated_at=utcnow())
-    await _write_role(connection, statement, name, role_id)
+    _found((await _write_role(connection, statement, name, role_id)).rowcount)
     await record(connection, actor, "role.rename", "Role", role_id, diff={"name": [old, name]})
+
+
+def _found(rowcount: int) -> None:
+    """The role was read before the transaction; one deleted meanwhile is gone (R22)."""
+    if rowcount == 0:
+        raise NotFound("No Role with that id.", field="roleId")
 
 
 async def role_holders(connection: AsyncConnection, role_id: int) -> int:
@@ -120,11 +126,13 @@ async def delete_role(connection: AsyncConnection, actor: Viewer, role_id: int, 
     holders = await role_holders(connection, role_id)
     if holders:
         raise Conflict(f"{holders} user(s) hold this role; assign them another first.", field="roleId")
+    statement = roles.delete().where(ROLE.id == role_id, ROLE.built_in.is_(False))
     try:
         async with connection.begin_nested():
-            await connection.execute(roles.delete().where(ROLE.id == role_id, ROLE.built_in.is_(False)))
+            deleted = await connection.execute(statement)
     except sa.exc.IntegrityError as error:
         raise Conflict("A user holds this role; assign them another first.", field="roleId") from error
+    _found(deleted.rowcount)
     await record(connection, actor, "role.delete", "Role", role_id, diff={"name": name})
 
 
@@ -133,9 +141,8 @@ async def set_role_permissions(
 ) -> None:
     """Edit a role at run time; every holder's next request sees it (R14)."""
     values = _permission_values(permissions)
-    await connection.execute(
-        roles.update().where(ROLE.id == role_id).values(permissions=values, updated_at=utcnow())
-    )
+    statement = roles.update().where(ROLE.id == role_id).values(permissions=values, updated_at=utcnow())
+    _found((await connection.execute(statement)).rowcount)
     await record(
         connection,
         actor,
