@@ -19,7 +19,8 @@ class PeopleQuery:
     users: Connection[User] = strawberry.field(
         resolver=resolve.users,
         extensions=[scoped()],
-        description="Users you may see, by name; filter by role and a name or email fragment.",
+        description="Users you may see, by name; filter by the kind of their role (R34) and a name "
+        "or email fragment.",
     )
     roles: list[Role] = strawberry.field(
         resolver=resolve_roles.roles,

@@ -72,6 +72,7 @@ ROLES = "query { roles { id name kind builtIn permissions } }"
 ROLE_NODE = "query($id: ID!) { node(id: $id) { id ... on Role { name kind builtIn permissions } } }"
 UNASSIGN = """mutation($am: ID!, $sc: ID!) {
   unassignCoordinators(accountManagerId: $am, coordinatorIds: [$sc]) { id } }"""
+SCS = "query { users(role: SALES_COORDINATOR, first: 100) { nodes { id role } } }"
 OUTBOX = "query { outbox(first: 1) { totalCount } }"
 
 
@@ -221,8 +222,11 @@ async def test_R34_a_custom_role_is_assigned_and_its_holder_sees_by_its_kind(cli
         UPDATE_USER, {"input": {"id": created["id"], "role": "SALES_COORDINATOR"}}, as_user=admin
     )
     assert data["updateUser"]["assignedRole"]["id"] == gid("Role", 3)
-    # a custom SC-like holder is an SC for linking (R5): unlinking narrows them on the next request
+    # a custom SC-like holder is an SC for linking (R5): the dropdown filters by kind, and
+    # unlinking narrows them on the next request
     custom = w.ids["custom SC"]
+    dropdown = await client.data(SCS, as_user=admin)
+    assert {gid("User", w.ids["SC"]), gid("User", custom)} <= {n["id"] for n in dropdown["users"]["nodes"]}
     before = await client.data(PATHS["top level users"], as_user=custom)
     await client.data(
         UNASSIGN,
