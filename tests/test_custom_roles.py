@@ -563,3 +563,35 @@ async def test_R34_the_database_itself_refuses_to_delete_a_held_role(engine, mak
     async with engine.connect() as connection:
         name = (await connection.execute(sa.select(roles.c.name).where(roles.c.id == role))).scalar()
     assert name == "Held"
+
+
+async def test_R29_R34_a_custom_roles_changes_count_on_the_next_socket_operation(engine, settings, make):
+    """The socket re-reads the viewer with the role they hold: taking a flag off a custom role,
+    or assigning its holder another role, counts on the next operation."""
+    from tests.live_server import serving, socket_to
+    from tests.test_sockets import OFFERED, Http, app_for, issue_token
+
+    north = await make.territory()
+    await make.buyer(await make.company(north))
+    admin = await make.admin()
+    hosts = await make.role("ACCOUNT_MANAGER", ["MANAGE_MEETINGS"], "Hosts")
+    other = await make.role("ACCOUNT_MANAGER", ["MANAGE_MEETINGS"], "Other hosts")
+    am = await make.user("ACCOUNT_MANAGER", "Host", role_id=hosts)
+    await make.link_territory(am, north)
+    mine = "query { viewer { role assignedRole { name } } }"
+    async with serving(app_for(engine, settings)) as address, socket_to(address) as socket:
+        http = Http(address, settings)
+        await socket.signed_in(issue_token(settings, am))
+        offered = await socket.run("1", OFFERED, {"host": gid("User", am)})
+        assert offered["payload"]["data"] == {"offeredBuyers": {"totalCount": 1}}
+        await http.data(SET_BY_ID, {"role": gid("Role", hosts), "permissions": []}, as_user=admin)
+        refused = await socket.run("2", OFFERED, {"host": gid("User", am)})
+        assert codes(refused["payload"]) == ["FORBIDDEN"], refused
+        await http.data(
+            UPDATE_USER, {"input": {"id": gid("User", am), "roleId": gid("Role", other)}}, as_user=admin
+        )
+        assert (await socket.run("3", mine))["payload"]["data"] == {
+            "viewer": {"role": "ACCOUNT_MANAGER", "assignedRole": {"name": "Other hosts"}}
+        }
+        offered = await socket.run("4", OFFERED, {"host": gid("User", am)})
+        assert offered["payload"]["data"] == {"offeredBuyers": {"totalCount": 1}}
