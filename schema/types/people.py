@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from salescoord.resolvers import devices as resolve_devices
 from salescoord.db.models.people import BUILT_IN_ROLE_IDS
+from salescoord.resolvers import devices as resolve_devices
 from salescoord.resolvers import people as resolve
 from salescoord.resolvers import roles as resolve_roles
 from salescoord.resolvers.related import ToOne
