@@ -1,0 +1,136 @@
+"""A small market for the reference iPad client (ipad_client/): an AM who carries the iPad, a
+second AM, their SC, a buyer, two meetings (one whose host the SC moves between the AMs), the
+SC's list attached to the first meeting, the AM's own list and a catalogue. The web side of
+the week (the SC, an admin) speaks plain HTTP to the same server.
+
+The AM's password is hashed with argon2's smallest parameters (verification reads them from
+the hash), so that a sign-in costs microseconds in tests that sign in hundreds of times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from argon2 import PasswordHasher
+from salescoord.db.tables import users
+from salescoord.permissions.enums import Channel
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ipad_client import IPad, Network
+from salescoord.settings import Settings
+from salescoord.tokens import issue_token, sign
+from tests.conftest import ROOT
+from tests.helpers import Factory, gid
+
+# The client speaks the app's protocol: devices (R30), numbered mutations (R31), client ids
+# and the snapshot document (R18). A checkout without them skips its tests.
+_SCHEMA = (ROOT / "schema.graphql").read_text()
+PROTOCOL = pytest.mark.skipif(
+    not (
+        "refreshSession" in _SCHEMA
+        and "syncCursor" in _SCHEMA
+        and (ROOT / "salescoord" / "sync" / "snapshot.graphql").exists()
+    ),
+    reason="the service has no devices, numbered mutations or snapshot document yet",
+)
+
+PASSWORD = "market week"
+CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+WINDOW = (datetime.now(UTC) - timedelta(days=2), datetime.now(UTC) + timedelta(days=14))
+_serial = count(1)
+
+UPDATE_MEETING = "mutation($id: ID!, $host: ID) { updateMeeting(id: $id, hostId: $host) { id } }"
+ATTACH = "mutation($m: ID!, $l: ID!) { attachList(meetingId: $m, listId: $l) { id } }"
+DETACH = "mutation($m: ID!, $l: ID!) { detachList(meetingId: $m, listId: $l) { id } }"
+WEB_NOTE = "mutation($m: ID!, $t: String!) { createNote(meetingId: $m, text: $t) { id version } }"
+ITEM_NOTE = """mutation($id: ID!, $note: String, $v: Int!) {
+  updateListItemNote(id: $id, note: $note, version: $v) { id version } }"""
+ITEM_VERSION = "query($id: ID!) { node(id: $id) { ... on ListItem { version } } }"
+REVOKE = "mutation($id: ID!) { revokeDevice(id: $id) { id revokedAt } }"
+
+
+@dataclass
+class Market:
+    email: str
+    am: int
+    other_am: int
+    sc: int
+    admin: int
+    buyer: int
+    meeting: int  # hosted by the AM throughout
+    moving: int  # the meeting whose host the SC changes
+    sc_list: int  # the SC's list, attached to `meeting`
+    sc_item: int
+    am_list: int
+    contents: list[int]
+
+
+async def build_market(engine: AsyncEngine, contents: list[int] | None = None) -> Market:
+    make = Factory(engine)
+    n = next(_serial)
+    territory = await make.territory()
+    company = await make.company(territory)
+    email = f"ipad-am{n}@example.test"
+    am = await make.user("ACCOUNT_MANAGER", email=email)
+    await make.link_territory(am, territory)
+    async with engine.begin() as connection:
+        await connection.execute(users.update().where(users.c.id == am).values(password_hash=CHEAP_HASH))
+    other_am = await make.am(territories=[territory])
+    sc = await make.sc(ams=[am, other_am])
+    admin = await make.admin()
+    buyer = await make.buyer(company)
+    contents = contents or [await make.content(f"Product {i}") for i in range(2)]
+    meeting = await make.meeting(am, created_by=sc, title="Spring range")
+    moving = await make.meeting(am, created_by=sc, title="Autumn range")
+    await make.attendee(meeting, buyer)
+    await make.note(meeting, author=sc, text="Prefers blue")
+    sc_list = await make.list(sc, name="SC picks")
+    sc_item = await make.item(sc_list, contents[0], 0, note="Show first", created_by=sc)
+    await make.attach_list(meeting, sc_list)
+    am_list = await make.list(am, name="My picks")
+    await make.item(am_list, contents[1], 0, created_by=am)
+    return Market(email, am, other_am, sc, admin, buyer, meeting, moving, sc_list, sc_item, am_list, contents)
+
+
+class Web:
+    """Somebody at a browser: plain HTTP with a web token."""
+
+    def __init__(self, address: str, settings: Settings) -> None:
+        self.http = httpx.AsyncClient(base_url=f"http://{address}", timeout=30)
+        self.settings = settings
+
+    async def data(self, query: str, variables: dict[str, Any], as_user: int) -> dict[str, Any]:
+        token = issue_token(self.settings, as_user, Channel.WEB)[0]
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = response.json()
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+def expired(settings: Settings, token: str) -> str:
+    """The device's access token as the service reads it once its lifetime has passed: the
+    same claims (user, device, generation), `exp` a second ago."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    now = int(datetime.now(UTC).timestamp())
+    claims.update(iat=now - 3600, exp=now - 1)
+    claims.pop("iss", None)
+    return sign(settings, claims)
+
+
+def ipad_for(address: str, network: Network | None = None) -> IPad:
+    return IPad(f"http://{address}/graphql", network=network, window=WINDOW)
+
+
+__all__ = ["ATTACH", "DETACH", "ITEM_NOTE", "ITEM_VERSION", "REVOKE", "UPDATE_MEETING", "WEB_NOTE", "gid"]
