@@ -162,7 +162,10 @@ def generate(scale: int = 1, seed: int = 20261128) -> Dataset:
     for m in range(20_000 * scale):
         host = rng.choice(data.am_ids)
         starts = moment()
-        meetings.append((m + 1, host, host, f"Meeting {m + 1}", starts, "ENDED", None, None, 1, now, now))
+        ends = starts + timedelta(hours=1)
+        meetings.append(
+            (m + 1, host, host, f"Meeting {m + 1}", starts, ends, "ENDED", None, None, 1, now, now)
+        )
         data.meeting_ids.append(m + 1)
         for buyer in rng.sample(associated[host], min(len(associated[host]), rng.randint(1, 3))):
             attendees.append((m + 1, buyer))
@@ -174,6 +177,7 @@ def generate(scale: int = 1, seed: int = 20261128) -> Dataset:
             "created_by_id",
             "title",
             "starts_at",
+            "ends_at",
             "status",
             "started_at",
             "ended_at",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from salescoord.db.models.sync import ChangeKind
 from salescoord.db.queries.pages import MAX_PAGE_SIZE
-from salescoord.resolvers.node import nodes
+from salescoord.resolvers.node import MAX_NODES, nodes
 from salescoord.schema import types
 from salescoord.schema.ids import encode_id
 
@@ -27,25 +27,51 @@ if TYPE_CHECKING:
 async def changes(info: Info, since: str | None = None, first: int = 100) -> ChangeFeed:
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}.", field="first")
-    db = info.context.db
-    await purge_now_and_then(db)
+    db, settings, viewer_id = info.context.db, info.context.settings, info.context.viewer.id
+    await purge_now_and_then(db, settings)
     if since is None:
-        position = await feed.start(db)
         return types.changes.ChangeFeed(
-            entries=[], cursor=cursor_at(position), has_more=False, caught_up=True
+            entries=[], cursor=await sync_cursor(info), has_more=False, caught_up=True
         )
-    page = await feed.read(db, info.context.scope, position_of(since), first)
-    ids = [encode_id(entry.type_name, entry.pk) for entry in page.entries]
-    upserted = [id for id, entry in zip(ids, page.entries, strict=True) if entry.kind is ChangeKind.UPSERT]
-    found = dict(zip(upserted, await nodes(info, upserted), strict=True))  # one lookup per type
+    page = await feed.read(db, info.context.scope, position_of(since, settings, viewer_id), first)
+    ids = [encode_id(entry.node_type, entry.pk) for entry in page.entries]
+    upserted = sorted(
+        {id for id, entry in zip(ids, page.entries, strict=True) if entry.kind is ChangeKind.UPSERT}
+    )
+    found = dict(zip(upserted, await _nodes(info, upserted), strict=True))  # one lookup per type
     built = [
-        types.changes.Change(kind=entry.kind, type_name=entry.type_name, id=id, found=found.get(id))
+        types.changes.Change(
+            kind=entry.kind,
+            type_name=entry.type_name,
+            id=id,
+            meeting_id=encode_id("Meeting", entry.meeting_pk) if entry.meeting_pk is not None else None,
+            found=found.get(id),
+        )
         for id, entry in zip(ids, page.entries, strict=True)
         if entry.kind is not ChangeKind.UPSERT or found[id] is not None  # out of sight since: not for you
     ]
     return types.changes.ChangeFeed(
-        entries=built, cursor=cursor_at(page.position), has_more=page.more, caught_up=page.caught_up
+        entries=built,
+        cursor=cursor_at(page.position, settings, viewer_id),
+        has_more=page.more,
+        caught_up=page.caught_up,
     )
+
+
+async def _nodes(info: Info, ids: list[str]) -> list[Node | None]:
+    """`nodes(ids:)` in slices of its bound: a page's entries may name more objects than it."""
+    found: list[Node | None] = []
+    for start in range(0, len(ids), MAX_NODES):
+        found += await nodes(info, ids[start : start + MAX_NODES])
+    return found
+
+
+async def sync_cursor(info: Info) -> str:
+    """`syncCursor`: the feed's cursor at its head now, for an app about to take a snapshot
+    (the same as `changes(since: null)`). Take it *before* reading the snapshot: changes
+    committed meanwhile come again in the feed, and applying them twice is harmless."""
+    position = await feed.start(info.context.db)
+    return cursor_at(position, info.context.settings, info.context.viewer.id)
 
 
 def node(root: Change) -> Node | None:

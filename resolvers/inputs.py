@@ -5,8 +5,10 @@ anything is written. A text field's longest value is its column's, declared with
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any
 
+from salescoord.db.models.meetings import DURATION_MINUTES, TIME_ZONE_LENGTH
 from salescoord.db.models.people import EMAIL_LENGTH
 
 from salescoord.errors import BadUserInput
@@ -16,6 +18,9 @@ EMAIL = re.compile(
 )
 PASSWORD_LENGTH = (10, 200)
 SEARCH_LENGTH = 200
+# The IANA zones this machine knows (the `tzdata` package's, where the system has none):
+# listed once at start, ~50 ms, rather than probing the file system for what a client names
+TIME_ZONES = frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def given(value: Any, field: str) -> Any:
@@ -72,3 +77,18 @@ def unique(ids: list[str], field: str, most: int = 100) -> list[str]:
     if len(ids) > most:
         raise BadUserInput(f"{field} names more than {most} objects.", field=field)
     return list(dict.fromkeys(ids))
+
+
+def time_zone(value: str, field: str = "timeZone") -> str:
+    """An IANA time zone name, as the tz database spells it: `Europe/Paris`, `UTC`."""
+    value = given(value, field).strip()
+    if len(value) > TIME_ZONE_LENGTH or value not in TIME_ZONES:
+        raise BadUserInput("Not a time zone of the IANA database (e.g. Europe/Paris).", field=field)
+    return value
+
+
+def duration(value: int, field: str = "durationMinutes") -> int:
+    low, high = DURATION_MINUTES
+    if not low <= given(value, field) <= high:
+        raise BadUserInput(f"A meeting lasts {low} to {high} minutes.", field=field)
+    return value

@@ -17,6 +17,10 @@ the keys themselves: a new argument is part of it without anyone writing it down
 arguments in another order, as variables or with their defaults written out are the same
 request. An argument at its default (null when it declares none) is left out, so a mutation
 that gains an optional argument still recognises the replays of calls stored before it had it.
+
+Outcomes stored in the earlier form (every argument, null when absent) were stored before the
+arguments a mutation gained since; `keyed(..., added_later=("time_zone",))` names those, and the
+earlier form is matched without them while they are at their default.
 """
 
 from __future__ import annotations
@@ -45,6 +49,16 @@ Key = Annotated[
 ]
 
 
+ClientId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The UUID your app gives the new object (lowercase canonical form): later "
+        "mutations may name the object by it before this one is answered, and sending the "
+        "create again answers with the same object (R31)."
+    ),
+]
+
+
 @dataclasses.dataclass
 class KeyedInfo(strawberry.Info):
     """The field's Info, with the call `ExactlyOnce` began for it."""
@@ -64,18 +78,26 @@ class ExactlyOnce(FieldExtension):
     before the guards, so that it runs after them. One instance per field.
 
     >>> ExactlyOnce(also_keyed_by="client_id")  # createNote: the note's UUID serves as its key
+
+    `added_later` names arguments a mutation gained after outcomes were stored in the form
+    with every argument: that form leaves them out while they are at their default, so the
+    outcomes stored before still answer their replays.
     """
 
-    def __init__(self, *, also_keyed_by: str | None = None) -> None:
+    def __init__(self, *, also_keyed_by: str | None = None, added_later: tuple[str, ...] = ()) -> None:
         self.also_keyed_by = also_keyed_by
+        self.added_later = frozenset(added_later)
         self.field: StrawberryField | None = None
         self._names: dict[str, str] | None = None
 
     def apply(self, field: StrawberryField) -> None:
         if self.field is not None and self.field is not field:
             raise TypeError("an ExactlyOnce extension belongs to one field")
-        if KEY not in {argument.python_name for argument in field.arguments}:
+        names = {argument.python_name for argument in field.arguments}
+        if KEY not in names:
             raise TypeError(f"{field.python_name} takes no {KEY} to key it by")
+        if not self.added_later <= names:
+            raise TypeError(f"{field.python_name} takes no {sorted(self.added_later - names)}")
         self.field = field
 
     def arguments(self, info: Info, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -88,7 +110,11 @@ class ExactlyOnce(FieldExtension):
                 for argument in self.field.arguments
                 if argument.python_name not in KEYS
             }
-        every = {name: kwargs.get(python_name) for python_name, (name, _) in self._names.items()}
+        every = {
+            name: kwargs.get(python_name)
+            for python_name, (name, default) in self._names.items()
+            if python_name not in self.added_later or kwargs.get(python_name) != default
+        }
         chosen = {
             name: kwargs.get(python_name)
             for python_name, (name, default) in self._names.items()
@@ -117,7 +143,9 @@ def _default(value: Any) -> Any:
     return None if value is strawberry.UNSET else value
 
 
-def keyed(guards: list[FieldExtension], *, also_keyed_by: str | None = None) -> list[FieldExtension]:
+def keyed(
+    guards: list[FieldExtension], *, also_keyed_by: str | None = None, added_later: tuple[str, ...] = ()
+) -> list[FieldExtension]:
     """A keyed mutation's extensions: its guards run first, then the replay check (Strawberry
     runs a field's extensions from the last listed to the first)."""
-    return [ExactlyOnce(also_keyed_by=also_keyed_by), *guards]
+    return [ExactlyOnce(also_keyed_by=also_keyed_by, added_later=added_later), *guards]

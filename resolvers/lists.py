@@ -22,12 +22,13 @@ from salescoord.db.models.content import (
 from salescoord.db.queries import lists as queries
 from salescoord.permissions.enums import RoleName
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import Key, keyed_call
-from salescoord.resolvers.lookups import visible_row
+from salescoord.resolvers.keyed import ClientId, Key, keyed_call
+from salescoord.resolvers.lookups import made_before, visible_row
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import ContentKind, ListKind
+from salescoord.schema.ids import checked_client_id
 from salescoord.schema.pagination import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -113,15 +114,19 @@ async def create_list(
     name: str,
     kind: ListKind,
     buyer_id: strawberry.ID | None = None,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> List | None:
     call = keyed_call(info)
     if call.replayed is not None:
         return await _list(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.lists.List, client_id)) is not None:
+        return await _list(info, made)
     name = inputs.text(name, "name", LIST_NAME_LENGTH)
     buyer = await _list_buyer(info, kind, buyer_id)
     async with call.transaction() as connection:
-        list_id = await queries.create_list(connection, info.context.viewer, kind, name, buyer)
+        list_id = await queries.create_list(connection, info.context.viewer, kind, name, buyer, client_id)
         call.settle("List", list_id)
     return await _list(info, list_id)
 
@@ -178,11 +183,15 @@ async def add_list_item(
     content_id: strawberry.ID,
     position: int | None = None,
     note: str | None = None,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> ListItem | None:
     call = keyed_call(info)
     if call.replayed is not None:
         return await _item(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.lists.ListItem, client_id)) is not None:
+        return await _item(info, made)
     _position(position)
     note = inputs.optional_text(note, "note", ITEM_NOTE_LENGTH)
     target = await visible_row(info, list_id, types.lists.List, "listId")
@@ -190,7 +199,7 @@ async def add_list_item(
     content = await visible_row(info, content_id, types.lists.Content, "contentId")
     async with call.transaction() as connection:
         item_id = await queries.add_item(
-            connection, info.context.viewer, target.id, content.id, position, note
+            connection, info.context.viewer, target.id, content.id, position, note, client_id
         )
         call.settle("ListItem", item_id)
     return await _item(info, item_id)

@@ -12,8 +12,9 @@ import strawberry
 from salescoord.db.loaders import Loaders
 from salescoord.db.models.sync import ChangeKind
 from salescoord.resolvers import node_types
+from salescoord.resolvers.lookups import primary_keys
 from salescoord.schema import types
-from salescoord.schema.ids import encode_id, expect_id
+from salescoord.schema.ids import encode_id
 
 from salescoord.context import Info
 from salescoord.errors import Unauthenticated
@@ -25,10 +26,11 @@ if TYPE_CHECKING:
 
 
 async def meeting_changes(info: Info, meeting_id: strawberry.ID) -> AsyncGenerator[Change, None]:
-    pk = expect_id(meeting_id, "Meeting", field="meetingId")
     credentials = info.context.credentials
     if info.context.viewer is None or credentials is None:
         raise Unauthenticated()
+    # a client id too (R31); whether the meeting is in sight is the first look's to say
+    [pk] = await primary_keys(info, [meeting_id], types.meetings.Meeting, "meetingId")
     await info.context.db.release()  # each look reads through a connection of its own
     async for change in live.follow_meeting(
         info.context.db.engine,
@@ -46,21 +48,26 @@ async def _delivered(loaders: Loaders, entries: list[Entry]) -> list[Change]:
     statement per type, not per entry); an object out of sight since is left out."""
     upserts = [entry for entry in entries if entry.kind is ChangeKind.UPSERT]
     rows = await asyncio.gather(*(_kind(entry).rows(loaders).load(entry.pk) for entry in upserts))
-    found = {(entry.type_name, entry.pk): row for entry, row in zip(upserts, rows, strict=True)}
+    found = {(entry.node_type, entry.pk): row for entry, row in zip(upserts, rows, strict=True)}
     delivered = []
     for entry in entries:
-        row = found.get((entry.type_name, entry.pk))
+        row = found.get((entry.node_type, entry.pk))
         if entry.kind is ChangeKind.UPSERT and row is None:
             continue
         built = _kind(entry).build(row) if row is not None else None
-        global_id = encode_id(entry.type_name, entry.pk)
         delivered.append(
-            types.changes.Change(kind=entry.kind, type_name=entry.type_name, id=global_id, found=built)
+            types.changes.Change(
+                kind=entry.kind,
+                type_name=entry.type_name,
+                id=encode_id(entry.node_type, entry.pk),
+                meeting_id=encode_id("Meeting", entry.meeting_pk) if entry.meeting_pk is not None else None,
+                found=built,
+            )
         )
     return delivered
 
 
 def _kind(entry: Entry) -> node_types.NodeKind:
-    kind = node_types.named(entry.type_name)
+    kind = node_types.named(entry.node_type)
     assert kind is not None, entry  # the feed names Node types only
     return kind

@@ -1,4 +1,5 @@
-"""Meetings: setup on the web (R9), the app's in-meeting work (R10), notes with versions (R17).
+"""Meetings: setup on the web (R9), the app's in-meeting work (R10), notes with versions (R17),
+cancelling, rescheduling and double booking (R33).
 
 Seeing a meeting is `Scope.meetings()`; changing it is `Scope.managed_meetings()`: on the
 web an SC manages the meetings of the AMs assigned to them and their own, through the app
@@ -13,27 +14,51 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from salescoord.db.models.meetings import MEETING_TITLE_LENGTH, NOTE_TEXT_LENGTH, NotePhase
+from salescoord.db.models.meetings import (
+    CANCEL_REASON_LENGTH,
+    DEFAULT_DURATION_MINUTES,
+    MEETING_TITLE_LENGTH,
+    NOTE_TEXT_LENGTH,
+    NotePhase,
+    meeting_end,
+)
 from salescoord.db.queries import meetings as queries
 from salescoord.db.queries.people import USER_ORDER
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import Key, keyed_call
-from salescoord.resolvers.lookups import visible_row, visible_rows
+from salescoord.resolvers.keyed import ClientId, Key, keyed_call
+from salescoord.resolvers.lookups import made_before, visible_row, visible_rows
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import MeetingStatus
-from salescoord.schema.ids import encode_id
+from salescoord.schema.ids import checked_client_id, encode_id
 from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Conflict, Forbidden
-from salescoord.outbox import summaries
+from salescoord.outbox import meeting_notices, summaries
 
 if TYPE_CHECKING:
     from salescoord.schema.types.lists import List
     from salescoord.schema.types.meetings import Meeting, Note
     from salescoord.schema.types.people import User
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+AllowDoubleBooking = Annotated[
+    bool,
+    strawberry.argument(
+        description="Book the time even though the host has another meeting then; otherwise "
+        "that is a CONFLICT naming the other meeting (R33)."
+    ),
+]
+TimeZone = Annotated[
+    str,
+    strawberry.argument(
+        description="The IANA zone the meeting is held in (e.g. `Europe/Paris`): `startsAt` stays "
+        "UTC, emails show the time on this zone's clock (R33)."
+    ),
+]
 
 
 # -- reads --------------------------------------------------------------------------------
@@ -124,6 +149,54 @@ async def _managed(info: Info, meeting_id: str, field: str) -> Any:
     return managed
 
 
+def _open(meeting: Any, field: str) -> None:
+    """A cancelled meeting is closed: not edited, rescheduled, started or attended (R33)."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Conflict("The meeting is cancelled.", field=field, status=meeting.status)
+
+
+def _scheduled(meeting: Any, done: str) -> None:
+    """Only a SCHEDULED meeting is cancelled or rescheduled (R33): CONFLICT with its status."""
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise Conflict(
+            f"Only a SCHEDULED meeting is {done}; this one is {meeting.status}.",
+            field="meetingId",
+            status=meeting.status,
+        )
+
+
+async def _current(connection: AsyncConnection, meeting_id: int) -> Any:
+    """The meeting as stored now, read inside the write that found it changed."""
+    return (await connection.execute(queries.meeting_row(meeting_id))).one()
+
+
+async def _free(
+    info: Info,
+    connection: AsyncConnection,
+    host: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    meeting_id: int | None = None,
+    field: str = "startsAt",
+) -> None:
+    """The host has no other meeting (not cancelled) overlapping [starts_at, ends_at), or
+    CONFLICT naming it, if the viewer may see it (R33). Read in the writing transaction, the
+    host's row locked, so concurrent bookings of one host are checked one after the other."""
+    await connection.execute(queries.host_lock(host))
+    statement = queries.overlapping(info.context.scope, host, starts_at, ends_at, meeting_id)
+    other = (await connection.execute(statement)).first()
+    if other is None:
+        return
+    hint = "Pass allowDoubleBooking: true to book it anyway."
+    if not other.visible:
+        raise Conflict(f"The host has another meeting at that time. {hint}", field=field)
+    other_id = encode_id("Meeting", other.id)
+    raise Conflict(
+        f"The host has another meeting at that time: {other_id}. {hint}", field=field, meetingId=other_id
+    )
+
+
 async def _meeting(info: Info, meeting_id: int | None) -> Meeting | None:
     info.context.refresh()
     return await node_types.load(info, types.meetings.Meeting, meeting_id)
@@ -141,17 +214,37 @@ async def create_meeting(
     title: str,
     starts_at: datetime,
     attendee_ids: list[strawberry.ID] | None = None,
+    duration_minutes: int = DEFAULT_DURATION_MINUTES,
+    time_zone: TimeZone = "UTC",
+    allow_double_booking: AllowDoubleBooking = False,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> Meeting | None:
     call = keyed_call(info)
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.meetings.Meeting, client_id)) is not None:
+        return await _meeting(info, made)
     title = inputs.text(title, "title", MEETING_TITLE_LENGTH)
+    duration_minutes = inputs.duration(duration_minutes)
+    time_zone = inputs.time_zone(time_zone)
     host = await _allowed_host(info, host_id)
     buyers = await _accepted(info, host, attendee_ids, "attendeeIds") if attendee_ids else []
     viewer = info.context.viewer
     async with call.transaction() as connection:
-        meeting_id = await queries.create_meeting(connection, viewer, host, title, starts_at)
+        if not allow_double_booking:
+            await _free(info, connection, host, starts_at, meeting_end(starts_at, duration_minutes))
+        meeting_id = await queries.create_meeting(
+            connection,
+            viewer,
+            host,
+            title,
+            starts_at,
+            duration_minutes=duration_minutes,
+            time_zone=time_zone,
+            client_id=client_id,
+        )
         if buyers:
             await queries.set_attendees(connection, viewer, meeting_id, host, buyers, add=True)
         call.settle("Meeting", meeting_id)
@@ -164,17 +257,22 @@ async def update_meeting(
     title: str | None = None,
     starts_at: datetime | None = None,
     host_id: strawberry.ID | None = None,
+    allow_double_booking: AllowDoubleBooking = False,
     client_mutation_id: Key = None,
 ) -> Meeting | None:
+    """A new time or host is checked against the host's other meetings (R33); the attendees
+    are told of a new time only through `rescheduleMeeting`."""
     call = keyed_call(info)
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
     meeting = await _managed(info, id, "id")
+    _open(meeting, "id")
     values: dict[str, Any] = {}
     if title is not None:
         values["title"] = inputs.text(title, "title", MEETING_TITLE_LENGTH)
     if starts_at is not None:
         values["starts_at"] = starts_at
+        values["ends_at"] = meeting_end(starts_at, meeting.duration_minutes)
     host = meeting.host_id
     if host_id is not None:
         host = await _allowed_host(info, host_id)
@@ -183,8 +281,81 @@ async def update_meeting(
         if set(attending) - set(accepted):
             raise Forbidden("The attendees are not all associated with that host.", field="hostId")
         values["host_id"] = host
+    moved = starts_at is not None or host != meeting.host_id
     async with call.transaction() as connection:
-        await queries.update_meeting(connection, info.context.viewer, meeting.id, host, values)
+        if moved and not allow_double_booking:
+            start = values.get("starts_at", meeting.starts_at)
+            end = values.get("ends_at", meeting.ends_at)
+            field = "startsAt" if starts_at is not None else "hostId"
+            await _free(info, connection, host, start, end, meeting_id=meeting.id, field=field)
+        if not await queries.update_meeting(connection, info.context.viewer, meeting.id, host, values):
+            raise Conflict("The meeting is cancelled.", field="id", status=MeetingStatus.CANCELLED)
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
+
+
+async def cancel_meeting(
+    info: Info, meeting_id: strawberry.ID, reason: str, client_mutation_id: Key = None
+) -> Meeting | None:
+    """Whoever may change the meeting cancels it, once, while it is SCHEDULED; each attendee
+    is emailed the reason (R33)."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    reason = inputs.text(reason, "reason", CANCEL_REASON_LENGTH)
+    meeting = await _managed(info, meeting_id, "meetingId")
+    _scheduled(meeting, "cancelled")
+    async with call.transaction() as connection:
+        if not await queries.cancel_meeting(connection, info.context.viewer, meeting, reason):
+            _scheduled(await _current(connection, meeting.id), "cancelled")
+            raise Conflict("The meeting changed meanwhile; read it again.", field="meetingId")
+        await meeting_notices.cancelled(connection, meeting.id)
+        call.settle("Meeting", meeting.id)
+    return await _meeting(info, meeting.id)
+
+
+async def reschedule_meeting(
+    info: Info,
+    meeting_id: strawberry.ID,
+    starts_at: datetime,
+    duration_minutes: int | None = None,
+    time_zone: Annotated[
+        str | None,
+        strawberry.argument(description="The meeting's IANA zone; omitted: it keeps its own (R33)."),
+    ] = None,
+    allow_double_booking: AllowDoubleBooking = False,
+    client_mutation_id: Key = None,
+) -> Meeting | None:
+    """A SCHEDULED meeting's new time, checked against the host's other meetings; each
+    attendee is emailed the new time on the meeting's clock (R33)."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _meeting(info, call.replayed.id)
+    if duration_minutes is not None:
+        duration_minutes = inputs.duration(duration_minutes)
+    if time_zone is not None:
+        time_zone = inputs.time_zone(time_zone)
+    meeting = await _managed(info, meeting_id, "meetingId")
+    _scheduled(meeting, "rescheduled")
+    duration_minutes = duration_minutes or meeting.duration_minutes
+    time_zone = time_zone or meeting.time_zone
+    async with call.transaction() as connection:
+        if not allow_double_booking:
+            end = meeting_end(starts_at, duration_minutes)
+            await _free(info, connection, meeting.host_id, starts_at, end, meeting_id=meeting.id)
+        viewer = info.context.viewer
+        moved = await queries.reschedule_meeting(
+            connection,
+            viewer,
+            meeting,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            time_zone=time_zone,
+        )
+        if not moved:
+            _scheduled(await _current(connection, meeting.id), "rescheduled")
+            raise Conflict("The meeting changed meanwhile; read it again.", field="meetingId")
+        await meeting_notices.rescheduled(connection, meeting.id, meeting)
         call.settle("Meeting", meeting.id)
     return await _meeting(info, meeting.id)
 
@@ -208,6 +379,7 @@ async def _change_attendees(
     if call.replayed is not None:
         return await _meeting(info, call.replayed.id)
     meeting = await _managed(info, meeting_id, "meetingId")
+    _open(meeting, "meetingId")
     if add:
         buyers = await _accepted(info, meeting.host_id, buyer_ids, "buyerIds")
     else:
@@ -290,7 +462,7 @@ async def create_note(
     meeting_id: strawberry.ID,
     text: str,
     shared: bool = False,
-    client_id: str | None = None,
+    client_id: ClientId = None,
     client_mutation_id: Key = None,
 ) -> Note | None:
     """Internal unless `shared` (R37): a note reaches the attending buyers only when its writer
@@ -298,9 +470,10 @@ async def create_note(
     call = keyed_call(info)
     if call.replayed is not None:
         return await _note(info, call.replayed.id)
+    client_id = checked_client_id(client_id)
+    if (made := await made_before(info, types.meetings.Note, client_id)) is not None:
+        return await _note(info, made)
     text = inputs.text(text, "text", NOTE_TEXT_LENGTH)
-    if client_id is not None and not 1 <= len(client_id) <= 64:
-        raise BadUserInput("clientId has 1 to 64 characters.", field="clientId")
     viewer = info.context.viewer
     meeting = await _managed(info, meeting_id, "meetingId")
     phase = NotePhase.PRE_MEETING if meeting.status == MeetingStatus.SCHEDULED else NotePhase.IN_MEETING

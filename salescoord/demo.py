@@ -363,6 +363,7 @@ async def _fill(connection: Any, scale: int) -> None:
                         "created_by_id": sc_ids[i % len(sc_ids)] if k == 0 else am_id,
                         "title": f"Season review {k + 1}",
                         "starts_at": now + timedelta(days=7 * k - 7),
+                        "ends_at": now + timedelta(days=7 * k - 7, minutes=60),
                         "status": MeetingStatus.ENDED if k == 0 else MeetingStatus.SCHEDULED,
                         "version": 1,
                         "created_at": now,

@@ -28,6 +28,9 @@ KNOWN_OPERATIONS = frozenset(
         # bench/harness.py (make load, make faults)
         "MyItems", "MyLists", "ItemNote", "AddItem", "Login", "MyMeetings", "MeetingNote", "Register",
         "Reporting", "UserSearch",
+        # salescoord/sync/snapshot.graphql, quoted in docs/sync-protocol.md: how an iPad fills up
+        "SyncCursor", "SnapshotMeetings", "SnapshotMeetingAttendees", "SnapshotMeetingNotes",
+        "SnapshotMeetingLists", "SnapshotLists", "SnapshotListItems", "SnapshotCatalogue",
     }
 )  # fmt: skip
 OTHER = "other"

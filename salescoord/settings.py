@@ -181,6 +181,8 @@ class Settings:
     live_safety_poll_seconds: float = field(
         default_factory=lambda: float(os.environ.get("LIVE_SAFETY_POLL_SECONDS", 10))
     )
+    # -- the change feed (R18): how long its rows are kept; an older cursor is RESYNC_REQUIRED
+    feed_retention_days: int = field(default_factory=_int("FEED_RETENTION_DAYS", 30))
     # messages one websocket may send per second before it is closed (4429); 0: no bound
     ws_messages_per_second: int = field(default_factory=_int("WS_MESSAGES_PER_SECOND", 50))
     smtp: SmtpSettings | None = field(default_factory=_smtp_from_env)

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from salescoord.db.storable import INTEGER, fits
 
 from salescoord.errors import BadUserInput, NotFound
+
+# A client id: a UUID in its canonical form (lowercase, hyphenated). A global id is base64 and
+# never holds a hyphen, so the two never mistake each other.
+CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_client_id(value: str) -> bool:
+    return CLIENT_ID.fullmatch(value) is not None
+
+
+def checked_client_id(value: str | None, *, field: str = "clientId") -> str | None:
+    """A client id as the app sends it for an object it creates (R31): a UUID written in its
+    canonical form, so one object never has two spellings; anything else is BAD_USER_INPUT."""
+    if value is not None and not is_client_id(value):
+        raise BadUserInput("clientId must be a UUID in lowercase canonical form.", field=field)
+    return value
 
 
 def encode_id(type_name: str, pk: int) -> str:

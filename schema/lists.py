@@ -34,7 +34,7 @@ class ListsQuery:
 class ListsMutation:
     create_list: List | None = strawberry.mutation(
         resolver=resolve.create_list,
-        extensions=keyed(MAKES_LISTS),
+        extensions=keyed(MAKES_LISTS, also_keyed_by="client_id", added_later=("client_id",)),
         description="GLOBAL needs MANAGE_GLOBAL_LISTS; a BUYER list is an AM's, for one associated buyer.",
     )
     rename_list: List | None = strawberry.mutation(
@@ -47,7 +47,7 @@ class ListsMutation:
     )
     add_list_item: ListItem | None = strawberry.mutation(
         resolver=resolve.add_list_item,
-        extensions=keyed(CHANGES_LISTS),
+        extensions=keyed(CHANGES_LISTS, also_keyed_by="client_id", added_later=("client_id",)),
         description="At the end unless a position is given. Your own list, or through the app one "
         "attached to a meeting you host (R10).",
     )

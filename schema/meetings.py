@@ -38,13 +38,35 @@ class MeetingsQuery:
 class MeetingsMutation:
     create_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.create_meeting,
-        extensions=keyed(MANAGES),
-        description="For yourself, or (an SC) for an AM assigned to you, who is then the host (R9).",
+        extensions=keyed(
+            MANAGES,
+            also_keyed_by="client_id",
+            added_later=("duration_minutes", "time_zone", "allow_double_booking", "client_id"),
+        ),
+        description="For yourself, or (an SC) for an AM assigned to you, who is then the host (R9). "
+        "A time the host has another meeting at is a CONFLICT naming it, unless "
+        "`allowDoubleBooking: true` (R33).",
     )
     update_meeting: Meeting | None = strawberry.mutation(
         resolver=resolve.update_meeting,
+        extensions=keyed(MANAGES, added_later=("allow_double_booking",)),
+        description="A new host keeps only buyers associated with them. A new time or host is "
+        "checked for double booking like `createMeeting`; the attendees are not told: "
+        "`rescheduleMeeting` tells them (R33). A cancelled meeting is a CONFLICT.",
+    )
+    cancel_meeting: Meeting | None = strawberry.mutation(
+        resolver=resolve.cancel_meeting,
         extensions=keyed(MANAGES),
-        description="A new host keeps only buyers associated with them.",
+        description="Cancel a SCHEDULED meeting, for good, with a reason emailed to each attendee "
+        "(R33). Who may change the meeting may cancel it: on the web its host and the SCs of the "
+        "host AM (R9), through the app its host (R10). Any other status is a CONFLICT.",
+    )
+    reschedule_meeting: Meeting | None = strawberry.mutation(
+        resolver=resolve.reschedule_meeting,
+        extensions=keyed(MANAGES),
+        description="Move a SCHEDULED meeting: a new start, and optionally a new duration and "
+        "time zone; each attendee is emailed the new time on the meeting's clock. A time the host "
+        "has another meeting at is a CONFLICT naming it, unless `allowDoubleBooking: true` (R33).",
     )
     add_attendees: Meeting | None = strawberry.mutation(
         resolver=resolve.add_attendees,

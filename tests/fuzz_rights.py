@@ -74,6 +74,8 @@ FOOTPRINT: dict[str, set[str]] = {
     "updateNote": {"notes"},
     "deleteNote": {"notes"},
     "sendMeetingSummary": {"emails", "activities"},
+    "cancelMeeting": {"meetings", "emails"},
+    "rescheduleMeeting": {"meetings", "emails"},
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 
@@ -488,7 +490,7 @@ class Judge:
             }
         elif self.operation in ("approveRegistration", "rejectRegistration"):
             allowed = {new["email"] for _, new in self.changes.get("registrations", Changes()).changed}
-        elif self.operation == "sendMeetingSummary":
+        elif self.operation in ("sendMeetingSummary", "cancelMeeting", "rescheduleMeeting"):
             buyers = {
                 row["buyer_id"]
                 for row in self.before.rows("meeting_attendees")
@@ -573,11 +575,26 @@ class Judge:
         moves = {("SCHEDULED", "IN_PROGRESS"): "startMeeting", ("IN_PROGRESS", "ENDED"): "endMeeting"}
         for old, new in change.changed:
             columns = _changed_columns(old, new)
-            if "status" in columns:
+            if "status" in columns and new["status"] == "CANCELLED":  # R33: whoever manages it
+                allowed = (
+                    self.operation == "cancelMeeting"
+                    and old["status"] == "SCHEDULED"
+                    and columns - TOUCH <= {"status", "cancelled_at", "cancel_reason"}
+                    and r.can("MANAGE_MEETINGS", web_only=False)
+                    and r.manages(old["id"])
+                )
+            elif "status" in columns:
                 allowed = (
                     r.app
                     and old["host_id"] == r.id
                     and moves.get((old["status"], new["status"])) == self.operation
+                )
+            elif self.operation == "rescheduleMeeting":  # R33: a SCHEDULED meeting's time
+                allowed = (
+                    old["status"] == "SCHEDULED"
+                    and columns - TOUCH <= {"starts_at", "ends_at", "duration_minutes", "time_zone"}
+                    and r.can("MANAGE_MEETINGS", web_only=False)
+                    and r.manages(old["id"])
                 )
             else:
                 allowed = r.can("MANAGE_MEETINGS", web_only=False) and r.manages(old["id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -170,7 +171,12 @@ class Factory:
         )
 
     async def list(
-        self, owner: int, kind: str = "PERSONAL", name: str | None = None, buyer: int | None = None
+        self,
+        owner: int,
+        kind: str = "PERSONAL",
+        name: str | None = None,
+        buyer: int | None = None,
+        client_id: str | None = None,
     ) -> int:
         now = utcnow()
         return await self._insert(
@@ -179,12 +185,21 @@ class Factory:
             kind=kind,
             name=name or f"List {next(_serial)}",
             buyer_id=buyer,
+            client_id=client_id,
             version=1,
             created_at=now,
             updated_at=now,
         )
 
-    async def item(self, list_id: int, content: int, position: int, note: str | None = None) -> int:
+    async def item(
+        self,
+        list_id: int,
+        content: int,
+        position: int,
+        note: str | None = None,
+        created_by: int | None = None,
+        client_id: str | None = None,
+    ) -> int:
         now = utcnow()
         return await self._insert(
             list_items,
@@ -192,20 +207,37 @@ class Factory:
             content_id=content,
             position=position,
             note=note,
+            created_by_id=created_by,
+            client_id=client_id,
             version=1,
             created_at=now,
             updated_at=now,
         )
 
-    async def meeting(self, host: int, created_by: int | None = None, title: str = "Review") -> int:
+    async def meeting(
+        self,
+        host: int,
+        created_by: int | None = None,
+        title: str = "Review",
+        starts_at: datetime | None = None,
+        minutes: int = 60,
+        time_zone: str = "UTC",
+        status: str = "SCHEDULED",
+        client_id: str | None = None,
+    ) -> int:
         now = utcnow()
+        start = starts_at or now
         return await self._insert(
             meetings,
             host_id=host,
             created_by_id=created_by or host,
+            client_id=client_id,
             title=title,
-            starts_at=now,
-            status="SCHEDULED",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+            duration_minutes=minutes,
+            time_zone=time_zone,
+            status=status,
             version=1,
             created_at=now,
             updated_at=now,
@@ -242,6 +274,7 @@ class Factory:
         text: str = "A note",
         shared: bool = False,
         phase: str = "PRE_MEETING",
+        client_id: str | None = None,
     ) -> int:
         now = utcnow()
         return await self._insert(
@@ -251,6 +284,7 @@ class Factory:
             phase=phase,
             shared=shared,
             text=text,
+            client_id=client_id,
             version=1,
             created_at=now,
             updated_at=now,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,17 @@ from tests.helpers import gid
 SCHEMA = build_schema((ROOT / "schema.graphql").read_text())
 GUARDS = {"authenticated", "requires", "scoped", "onChannel"}
 MISSING_PK = 10**9
+# Arguments of type ID that give a new object its id rather than name an existing one: the
+# client id an app gives what it creates (R31, tests/test_client_ids.py).
+NEW_OBJECT_IDS = {"clientId"}
+# The types an app creates: their id arguments also take the creator's client ids (R31).
+CLIENT_ID_KINDS = ("Meeting", "Note", "List", "ListItem")
+
+
+def client_id(label: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"test_id_arguments/{label}"))
+
+
 ALL_PERMISSIONS = sorted(p.value for p in Permission)
 
 
@@ -50,6 +62,8 @@ def id_arguments() -> dict[tuple[str, str], Any]:
     for root in (SCHEMA.query_type, SCHEMA.mutation_type):
         for name, field in root.fields.items():
             for argument_name, argument in field.args.items():
+                if argument_name in NEW_OBJECT_IDS:
+                    continue
                 for path in id_paths(argument.type, (argument_name,)):
                     found[(name, ".".join(path))] = (root, field)
     return found
@@ -92,8 +106,11 @@ async def world(make) -> World:
     sc, other_sc = await make.sc(ams=[am]), await make.sc(ams=[other_am])
     buyer, stranger = await make.buyer(northwind, direct_am=am), await make.buyer(southwind)
     content = await make.content()
-    mine, theirs = await make.list(am), await make.list(other_am)
-    meeting, other_meeting = await make.meeting(am), await make.meeting(other_am)
+    # the objects out of sight carry their creator's client ids, so that naming them by those
+    # ids is tried too; of the objects in sight, the meeting and the note carry the caller's
+    mine, theirs = await make.list(am), await make.list(other_am, client_id=client_id("outside/List"))
+    meeting = await make.meeting(am, client_id=client_id("inside/Meeting"))
+    other_meeting = await make.meeting(other_am, client_id=client_id("outside/Meeting"))
     await make.attendee(meeting, buyer)
     await make.attach_list(meeting, mine)
     await make.set_permissions("ACCOUNT_MANAGER", ALL_PERMISSIONS)
@@ -110,7 +127,7 @@ async def world(make) -> World:
             "Content": content,
             "Registration": await make.registration(requested_am=am),
             "Meeting": meeting,
-            "Note": await make.note(meeting, author=am),
+            "Note": await make.note(meeting, author=am, client_id=client_id("inside/Note")),
         },
         outside={
             "User": other_am,
@@ -119,10 +136,12 @@ async def world(make) -> World:
             "Territory": south,
             "Company": southwind,
             "List": theirs,
-            "ListItem": await make.item(theirs, content, 0),
+            "ListItem": await make.item(
+                theirs, content, 0, created_by=other_am, client_id=client_id("outside/ListItem")
+            ),
             "Registration": await make.registration(requested_am=other_am, territory=south),
             "Meeting": other_meeting,
-            "Note": await make.note(other_meeting, author=other_am),
+            "Note": await make.note(other_meeting, author=other_am, client_id=client_id("outside/Note")),
         },
         buyer_outside=stranger,
     )
@@ -233,6 +252,11 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
         ("deleteNote", "id"): ({"id": note, "version": 1}, "Note"),
         ("sendMeetingSummary", "meetingId"): ({"meetingId": meeting}, "Meeting"),
         ("sendMeetingSummary", "buyerIds"): ({"meetingId": meeting, "buyerIds": [buyer]}, "Buyer"),
+        ("cancelMeeting", "meetingId"): ({"meetingId": meeting, "reason": "Host is ill"}, "Meeting"),
+        ("rescheduleMeeting", "meetingId"): (
+            {"meetingId": meeting, "startsAt": "2027-02-01T10:00:00Z", "timeZone": "Europe/Paris"},
+            "Meeting",
+        ),
     }
 
 
@@ -265,12 +289,20 @@ def bad_ids(w: World, kind: str, anonymous: bool, typed: bool) -> dict[str, str 
         outside = w.buyer_outside  # an existing user, but no account manager
     elif anonymous:
         outside = None  # every territory may be named in a sign-up
-    return {
+    bad = {
         "missing": gid(type_name, MISSING_PK),
         "another type": gid(other, w.inside[other]) if typed else None,
         "tampered": base64.b64encode(f"{type_name.swapcase()}:{pk}".encode()).decode(),
         "out of sight": gid(type_name, outside) if outside is not None else None,
     }
+    if type_name in CLIENT_ID_KINDS:  # R31: a client id answers like a global id
+        mine_of_other_type = "Note" if type_name == "Meeting" else "Meeting"
+        bad |= {
+            "unknown client id": client_id("nobody's"),
+            "someone else's client id": client_id(f"outside/{type_name}"),
+            "own client id of another type": client_id(f"inside/{mine_of_other_type}") if typed else None,
+        }
+    return bad
 
 
 def is_guarded(field: Any) -> bool:

@@ -108,6 +108,15 @@ FIRST_CALLS: dict[str, Callable[[Any, World], Awaitable[dict[str, Any]]]] = {
     "updateNote": lambda make, world: _note(make, world, version=1, text="Edited"),
     "deleteNote": lambda make, world: _note(make, world, version=1),
     "sendMeetingSummary": lambda make, world: _on_meeting(make, world, attendee=True),
+    "cancelMeeting": lambda make, world: _on_meeting(make, world, attendee=True, reason="Host is ill"),
+    "rescheduleMeeting": lambda make, world: _on_meeting(
+        make,
+        world,
+        attendee=True,
+        startsAt="2026-12-20T09:00:00+00:00",
+        durationMinutes=45,
+        timeZone="Europe/Paris",
+    ),
 }
 
 

@@ -238,3 +238,13 @@ def test_R24_the_counted_validation_steps_bound_graphql_cores_own_count(shape):
         validate(schema._schema, document, [MeteredMerging])
         spent = get_complexity_budget() - MeteredMerging.last.rule_context.remaining_complexity_budget
         assert spent <= counted, (shape, size, spent, counted)
+
+
+def test_R24_a_page_size_from_a_variables_default_counts_as_execution_takes_it():
+    """`first: $n` with `$n: Int! = 100` left out of the request runs with 100: the measure
+    counts 100, not the field's own default (which let such a query pass every bound)."""
+    document = parse(BY_VARIABLE.replace("query($n: Int!)", "query($n: Int! = 100)"))
+    left_out = measure(schema._schema, document)
+    sent = measure(schema._schema, parse(BY_VARIABLE), variables={"n": 100})
+    assert left_out.nodes == sent.nodes == 100 + 100**2 + 100**3
+    assert measure(schema._schema, document, variables={"n": 2}).nodes == 2 + 4 + 8

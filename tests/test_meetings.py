@@ -5,9 +5,11 @@ mutation's payload); who may be offered and added as an attendee; R25 audit of t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from salescoord.db.models.base import utcnow
 from salescoord.db.tables import audit_events, meeting_attendees
 from salescoord.permissions.enums import Channel
 
@@ -38,7 +40,7 @@ MEETING_TREE = """query($id: ID!) { node(id: $id) { ... on Meeting { id title st
 # -- mutations (each as the matrix sends it) ----------------------------------------------
 CREATE = """mutation($host: ID!, $attendees: [ID!], $key: String) {
   createMeeting(hostId: $host, title: "Spring line", startsAt: "2026-12-01T10:00:00Z",
-    attendeeIds: $attendees, clientMutationId: $key) {
+    attendeeIds: $attendees, allowDoubleBooking: true, clientMutationId: $key) {
     id title host { id } attendees(first: 10) { nodes { id } } } }"""
 UPDATE = """mutation($id: ID!, $key: String) {
   updateMeeting(id: $id, title: "Renamed", clientMutationId: $key) { id title } }"""
@@ -111,7 +113,8 @@ async def world(make) -> World:
         stranger=stranger,
         meeting=meeting,
         other_meeting=await make.meeting(host=other_am),
-        sc_meeting=await make.meeting(host=sc),
+        # a day apart from `meeting`: rehosting it to `am` is no double booking (R33)
+        sc_meeting=await make.meeting(host=sc, starts_at=utcnow() + timedelta(days=1)),
         public_note=public_note,
         secret_note=secret_note,
         buyer_list=buyer_list,

@@ -46,6 +46,8 @@ CREATE_MEETING = """mutation($host: ID!, $startsAt: DateTime!) {
   createMeeting(hostId: $host, title: "Review", startsAt: $startsAt) { id startsAt } }"""
 UPDATE_MEETING = """mutation($id: ID!, $startsAt: DateTime) {
   updateMeeting(id: $id, startsAt: $startsAt) { id startsAt } }"""
+RESCHEDULE_MEETING = """mutation($id: ID!, $startsAt: DateTime!) {
+  rescheduleMeeting(meetingId: $id, startsAt: $startsAt) { id startsAt } }"""
 SUBSCRIBE = "subscription($m: ID!) { meetingChanges(meetingId: $m) { kind } }"
 
 NO_UTC_INSTANT = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
@@ -203,6 +205,12 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
             ),
             f"updateMeeting {moment}": (
                 UPDATE_MEETING,
+                {"id": gid("Meeting", w.meeting), "startsAt": moment},
+                w.admin,
+                "startsAt",
+            ),
+            f"rescheduleMeeting {moment}": (
+                RESCHEDULE_MEETING,
                 {"id": gid("Meeting", w.meeting), "startsAt": moment},
                 w.admin,
                 "startsAt",

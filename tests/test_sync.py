@@ -21,7 +21,7 @@ from tests.helpers import codes, gid
 
 WEB, APP = Channel.WEB, Channel.APP
 
-ADD_NOTE = """mutation($meeting: ID!, $text: String!, $key: String, $clientId: String) {
+ADD_NOTE = """mutation($meeting: ID!, $text: String!, $key: String, $clientId: ID) {
   createNote(meetingId: $meeting, text: $text, clientMutationId: $key, clientId: $clientId) {
     id text version clientId } }"""
 UPDATE_NOTE = """mutation($id: ID!, $version: Int!, $text: String, $shared: Boolean, $key: String) {
@@ -79,10 +79,14 @@ async def test_R16_a_hundred_concurrent_replays_of_one_add_note_make_one_note(cl
 
 
 async def test_R16_the_note_client_uuid_is_a_key_too(client, world, engine):
-    variables = {"meeting": gid("Meeting", world.meeting), "text": "Hello", "clientId": "uuid-42"}
+    variables = {
+        "meeting": gid("Meeting", world.meeting),
+        "text": "Hello",
+        "clientId": "0b7e4c1a-3f2d-4e5b-9a61-2c8d7f9e0a42",
+    }
     first = await client.data(ADD_NOTE, variables, as_user=world.am, channel=APP)
     again = await client.data(ADD_NOTE, variables, as_user=world.am, channel=APP)
-    assert first == again and first["createNote"]["clientId"] == "uuid-42"
+    assert first == again and first["createNote"]["clientId"] == variables["clientId"]
     assert len(await note_rows(engine)) == 1
 
 

@@ -23,6 +23,8 @@ ADD_ITEM = """mutation($list: ID!, $content: ID!, $note: String) {
 CREATE_MEETING = """mutation($host: ID!, $title: String!) {
   createMeeting(hostId: $host, title: $title, startsAt: "2026-12-10T10:00:00Z") { id } }"""
 CREATE_LIST = """mutation($name: String!) { createList(name: $name, kind: PERSONAL) { id } }"""
+CANCEL_MEETING = """mutation($meeting: ID!, $reason: String!) {
+  cancelMeeting(meetingId: $meeting, reason: $reason) { id } }"""
 REGISTER = """mutation($message: String) { register(input: {name: "Ann", email: "ann@example.com",
   companyName: "Ann's", message: $message}) { status } }"""
 
@@ -58,6 +60,7 @@ FIELDS = {
     "meeting title": Field(meetings.c.title, CREATE_MEETING, "title", _host),
     "list name": Field(lists.c.name, CREATE_LIST, "name", _nothing),
     "registration message": Field(registrations.c.message, REGISTER, "message", _nothing, signed_in=False),
+    "meeting cancel reason": Field(meetings.c.cancel_reason, CANCEL_MEETING, "reason", _meeting),
 }
 
 

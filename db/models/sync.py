@@ -53,6 +53,21 @@ class ChangeEntity(StrEnum):
     LIST = "LIST"
     LIST_ITEM = "LIST_ITEM"
     COVERAGE = "COVERAGE"
+    ATTENDEE = "ATTENDEE"
+    """A buyer added to or removed from a meeting: `entity_id` the buyer, `meeting_id` the meeting."""
+    CONTENT = "CONTENT"
+    """An item of the catalogue created, changed or deleted."""
+
+
+class ChangeOp(StrEnum):
+    """What the write did to the row a change-log row is about (migration 0013). INSERT marks
+    an object's creation (or a buyer's attendance, a list's attachment to a meeting, an AM-SC
+    link), so the feed knows what did not exist yet at a cursor's time. An attendee's row
+    about its meeting counts as an UPDATE of the meeting."""
+
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
 
 
 class ChangeLogEntry(SQLModel, table=True):
@@ -78,7 +93,7 @@ class ChangeLogEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     xid: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
-    entity: str = Field(max_length=20)  # MEETING, NOTE, LIST, LIST_ITEM, COVERAGE
+    entity: str = Field(max_length=20)  # a ChangeEntity
     entity_id: int
     meeting_id: int | None = None
     list_id: int | None = None
@@ -86,4 +101,5 @@ class ChangeLogEntry(SQLModel, table=True):
     buyer_id: int | None = None
     host_only: bool = Field(default=False)
     is_global: bool = Field(default=False)
+    op: str = Field(default=ChangeOp.UPDATE, max_length=6, sa_column_kwargs={"server_default": "UPDATE"})
     at: datetime = created_at_field()

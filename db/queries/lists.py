@@ -70,7 +70,12 @@ ITEMS_BY_LIST = Relation("items_by_list", _items_of_list, ITEM_ORDER)
 
 # -- writes -------------------------------------------------------------------------------
 async def create_list(
-    connection: AsyncConnection, actor: Viewer, kind: ListKind, name: str, buyer_id: int | None
+    connection: AsyncConnection,
+    actor: Viewer,
+    kind: ListKind,
+    name: str,
+    buyer_id: int | None,
+    client_id: str | None = None,
 ) -> int:
     now = utcnow()
     list_id = (
@@ -81,6 +86,7 @@ async def create_list(
                 kind=kind,
                 name=name,
                 buyer_id=buyer_id,
+                client_id=client_id,
                 created_at=now,
                 updated_at=now,
             )
@@ -135,6 +141,7 @@ async def add_item(
     content_id: int,
     position: int | None,
     note: str | None,
+    client_id: str | None = None,
 ) -> int:
     await _lock_list(connection, list_id)
     length = await _length(connection, list_id)
@@ -153,6 +160,8 @@ async def add_item(
                 content_id=content_id,
                 position=position,
                 note=note,
+                created_by_id=actor.id,
+                client_id=client_id,
                 created_at=now,
                 updated_at=now,
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from salescoord.db.models.base import utcnow
-from salescoord.db.models.meetings import MeetingStatus, NotePhase
+from salescoord.db.models.meetings import MeetingStatus, NotePhase, meeting_end
 from salescoord.db.queries.activity import ActivityKind, record_activity
 from salescoord.db.queries.audit import record
 from salescoord.db.queries.lists import LIST_ORDER
@@ -53,6 +53,11 @@ def managed_meeting(scope: Scope, meeting_id: int) -> sa.Select:
 
 def notes_statement(scope: Scope) -> sa.Select:
     return sa.select(*notes.c).where(scope.notes())
+
+
+def meeting_row(meeting_id: int) -> sa.Select:
+    """A meeting as stored, whoever may see it: read inside a write to report a CONFLICT."""
+    return sa.select(*meetings.c).where(MEETING.id == meeting_id)
 
 
 def note_row(note_id: int) -> sa.Select:
@@ -137,6 +142,32 @@ def allowed_host(scope: Scope, host_id: int) -> sa.Select:
     return sa.select(USER.id).where(USER.id == host_id, scope.allowed_hosts())
 
 
+def overlapping(
+    scope: Scope, host_id: int, starts_at: datetime, ends_at: datetime, meeting_id: int | None
+) -> sa.Select:
+    """Another meeting of the host, not cancelled, that overlaps [starts_at, ends_at) (R33):
+    its id, and whether the viewer may see it (only then may an error name it)."""
+    return (
+        sa.select(MEETING.id, sa.case((scope.meetings(), sa.true()), else_=sa.false()).label("visible"))
+        .where(
+            MEETING.host_id == host_id,
+            MEETING.status != MeetingStatus.CANCELLED,
+            MEETING.starts_at < ends_at,
+            MEETING.ends_at > starts_at,
+            MEETING.id != (meeting_id if meeting_id is not None else 0),
+        )
+        .order_by(MEETING.starts_at, MEETING.id)
+        .limit(1)
+    )
+
+
+def host_lock(host_id: int) -> sa.Select:
+    """The host's row, locked until the transaction ends (PostgreSQL; SQLite's write
+    transactions take the database's one write lock already): two bookings of one host check
+    for overlaps one after the other, so both cannot pass (R33)."""
+    return sa.select(USER.id).where(USER.id == host_id).with_for_update()
+
+
 # -- relations for nested connections -----------------------------------------------------
 def _notes_of_meeting(scope: Scope) -> tuple[sa.Select, Any]:
     return notes_statement(scope), NOTE.meeting_id
@@ -174,7 +205,15 @@ def _on_behalf(actor: Viewer, host_id: int) -> int | None:
 
 
 async def create_meeting(
-    connection: AsyncConnection, actor: Viewer, host_id: int, title: str, starts_at: datetime
+    connection: AsyncConnection,
+    actor: Viewer,
+    host_id: int,
+    title: str,
+    starts_at: datetime,
+    client_id: str | None = None,
+    *,
+    duration_minutes: int,
+    time_zone: str,
 ) -> int:
     now = utcnow()
     meeting_id = (
@@ -185,8 +224,12 @@ async def create_meeting(
                 created_by_id=actor.id,
                 title=title,
                 starts_at=starts_at,
+                ends_at=meeting_end(starts_at, duration_minutes),
+                duration_minutes=duration_minutes,
+                time_zone=time_zone,
                 status=MeetingStatus.SCHEDULED,
                 version=1,
+                client_id=client_id,
                 created_at=now,
                 updated_at=now,
             )
@@ -200,19 +243,28 @@ async def create_meeting(
         "Meeting",
         meeting_id,
         on_behalf_of=_on_behalf(actor, host_id),
-        diff={"host_id": host_id, "title": title, "starts_at": starts_at},
+        diff={
+            "host_id": host_id,
+            "title": title,
+            "starts_at": starts_at,
+            "duration_minutes": duration_minutes,
+            "time_zone": time_zone,
+        },
     )
     return meeting_id
 
 
 async def update_meeting(
     connection: AsyncConnection, actor: Viewer, meeting_id: int, host_id: int, values: dict[str, Any]
-) -> None:
-    await connection.execute(
+) -> bool:
+    """False: the meeting was cancelled meanwhile, and a cancelled meeting is not edited (R33)."""
+    result = await connection.execute(
         meetings.update()
-        .where(MEETING.id == meeting_id)
+        .where(MEETING.id == meeting_id, MEETING.status != MeetingStatus.CANCELLED)
         .values(**values, version=MEETING.version + 1, updated_at=utcnow())
     )
+    if result.rowcount != 1:
+        return False
     await record(
         connection,
         actor,
@@ -222,6 +274,69 @@ async def update_meeting(
         on_behalf_of=_on_behalf(actor, host_id),
         diff=values,
     )
+    return True
+
+
+async def cancel_meeting(connection: AsyncConnection, actor: Viewer, meeting: Any, reason: str) -> bool:
+    """SCHEDULED -> CANCELLED, once (R33). False: the meeting is not SCHEDULED any more."""
+    result = await connection.execute(
+        meetings.update()
+        .where(MEETING.id == meeting.id, MEETING.status == MeetingStatus.SCHEDULED)
+        .values(
+            status=MeetingStatus.CANCELLED,
+            cancelled_at=utcnow(),
+            cancel_reason=reason,
+            version=MEETING.version + 1,
+            updated_at=utcnow(),
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    await record(
+        connection,
+        actor,
+        "meeting.cancel",
+        "Meeting",
+        meeting.id,
+        on_behalf_of=_on_behalf(actor, meeting.host_id),
+        diff={"reason": reason},
+    )
+    return True
+
+
+async def reschedule_meeting(
+    connection: AsyncConnection,
+    actor: Viewer,
+    meeting: Any,
+    *,
+    starts_at: datetime,
+    duration_minutes: int,
+    time_zone: str,
+) -> bool:
+    """A SCHEDULED meeting's new time (R33). False: it is not SCHEDULED any more."""
+    values = {
+        "starts_at": starts_at,
+        "ends_at": meeting_end(starts_at, duration_minutes),
+        "duration_minutes": duration_minutes,
+        "time_zone": time_zone,
+    }
+    result = await connection.execute(
+        meetings.update()
+        .where(MEETING.id == meeting.id, MEETING.status == MeetingStatus.SCHEDULED)
+        .values(**values, version=MEETING.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return False
+    await record(
+        connection,
+        actor,
+        "meeting.reschedule",
+        "Meeting",
+        meeting.id,
+        on_behalf_of=_on_behalf(actor, meeting.host_id),
+        diff={**values, "was": {"starts_at": meeting.starts_at, "time_zone": meeting.time_zone}},
+    )
+    return True
 
 
 async def _touch(connection: AsyncConnection, meeting_id: int) -> None:

@@ -1,5 +1,5 @@
-"""The change feed (R18): what changed, in order, among the meetings, notes, lists and list
-items one viewer may see.
+"""The change feed (R18): what changed, in order, among the meetings (and their attendees),
+notes, lists, list items and catalogue items one viewer may see.
 
 Rows come from `change_log`, written by triggers (migration 0002). Each row only says
 *which* object changed and in what context; what the viewer is told is decided when they
@@ -42,13 +42,23 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from salescoord.db.models.base import utcnow
-from salescoord.db.models.sync import ChangeEntity, ChangeKind
+from salescoord.db.models.sync import ChangeEntity, ChangeKind, ChangeOp
 from salescoord.db.session import RequestDatabase
-from salescoord.db.tables import change_log, list_items, lists, meeting_lists, meetings, notes
+from salescoord.db.tables import (
+    change_log,
+    contents,
+    list_items,
+    lists,
+    meeting_attendees,
+    meeting_lists,
+    meetings,
+    notes,
+    users,
+)
 from salescoord.permissions.enums import Channel, RoleName
 from salescoord.permissions.scope import Scope
 
-RETENTION = timedelta(days=30)
+RETENTION = timedelta(days=30)  # the default of the FEED_RETENTION_DAYS setting
 PURGE_MARGIN = timedelta(days=1)
 CHANGE = change_log.c
 TYPE_BY_ENTITY = {
@@ -56,14 +66,27 @@ TYPE_BY_ENTITY = {
     ChangeEntity.NOTE: "Note",
     ChangeEntity.LIST: "List",
     ChangeEntity.LIST_ITEM: "ListItem",
+    ChangeEntity.ATTENDEE: "Attendee",
+    ChangeEntity.CONTENT: "Content",
 }
+ENTITY_BY_TYPE = {type_name: entity for entity, type_name in TYPE_BY_ENTITY.items()}
+HOST = "HOST"  # the key of "the meeting's host at the cursor's time was within reach"
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One entry: `pk` is the object's (for an Attendee, the buyer's: a User), `meeting_pk` an
+    Attendee's meeting."""
+
     kind: ChangeKind
     type_name: str
     pk: int
+    meeting_pk: int | None = None
+
+    @property
+    def node_type(self) -> str:
+        """The Node type the entry's id names."""
+        return "User" if self.type_name == "Attendee" else self.type_name
 
 
 # The snapshot's oldest running transaction, passing over those that other databases of the
@@ -162,12 +185,25 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
     seen_items = (
         sa.select(list_items.c.id).join(lists, lists.c.id == list_items.c.list_id).where(scope.lists())
     )
+    attends = (
+        sa.exists()
+        .where(
+            meeting_attendees.c.meeting_id == CHANGE.meeting_id,
+            meeting_attendees.c.buyer_id == CHANGE.entity_id,
+        )
+        .correlate(change_log)
+    )
+    attendee_in_sight = sa.and_(
+        CHANGE.meeting_id.in_(seen_meetings), CHANGE.entity_id.in_(_ids(users, scope.users()))
+    )
     entity = CHANGE.entity
     visible = sa.case(
         (entity == ChangeEntity.MEETING, CHANGE.entity_id.in_(seen_meetings)),
         (entity == ChangeEntity.NOTE, CHANGE.entity_id.in_(_ids(notes, scope.notes()))),
         (entity == ChangeEntity.LIST, CHANGE.entity_id.in_(seen_lists)),
         (entity == ChangeEntity.LIST_ITEM, CHANGE.entity_id.in_(seen_items.correlate(None))),
+        (entity == ChangeEntity.ATTENDEE, sa.and_(attends, attendee_in_sight)),
+        (entity == ChangeEntity.CONTENT, CHANGE.entity_id.in_(_ids(contents, scope.contents()))),
         else_=sa.false(),
     )
     present = sa.case(
@@ -175,6 +211,8 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
         (entity == ChangeEntity.NOTE, CHANGE.entity_id.in_(_ids(notes))),
         (entity == ChangeEntity.LIST, CHANGE.entity_id.in_(_ids(lists))),
         (entity == ChangeEntity.LIST_ITEM, CHANGE.entity_id.in_(_ids(list_items))),
+        (entity == ChangeEntity.ATTENDEE, attends),
+        (entity == ChangeEntity.CONTENT, CHANGE.entity_id.in_(_ids(contents))),
         else_=sa.false(),
     )
     meeting_context = scope.hosts_once_managed(CHANGE.owner_id)
@@ -183,17 +221,19 @@ def classify(scope: Scope, row_ids: list[int]) -> sa.Select:
     note_context = CHANGE.meeting_id.in_(seen_meetings)
     if is_buyer:
         note_context = sa.and_(note_context, CHANGE.host_only.is_(False))
-    list_context = sa.or_(
-        CHANGE.meeting_id.in_(seen_meetings),
-        CHANGE.owner_id == me,
-        CHANGE.buyer_id == me,
-        CHANGE.is_global.is_(True) if not is_buyer else sa.false(),
-    )
+    if is_buyer:  # a buyer sees the lists shared with them, never one through a meeting (R37)
+        list_context = CHANGE.buyer_id == me
+    else:
+        list_context = sa.or_(
+            CHANGE.meeting_id.in_(seen_meetings), CHANGE.owner_id == me, CHANGE.is_global.is_(True)
+        )
     context = sa.case(
         (entity == ChangeEntity.MEETING, meeting_context),
         (entity == ChangeEntity.NOTE, note_context),
         (entity == ChangeEntity.LIST, list_context),
         (entity == ChangeEntity.LIST_ITEM, CHANGE.list_id.in_(seen_lists)),
+        (entity == ChangeEntity.ATTENDEE, attendee_in_sight),
+        (entity == ChangeEntity.CONTENT, sa.false() if is_buyer else sa.true()),
         else_=sa.false(),
     )
     return sa.select(
@@ -272,21 +312,123 @@ async def read(
         return FeedPage([], after, False, caught_up)
     verdicts = {r.id: r for r in await db.fetch(classify(scope, [r.id for r in rows]))}
     viewer = scope.viewer
-    entries: list[Entry] = []
+    is_buyer = viewer.role is RoleName.BUYER
+    # (entry, the log keys of which one created after the cursor means the viewer cannot hold it)
+    found: list[tuple[Entry, list[tuple]]] = []
     for row in rows:
         if row.entity == ChangeEntity.COVERAGE:
             if viewer.channel is Channel.WEB and row.owner_id == viewer.id:
-                entries.extend(await _coverage_entries(db, scope, row))
+                link = (ChangeEntity.COVERAGE, row.entity_id, row.owner_id)
+                found += [(entry, [link, _key(entry)]) for entry in await _coverage_entries(db, scope, row)]
             continue
-        verdict = verdicts[row.id]
-        kind = _kind(verdict)
-        if kind is not None:
-            entries.append(Entry(kind, TYPE_BY_ENTITY[row.entity], row.entity_id))
-        if kind == ChangeKind.REMOVED_FROM_VIEW and row.entity == ChangeEntity.MEETING:
-            # the lists reached only through this meeting (R11) leave with it
-            hidden = await db.fetch(lists_out_of_sight(scope, row.entity_id))
-            entries += [Entry(ChangeKind.REMOVED_FROM_VIEW, "List", r.id) for r in hidden]
+        kind = _kind(verdicts[row.id])
+        if kind is None:
+            continue
+        entry = Entry(
+            kind,
+            TYPE_BY_ENTITY[row.entity],
+            row.entity_id,
+            row.meeting_id if row.entity == ChangeEntity.ATTENDEE else None,
+        )
+        keys = [_key(entry)]
+        if row.entity == ChangeEntity.LIST and row.meeting_id is not None:  # seen through the attachment
+            keys.append((ChangeEntity.LIST, row.entity_id, row.meeting_id))
+        left = kind == ChangeKind.REMOVED_FROM_VIEW and row.entity == ChangeEntity.MEETING
+        if row.entity == ChangeEntity.MEETING and kind != ChangeKind.UPSERT:
+            if is_buyer:  # a web buyer saw the meeting only if attending it at the cursor's time
+                keys.append((ChangeEntity.ATTENDEE, viewer.id, row.entity_id))
+            else:  # staff saw it only if its host at the cursor's time was within their reach
+                keys.append((HOST, row.entity_id))
+        found.append((entry, keys))
+        if left and not is_buyer:  # the lists reached only through this meeting (R11) leave with it
+            for hidden in await db.fetch(lists_out_of_sight(scope, row.entity_id)):
+                gone = Entry(ChangeKind.REMOVED_FROM_VIEW, "List", hidden.id)
+                found.append((gone, [_key(gone), *keys, (ChangeEntity.LIST, hidden.id, row.entity_id)]))
+    asked = [key for entry, keys in found if entry.kind != ChangeKind.UPSERT for key in keys]
+    entered = await _entered_after(db, after, [key for key in asked if key[0] != HOST])
+    hosted = [key[1] for key in asked if key[0] == HOST]
+    entered |= {(HOST, pk) for pk in await _hosted_out_of_reach(db, scope, after, hosted)}
+    entries = [
+        entry
+        for entry, keys in found
+        if entry.kind == ChangeKind.UPSERT or not any(key in entered for key in keys)
+    ]
     return FeedPage(_latest(entries), position, more, caught_up)
+
+
+async def _hosted_out_of_reach(
+    db: RequestDatabase, scope: Scope, after: tuple[int, int], meeting_ids: list[int]
+) -> set[int]:
+    """The meetings whose host at the cursor's time was out of the viewer's reach: a meeting
+    moved to a host of theirs and away again after the cursor was never in their view. The
+    host at that time is the one before the first change of the meeting's row after the
+    cursor (`owner_id` of a row of the meetings table; an attendee's row names no host)."""
+    if not meeting_ids:
+        return set()
+    statement = (
+        sa.select(CHANGE.entity_id, CHANGE.owner_id, CHANGE.op)
+        .where(
+            sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after),
+            CHANGE.entity == ChangeEntity.MEETING,
+            CHANGE.buyer_id.is_(None),
+            CHANGE.entity_id.in_(sorted(set(meeting_ids))),
+        )
+        .order_by(CHANGE.xid, CHANGE.id)
+    )
+    first: dict[int, Any] = {}
+    for row in await db.fetch(statement):
+        first.setdefault(row.entity_id, row)
+    hosts = {pk: row.owner_id for pk, row in first.items() if row.owner_id is not None}
+    if not hosts:
+        return set()
+    in_reach = sa.select(users.c.id).where(
+        users.c.id.in_(sorted(set(hosts.values()))), scope.hosts_once_managed(users.c.id)
+    )
+    reached = {row.id for row in await db.fetch(in_reach)}
+    return {pk for pk, host in hosts.items() if host not in reached}
+
+
+def _key(entry: Entry) -> tuple:
+    """The change-log key of an entry's object (an attendance: buyer and meeting)."""
+    entity = ENTITY_BY_TYPE[entry.type_name]
+    if entity == ChangeEntity.ATTENDEE:
+        return (entity, entry.pk, entry.meeting_pk)
+    return (entity, entry.pk)
+
+
+def _row_key(row: Any) -> tuple:
+    """A row's key: the object, or for a list's attachment to a meeting, an attendance and an
+    AM-SC link, the pair."""
+    if row.entity == ChangeEntity.LIST and row.meeting_id is not None:
+        return (row.entity, row.entity_id, row.meeting_id)
+    if row.entity == ChangeEntity.ATTENDEE:
+        return (row.entity, row.entity_id, row.meeting_id)
+    if row.entity == ChangeEntity.COVERAGE:
+        return (row.entity, row.entity_id, row.owner_id)
+    return (row.entity, row.entity_id)
+
+
+async def _entered_after(db: RequestDatabase, after: tuple[int, int], keys: list[tuple]) -> set[tuple]:
+    """The keys whose first change-log row after the cursor is an INSERT: the object (the
+    attendance, the AM-SC link) did not exist at the cursor's time. Rows written before
+    revision 0013 say UPDATE, which keeps the entries they gave before."""
+    if not keys:
+        return set()
+    statement = (
+        sa.select(CHANGE.entity, CHANGE.entity_id, CHANGE.meeting_id, CHANGE.owner_id, CHANGE.op)
+        .where(
+            sa.tuple_(CHANGE.xid, CHANGE.id) > sa.tuple_(*after),
+            CHANGE.entity.in_(sorted({str(key[0]) for key in keys})),
+            CHANGE.entity_id.in_(sorted({key[1] for key in keys})),
+        )
+        .order_by(CHANGE.xid, CHANGE.id)
+    )
+    wanted, first_op = set(keys), {}
+    for row in await db.fetch(statement):
+        key = _row_key(row)
+        if key in wanted:
+            first_op.setdefault(key, row.op)
+    return {key for key, op in first_op.items() if op == ChangeOp.INSERT}
 
 
 def _kind(verdict: Any) -> ChangeKind | None:
@@ -312,9 +454,9 @@ async def _coverage_entries(db: RequestDatabase, scope: Scope, row: Any) -> list
 
 def _latest(entries: list[Entry]) -> list[Entry]:
     """One entry per object, at the place of its last change (entries reflect current state)."""
-    last = {(e.type_name, e.pk): i for i, e in enumerate(entries)}
-    return [e for i, e in enumerate(entries) if last[(e.type_name, e.pk)] == i]
+    last = {(e.type_name, e.pk, e.meeting_pk): i for i, e in enumerate(entries)}
+    return [e for i, e in enumerate(entries) if last[(e.type_name, e.pk, e.meeting_pk)] == i]
 
 
-async def purge(connection: AsyncConnection) -> None:
-    await connection.execute(change_log.delete().where(CHANGE.at < utcnow() - RETENTION - PURGE_MARGIN))
+async def purge(connection: AsyncConnection, retention: timedelta = RETENTION) -> None:
+    await connection.execute(change_log.delete().where(CHANGE.at < utcnow() - retention - PURGE_MARGIN))

@@ -38,6 +38,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     is_composite_type,
+    value_from_ast_untyped,
 )
 
 DEFAULT_PAGE = 20
@@ -82,7 +83,14 @@ def measure(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return None
-    walk = _Walk(schema, document, variables or {}, budget)
+    # a variable left out takes its declared default, as execution will: `first: $n` with
+    # `$n: Int! = 100` counts 100, not the field's own default
+    declared = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    walk = _Walk(schema, document, {**declared, **(variables or {})}, budget)
     walk.result.directives += len(operation.directives or ())
     walk.selections(operation.selection_set, root, depth=0, instances=1, connection_page=None)
     return walk.result

@@ -12,8 +12,13 @@ from salescoord.schema.node import Node
 @strawberry.type(description="One object that changed: store it, or drop it (R18).")
 class Change:
     kind: ChangeKind
-    type_name: str = strawberry.field(description="Meeting, Note, List or ListItem.")
+    type_name: str = strawberry.field(
+        description="Meeting, Attendee, Note, List, ListItem or Content. An Attendee entry is a buyer "
+        "attending (UPSERT) or no longer attending (DELETED) the meeting `meetingId`; its `id` and "
+        "`node` are the buyer (a User)."
+    )
     id: strawberry.ID
+    meeting_id: strawberry.ID | None = strawberry.field(description="An Attendee entry's meeting.")
     found: strawberry.Private[Node | None]
     node: Node | None = strawberry.field(
         resolver=resolve.node,

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from salescoord.resolvers import lists as resolve
+from salescoord.resolvers.lookups import own_client_id
 from salescoord.resolvers.related import ToOne
 from salescoord.schema.enums import ContentKind, ListKind, ScopeBasis
 from salescoord.schema.guards import scoped
@@ -51,6 +52,12 @@ class List(Node):
     pk: strawberry.Private[int]
     owner_id: strawberry.Private[int]
     buyer_id: strawberry.Private[int | None]
+    creator_id: strawberry.Private[int]
+    stored_client_id: strawberry.Private[str | None]
+    client_id: strawberry.ID | None = strawberry.field(
+        resolver=own_client_id,
+        description="The UUID your app gave it when it made it (R31); null when someone else made it.",
+    )
     owner: User | None = strawberry.field(resolver=resolve.owner, extensions=[scoped(), OWNER])
     buyer: User | None = strawberry.field(
         resolver=resolve.buyer, extensions=[scoped(), BUYER], description="The buyer a BUYER list is for."
@@ -71,6 +78,8 @@ class List(Node):
             pk=row.id,
             owner_id=row.owner_id,
             buyer_id=row.buyer_id,
+            creator_id=row.owner_id,
+            stored_client_id=row.client_id,
         )
 
 
@@ -84,6 +93,12 @@ class ListItem(Node):
     pk: strawberry.Private[int]
     list_id: strawberry.Private[int]
     content_id: strawberry.Private[int]
+    creator_id: strawberry.Private[int | None]
+    stored_client_id: strawberry.Private[str | None]
+    client_id: strawberry.ID | None = strawberry.field(
+        resolver=own_client_id,
+        description="The UUID your app gave it when it made it (R31); null when someone else made it.",
+    )
     list: List | None = strawberry.field(
         resolver=resolve.item_list, extensions=[scoped(ScopeBasis.LIST_ACCESS), LIST]
     )
@@ -102,6 +117,8 @@ class ListItem(Node):
             pk=row.id,
             list_id=row.list_id,
             content_id=row.content_id,
+            creator_id=row.created_by_id,
+            stored_client_id=row.client_id,
         )
 
     def snapshot(self) -> dict[str, Any]:

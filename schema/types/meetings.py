@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from salescoord.resolvers import meetings as resolve
+from salescoord.resolvers.lookups import own_client_id
 from salescoord.resolvers.related import ToOne
 from salescoord.schema.enums import MeetingStatus, NotePhase, ScopeBasis
 from salescoord.schema.guards import scoped
@@ -30,15 +31,30 @@ AUTHOR = ToOne("author_id")
 class Meeting(Node):
     id: strawberry.ID
     title: str
-    starts_at: datetime
+    starts_at: datetime = strawberry.field(description="In UTC; `timeZone` is the meeting's own clock.")
+    ends_at: datetime = strawberry.field(description="`startsAt` + `durationMinutes` (R33).")
+    duration_minutes: int
+    time_zone: str = strawberry.field(
+        description="The IANA zone the meeting is held in; emails show local time in it (R33)."
+    )
     status: MeetingStatus
     started_at: datetime | None
     ended_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None = strawberry.field(
+        description="Why it was cancelled, as the attendees were told (R33)."
+    )
     version: int
     updated_at: datetime
     pk: strawberry.Private[int]
     host_id: strawberry.Private[int]
     created_by_id: strawberry.Private[int]
+    creator_id: strawberry.Private[int]
+    stored_client_id: strawberry.Private[str | None]
+    client_id: strawberry.ID | None = strawberry.field(
+        resolver=own_client_id,
+        description="The UUID your app gave it when it made it (R31); null when someone else made it.",
+    )
     host: User | None = strawberry.field(
         resolver=resolve.host,
         extensions=[scoped(), HOST],
@@ -72,14 +88,21 @@ class Meeting(Node):
             id=encode_id("Meeting", row.id),
             title=row.title,
             starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            duration_minutes=row.duration_minutes,
+            time_zone=row.time_zone,
             status=MeetingStatus(row.status),
             started_at=row.started_at,
             ended_at=row.ended_at,
+            cancelled_at=row.cancelled_at,
+            cancel_reason=row.cancel_reason,
             version=row.version,
             updated_at=row.updated_at,
             pk=row.id,
             host_id=row.host_id,
             created_by_id=row.created_by_id,
+            creator_id=row.created_by_id,
+            stored_client_id=row.client_id,
         )
 
 
@@ -92,13 +115,18 @@ class Note(Node):
         description="Whether the writer shared the note with the attending buyers; otherwise it is "
         "internal: the host and those who manage the meeting (R37)."
     )
-    client_id: str | None = strawberry.field(description="The app's own UUID for the note, if it made it.")
     version: int
     created_at: datetime
     updated_at: datetime
     pk: strawberry.Private[int]
     meeting_id: strawberry.Private[int]
     author_id: strawberry.Private[int]
+    creator_id: strawberry.Private[int]
+    stored_client_id: strawberry.Private[str | None]
+    client_id: strawberry.ID | None = strawberry.field(
+        resolver=own_client_id,
+        description="The UUID your app gave it when it made it (R31); null when someone else made it.",
+    )
     host_only: bool = strawberry.field(
         resolver=resolve.host_only,
         deprecation_reason="Read `shared`: a note is internal unless shared (R37).",
@@ -115,13 +143,14 @@ class Note(Node):
             text=row.text,
             phase=NotePhase(row.phase),
             shared=row.shared,
-            client_id=row.client_id,
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
             pk=row.id,
             meeting_id=row.meeting_id,
             author_id=row.author_id,
+            creator_id=row.author_id,
+            stored_client_id=row.client_id,
         )
 
     def snapshot(self) -> dict[str, Any]:
