@@ -17,7 +17,8 @@ import httpx
 import jwt
 import pytest
 from argon2 import PasswordHasher
-from salescoord.db.tables import users
+from salescoord.db.models.base import utcnow
+from salescoord.db.tables import meetings, users
 from salescoord.permissions.enums import Channel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -70,31 +71,68 @@ class Market:
     contents: list[int]
 
 
-async def build_market(engine: AsyncEngine, contents: list[int] | None = None) -> Market:
+@dataclass
+class Cast:
+    """The people and places every market of a run shares: the second AM, the SC, an admin,
+    the buyer and the catalogue."""
+
+    territory: int
+    other_am: int
+    sc: int
+    admin: int
+    buyer: int
+    contents: list[int]
+
+
+async def build_cast(engine: AsyncEngine) -> Cast:
     make = Factory(engine)
-    n = next(_serial)
     territory = await make.territory()
     company = await make.company(territory)
-    email = f"ipad-am{n}@example.test"
-    am = await make.user("ACCOUNT_MANAGER", email=email)
-    await make.link_territory(am, territory)
-    async with engine.begin() as connection:
-        await connection.execute(users.update().where(users.c.id == am).values(password_hash=CHEAP_HASH))
     other_am = await make.am(territories=[territory])
-    sc = await make.sc(ams=[am, other_am])
+    sc = await make.sc(ams=[other_am])
     admin = await make.admin()
     buyer = await make.buyer(company)
-    contents = contents or [await make.content(f"Product {i}") for i in range(2)]
-    meeting = await make.meeting(am, created_by=sc, title="Spring range")
-    moving = await make.meeting(am, created_by=sc, title="Autumn range")
-    await make.attendee(meeting, buyer)
-    await make.note(meeting, author=sc, text="Prefers blue")
-    sc_list = await make.list(sc, name="SC picks")
-    sc_item = await make.item(sc_list, contents[0], 0, note="Show first", created_by=sc)
+    contents = [await make.content(f"Product {i}") for i in range(2)]
+    return Cast(territory, other_am, sc, admin, buyer, contents)
+
+
+async def build_market(engine: AsyncEngine, cast: Cast | None = None) -> Market:
+    """A new AM with the iPad, in `cast`'s market (a new cast when none is given)."""
+    cast = cast or await build_cast(engine)
+    make = Factory(engine)
+    email = f"ipad-am{next(_serial)}@example.test"
+    am = await make.user("ACCOUNT_MANAGER", email=email)
+    async with engine.begin() as connection:
+        await connection.execute(users.update().where(users.c.id == am).values(password_hash=CHEAP_HASH))
+    await make.link_territory(am, cast.territory)
+    await make.link_sc(am, cast.sc)
+    meeting = await make.meeting(am, created_by=cast.sc, title="Spring range")
+    moving = await make.meeting(am, created_by=cast.sc, title="Autumn range")
+    async with engine.begin() as connection:  # a day later: either AM may host it (R33)
+        await connection.execute(
+            meetings.update().where(meetings.c.id == moving).values(starts_at=utcnow() + timedelta(days=1))
+        )
+    await make.attendee(meeting, cast.buyer)
+    await make.note(meeting, author=cast.sc, text="Prefers blue")
+    sc_list = await make.list(cast.sc, name="SC picks")
+    sc_item = await make.item(sc_list, cast.contents[0], 0, note="Show first", created_by=cast.sc)
     await make.attach_list(meeting, sc_list)
     am_list = await make.list(am, name="My picks")
-    await make.item(am_list, contents[1], 0, created_by=am)
-    return Market(email, am, other_am, sc, admin, buyer, meeting, moving, sc_list, sc_item, am_list, contents)
+    await make.item(am_list, cast.contents[1], 0, created_by=am)
+    return Market(
+        email,
+        am,
+        cast.other_am,
+        cast.sc,
+        cast.admin,
+        cast.buyer,
+        meeting,
+        moving,
+        sc_list,
+        sc_item,
+        am_list,
+        cast.contents,
+    )
 
 
 class Web:

@@ -187,3 +187,17 @@ async def test_R19_R30_live_notes_arrive_over_the_socket_and_revocation_closes_i
             await asyncio.wait_for(live.ended.wait(), 5)
         with pytest.raises(SignedOut):
             await ipad.snapshot()
+
+
+async def test_R22_R31_a_body_over_the_limit_is_refused_with_413_and_frees_its_number(server, market, engine):
+    """A note far over MAX_BODY_BYTES never reaches GraphQL: BAD_USER_INPUT, nothing written,
+    and the next mutation takes the number (docs/sync-protocol.md, section 7)."""
+    address, _ = server
+    async with ipad_for(address) as ipad:
+        await ipad.sign_in(market.email, PASSWORD)
+        await ipad.snapshot()
+        too_big = ipad.queue_note(gid("Meeting", market.meeting), "x" * 300_000)
+        kept = ipad.queue_note(gid("Meeting", market.meeting), "Short")
+        await ipad.send_queue()
+    assert [(p.number, p.outcome) for p in ipad.queue.done] == [(None, "BAD_USER_INPUT"), (1, "APPLIED")]
+    assert await _rows(engine, notes, too_big) == 0 and await _rows(engine, notes, kept) == 1
