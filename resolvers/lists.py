@@ -66,9 +66,10 @@ async def contents(
     last: int | None = None,
     before: str | None = None,
     search: str | None = None,
+    include_archived: bool = False,
 ) -> Connection[Content]:
     search = inputs.search(search)
-    statement = queries.search_contents(info.context.scope, search=search)
+    statement = queries.search_contents(info.context.scope, search=search, include_archived=include_archived)
     return await top_connection(
         info, statement, queries.CONTENT_ORDER, first, after, last, before, types.lists.Content.from_row
     )

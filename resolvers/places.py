@@ -9,6 +9,7 @@ from salescoord.db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENG
 from salescoord.db.queries import people as people_queries
 from salescoord.db.queries import places as queries
 from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.keyed import Key, keyed_call
 from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
@@ -186,3 +187,60 @@ async def update_company(info: Info, input: types.places.UpdateCompanyInput) -> 
     async with info.context.db.transaction() as connection:
         await queries.update_company(connection, info.context.viewer, row.id, values)
     return await _company(info, row.id)
+
+
+# -- deleting and merging (R34) ----------------------------------------------------------------
+async def delete_territory(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+    """Delete an empty territory; answers with its id, as sent."""
+    call = keyed_call(info)
+    if call.replayed is None:
+        row = await visible_row(info, id, types.places.Territory, "id")
+        async with call.transaction() as connection:
+            await queries.delete_territory(connection, info.context.viewer, row.id)
+            call.settle("Territory", row.id)
+    info.context.refresh()
+    return id
+
+
+async def merge_territory(
+    info: Info, source_id: strawberry.ID, target_id: strawberry.ID, client_mutation_id: Key = None
+) -> Territory | None:
+    """Move everything in the source territory to the target, delete the source; answers with
+    the target as the viewer now sees it."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _territory(info, call.replayed.id)
+    source = await visible_row(info, source_id, types.places.Territory, "sourceId")
+    target = await visible_row(info, target_id, types.places.Territory, "targetId")
+    async with call.transaction() as connection:
+        await queries.merge_territory(connection, info.context.viewer, source.id, target.id)
+        call.settle("Territory", target.id)
+    return await _territory(info, target.id)
+
+
+async def delete_company(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+    """Delete a company without buyers; answers with its id, as sent."""
+    call = keyed_call(info)
+    if call.replayed is None:
+        row = await visible_row(info, id, types.places.Company, "id")
+        async with call.transaction() as connection:
+            await queries.delete_company(connection, info.context.viewer, row.id)
+            call.settle("Company", row.id)
+    info.context.refresh()
+    return id
+
+
+async def merge_company(
+    info: Info, source_id: strawberry.ID, target_id: strawberry.ID, client_mutation_id: Key = None
+) -> Company | None:
+    """Move the source company's buyers to the target, delete the source; answers with the
+    target as the viewer now sees it."""
+    call = keyed_call(info)
+    if call.replayed is not None:
+        return await _company(info, call.replayed.id)
+    source = await visible_row(info, source_id, types.places.Company, "sourceId")
+    target = await visible_row(info, target_id, types.places.Company, "targetId")
+    async with call.transaction() as connection:
+        await queries.merge_company(connection, info.context.viewer, source.id, target.id)
+        call.settle("Company", target.id)
+    return await _company(info, target.id)

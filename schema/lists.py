@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from salescoord.permissions.enums import Channel, Permission
 from salescoord.permissions.guards import HasPermission, IsAuthenticated, OnChannel, ScopedBy
+from salescoord.resolvers import catalogue
 from salescoord.resolvers import lists as resolve
 from salescoord.resolvers.keyed import keyed
 from salescoord.schema.enums import ScopeBasis
@@ -12,6 +13,11 @@ from salescoord.schema.guards import guard, scoped
 from salescoord.schema.pagination import Connection
 from salescoord.schema.types.lists import Content, List, ListItem
 
+KEEPS_CATALOGUE = [
+    guard(
+        HasPermission(Permission.MANAGE_GLOBAL_LISTS), OnChannel(Channel.WEB), ScopedBy(ScopeBasis.CATALOGUE)
+    )
+]
 MAKES_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_ACCESS))]
 CHANGES_LISTS = [guard(IsAuthenticated(), ScopedBy(ScopeBasis.LIST_CHANGES))]
 
@@ -26,7 +32,8 @@ class ListsQuery:
     contents: Connection[Content] = strawberry.field(
         resolver=resolve.contents,
         extensions=[scoped(ScopeBasis.CATALOGUE)],
-        description="The content catalogue, by title.",
+        description="The content catalogue, by title: what is offered, and with includeArchived "
+        "the archived content too (R34).",
     )
 
 
@@ -67,12 +74,22 @@ class ListsMutation:
     )
     create_content: Content = strawberry.mutation(
         resolver=resolve.create_content,
-        extensions=[
-            guard(
-                HasPermission(Permission.MANAGE_GLOBAL_LISTS),
-                OnChannel(Channel.WEB),
-                ScopedBy(ScopeBasis.CATALOGUE),
-            )
-        ],
+        extensions=KEEPS_CATALOGUE,
         description="The catalogue is kept on the web.",
+    )
+    update_content: Content | None = strawberry.mutation(
+        resolver=catalogue.update_content,
+        extensions=keyed(KEEPS_CATALOGUE),
+        description="Change a title, kind or reference; the rest stays (R34).",
+    )
+    archive_content: Content | None = strawberry.mutation(
+        resolver=catalogue.archive_content,
+        extensions=keyed(KEEPS_CATALOGUE),
+        description="No longer offered: left out of the catalogue and refused by addListItem; kept on "
+        "the lists and meetings that use it (R34).",
+    )
+    restore_content: Content | None = strawberry.mutation(
+        resolver=catalogue.restore_content,
+        extensions=keyed(KEEPS_CATALOGUE),
+        description="Offer archived content again (R34).",
     )

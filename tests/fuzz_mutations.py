@@ -109,9 +109,9 @@ def _numbers() -> st.SearchStrategy[graphql.ValueNode]:
 
 
 def _argument_type(name: str, root_type: str) -> str:
-    """The Node type an id argument names: `listId` a List, `buyerIds` a User, a bare `id`
-    the type the mutation is about."""
-    if name == "id":
+    """The Node type an id argument names: `listId` a List, `buyerIds` a User, a bare `id` (and
+    a merge's `sourceId` and `targetId`) the type the mutation is about."""
+    if name in ("id", "sourceId", "targetId"):
         return root_type
     stem = name.removesuffix("s").removesuffix("Id")
     for type_name in NODE_TYPES:
@@ -120,7 +120,10 @@ def _argument_type(name: str, root_type: str) -> str:
     return "User"  # host, buyer, attendee, account manager, coordinator
 
 
-ABOUT = {"deleteList": "List", "removeListItem": "ListItem", "deleteNote": "Note"}
+ABOUT = {
+    "deleteList": "List", "removeListItem": "ListItem", "deleteNote": "Note",
+    "deleteTerritory": "Territory", "deleteCompany": "Company",
+}  # fmt: skip
 
 
 def _typed(schema: graphql.GraphQLSchema, document: graphql.DocumentNode) -> graphql.DocumentNode:

@@ -76,6 +76,13 @@ FOOTPRINT: dict[str, set[str]] = {
     "sendMeetingSummary": {"emails", "activities"},
     "cancelMeeting": {"meetings", "emails"},
     "rescheduleMeeting": {"meetings", "emails"},
+    "updateContent": {"contents"},
+    "archiveContent": {"contents"},
+    "restoreContent": {"contents"},
+    "deleteTerritory": {"territories"},
+    "mergeTerritory": {"territories", "companies", "account_manager_territories", "registrations"},
+    "deleteCompany": {"companies"},
+    "mergeCompany": {"companies", "users", "registrations"},
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 
@@ -314,6 +321,12 @@ class Judge:
         role_changed = {new["id"] for old, new in change.changed if old["role"] != new["role"]}
         for old, new in change.changed:
             columns = _changed_columns(old, new)
+            if self.operation == "mergeCompany":  # R34: the buyers move with their company
+                allowed = columns <= {"company_id", "updated_at"} and self._moved(
+                    "Company", old["company_id"], new["company_id"]
+                )
+                self.check(allowed, "users", f"changed {sorted(columns)}", new)
+                continue
             if columns <= {"direct_am_id", "updated_at"} and old["direct_am_id"] in role_changed:
                 continue  # their AM left the role: the link goes with it
             self.check(
@@ -357,6 +370,28 @@ class Judge:
 
     def _account_manager_territories(self, change: Changes) -> None:
         r = self.rights
+        if self.operation == "mergeTerritory":  # R34: the source's AMs take the target
+            source, target = self._merge("Territory")
+            had = {
+                row["am_id"]
+                for row in self.before.rows("account_manager_territories")
+                if row["territory_id"] == source
+            }
+            for row in change.added:
+                self.check(
+                    source is not None and row["territory_id"] == target and row["am_id"] in had,
+                    "account_manager_territories",
+                    "added",
+                    row,
+                )
+            for row in change.removed:
+                self.check(
+                    source is not None and row["territory_id"] == source,
+                    "account_manager_territories",
+                    "removed",
+                    row,
+                )
+            return
         for row in change.added:
             self.check(
                 r.can("MANAGE_TERRITORIES")
@@ -388,6 +423,56 @@ class Judge:
         for row in change.added + change.removed:
             self.check(False, "roles", "added or removed", row)
 
+    def _merge(self, type_name: str) -> tuple[int | None, int | None]:
+        """R34: (source, target) of a merge of `type_name` the viewer may make: both in sight,
+        with MANAGE_TERRITORIES on the web; (None, None) otherwise."""
+        r = self.rights
+        if self.operation != f"merge{type_name}":
+            return None, None
+        source, target = decoded(self.arguments.get("sourceId")), decoded(self.arguments.get("targetId"))
+        if source is None or target is None or source[0] != type_name or target[0] != type_name:
+            return None, None
+        if source[1] == target[1] or not r.can("MANAGE_TERRITORIES"):
+            return None, None
+        if not (r.sees(type_name, source[1]) and r.sees(type_name, target[1])):
+            return None, None
+        return source[1], target[1]
+
+    def _empty(self, table: str, column: str, pk: int) -> bool:
+        return not any(row[column] == pk for row in self.before.rows(table))
+
+    def _deletable_territory(self, row: dict[str, Any]) -> bool:
+        """R34: an empty territory, deleted by deleteTerritory, or the source of a merge."""
+        r, pk = self.rights, row["id"]
+        if self.operation == "mergeTerritory":
+            return self._merge("Territory")[0] == pk
+        return (
+            self.operation == "deleteTerritory"
+            and r.can("MANAGE_TERRITORIES")
+            and r.sees("Territory", pk)
+            and self._empty("companies", "territory_id", pk)
+            and self._empty("territories", "parent_id", pk)
+            and self._empty("account_manager_territories", "territory_id", pk)
+            and self._empty("registrations", "territory_id", pk)
+        )
+
+    def _deletable_company(self, row: dict[str, Any]) -> bool:
+        r, pk = self.rights, row["id"]
+        if self.operation == "mergeCompany":
+            return self._merge("Company")[0] == pk
+        return (
+            self.operation == "deleteCompany"
+            and r.can("MANAGE_TERRITORIES")
+            and r.sees("Company", pk)
+            and self._empty("users", "company_id", pk)
+            and self._empty("registrations", "company_id", pk)
+        )
+
+    def _moved(self, type_name: str, old: Any, new: Any) -> bool:
+        """R34: a row that pointed at a merge's source now points at its target."""
+        source, target = self._merge(type_name)
+        return source is not None and (old, new) == (source, target)
+
     def _territories(self, change: Changes) -> None:
         r = self.rights
         for row in change.added:
@@ -399,6 +484,12 @@ class Judge:
                 row,
             )
         for old, new in change.changed:
+            if self.operation == "mergeTerritory":
+                allowed = _changed_columns(old, new) <= {"parent_id"} and self._moved(
+                    "Territory", old["parent_id"], new["parent_id"]
+                )
+                self.check(allowed, "territories", "changed", new)
+                continue
             self.check(
                 r.can("MANAGE_TERRITORIES")
                 and r.sees("Territory", old["id"])
@@ -415,7 +506,7 @@ class Judge:
                 at = parents.get(at)
             self.check(at is None, "territories", "made a cycle through", start)
         for row in change.removed:
-            self.check(False, "territories", "removed", row)
+            self.check(self._deletable_territory(row), "territories", "removed", row)
 
     def _companies(self, change: Changes) -> None:
         r = self.rights
@@ -426,6 +517,12 @@ class Judge:
                 allowed = r.can("MANAGE_TERRITORIES") and r.sees("Territory", row["territory_id"])
             self.check(allowed, "companies", "added", row)
         for old, new in change.changed:
+            if self.operation == "mergeTerritory":
+                allowed = _changed_columns(old, new) <= {"territory_id"} and self._moved(
+                    "Territory", old["territory_id"], new["territory_id"]
+                )
+                self.check(allowed, "companies", "changed", new)
+                continue
             self.check(
                 r.can("MANAGE_TERRITORIES")
                 and r.sees("Company", old["id"])
@@ -435,13 +532,23 @@ class Judge:
                 new,
             )
         for row in change.removed:
-            self.check(False, "companies", "removed", row)
+            self.check(self._deletable_company(row), "companies", "removed", row)
 
     def _contents(self, change: Changes) -> None:
+        """R34: created, edited, archived (from offered) and restored (from archived)."""
+        may = self.rights.can("MANAGE_GLOBAL_LISTS")
         for row in change.added:
-            self.check(self.rights.can("MANAGE_GLOBAL_LISTS"), "contents", "added", row)
-        for row in change.removed + [new for _, new in change.changed]:
-            self.check(False, "contents", "changed or removed", row)
+            self.check(may, "contents", "added", row)
+        for old, new in change.changed:
+            columns = _changed_columns(old, new)
+            allowed = {
+                "updateContent": columns <= {"title", "kind", "reference"},
+                "archiveContent": columns == {"archived_at"} and old["archived_at"] is None,
+                "restoreContent": columns == {"archived_at"} and new["archived_at"] is None,
+            }.get(self.operation, False)
+            self.check(may and allowed, "contents", f"changed {sorted(columns)}", new)
+        for row in change.removed:
+            self.check(False, "contents", "removed", row)
 
     # -- registrations (R6, R7) --------------------------------------------------------
     def _decisions(self, status: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -462,6 +569,17 @@ class Judge:
             )
         new_companies = {row["id"] for row in self.changes.get("companies", Changes()).added}
         for old, new in change.changed:
+            if self.operation in ("mergeTerritory", "mergeCompany"):  # R34: they follow the merge
+                kind, column = (
+                    ("Territory", "territory_id")
+                    if "Territory" in self.operation
+                    else ("Company", "company_id")
+                )
+                allowed = _changed_columns(old, new) <= {column} and self._moved(
+                    kind, old[column], new[column]
+                )
+                self.check(allowed, "registrations", "changed", new)
+                continue
             company = new["company_id"]
             self.check(
                 r.can("MANAGE_REGISTRATIONS")

@@ -178,8 +178,21 @@ def administrators_mutations() -> set[str]:
     }
 
 
-def _admin_mutations(w: World) -> dict[str, tuple[str, dict]]:
-    """One valid call of every administrators' mutation, as (operation, variables)."""
+DELETE_TERRITORY = "mutation($id: ID!) { deleteTerritory(id: $id) }"
+MERGE_TERRITORY = "mutation($s: ID!, $t: ID!) { mergeTerritory(sourceId: $s, targetId: $t) { id } }"
+DELETE_COMPANY = "mutation($id: ID!) { deleteCompany(id: $id) }"
+MERGE_COMPANY = "mutation($s: ID!, $t: ID!) { mergeCompany(sourceId: $s, targetId: $t) { id } }"
+
+
+async def _spare(make) -> tuple[int, int]:
+    """An empty territory and a company without buyers in it, for the deletions (R34)."""
+    territory = await make.territory("Spare")
+    return territory, await make.company(territory, "Sparewind")
+
+
+def _admin_mutations(w: World, spare: tuple[int, int]) -> dict[str, tuple[str, dict]]:
+    """One valid call of every administrators' mutation, as (operation, variables), in an order
+    in which each goes through for an admin."""
     am, sc = gid("User", w.am), gid("User", w.sc)
     return {
         "assignCoordinators": (ASSIGN_COORDINATORS, {"am": am, "scs": [sc]}),
@@ -199,6 +212,13 @@ def _admin_mutations(w: World) -> dict[str, tuple[str, dict]]:
             UPDATE_COMPANY,
             {"input": {"id": gid("Company", w.company_north), "territoryId": gid("Territory", w.south)}},
         ),
+        "deleteCompany": (DELETE_COMPANY, {"id": gid("Company", spare[1])}),
+        "deleteTerritory": (DELETE_TERRITORY, {"id": gid("Territory", spare[0])}),
+        "mergeCompany": (
+            MERGE_COMPANY,
+            {"s": gid("Company", w.company_south), "t": gid("Company", w.company_north)},
+        ),
+        "mergeTerritory": (MERGE_TERRITORY, {"s": gid("Territory", w.south), "t": gid("Territory", w.north)}),
     }
 
 
@@ -206,7 +226,7 @@ async def test_R5_R14_non_admins_get_forbidden_and_nothing_is_written(client, wo
     w = world
     await make.link_sc(w.other_am, w.sc)  # so that unassigning would have something to delete
     await make.link_sc(w.am, w.other_sc)  # the caller SC works for the AM the calls are about
-    calls = _admin_mutations(w)
+    calls = _admin_mutations(w, await _spare(make))
     assert set(calls) == administrators_mutations()  # a new one must join this table
     before = await snapshot(engine)
     for mutation, (operation, variables) in calls.items():
@@ -227,8 +247,9 @@ async def test_R10_R16_back_office_is_refused_to_an_app_token_even_an_admins(cli
     device carried to buyers never changes users, roles or places: FORBIDDEN, nothing written."""
     w = world
     await make.link_sc(w.other_am, w.sc)
+    spare = await _spare(make)
     before = await snapshot(engine)
-    for mutation, (operation, variables) in _admin_mutations(w).items():
+    for mutation, (operation, variables) in _admin_mutations(w, spare).items():
         body = await client.post(operation, variables, as_user=w.admin, channel=Channel.APP)
         assert codes(body) == ["FORBIDDEN"], (mutation, body)
     assert await snapshot(engine) == before

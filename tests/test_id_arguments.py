@@ -257,6 +257,15 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
             {"meetingId": meeting, "startsAt": "2027-02-01T10:00:00Z", "timeZone": "Europe/Paris"},
             "Meeting",
         ),
+        ("updateContent", "id"): ({"id": w.id("Content"), "title": "Renamed"}, "Content"),
+        ("archiveContent", "id"): ({"id": w.id("Content")}, "Content"),
+        ("restoreContent", "id"): ({"id": w.id("Content")}, "Content"),
+        ("deleteTerritory", "id"): ({"id": territory}, "Territory"),
+        ("mergeTerritory", "sourceId"): ({"sourceId": territory, "targetId": territory}, "Territory"),
+        ("mergeTerritory", "targetId"): ({"sourceId": territory, "targetId": territory}, "Territory"),
+        ("deleteCompany", "id"): ({"id": company}, "Company"),
+        ("mergeCompany", "sourceId"): ({"sourceId": company, "targetId": company}, "Company"),
+        ("mergeCompany", "targetId"): ({"sourceId": company, "targetId": company}, "Company"),
     }
 
 

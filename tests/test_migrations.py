@@ -45,7 +45,7 @@ async def test_ids_are_never_reused_after_a_delete(engine):
     assert second > first
 
 
-async def test_R18_R31_revision_0013_up_down_and_up_keeps_rows_and_triggers(empty_database):
+async def test_R18_R31_revision_0010_up_down_and_up_keeps_rows_and_triggers(empty_database):
     """Client ids and the change log's `op`: upgrading keeps every row (a note's old client id
     too) and writes nothing to the feed; the triggers then log attendees and the catalogue with
     their operation; downgrading gives back the earlier triggers and the notes' unique client id."""
@@ -59,7 +59,7 @@ async def test_R18_R31_revision_0013_up_down_and_up_keeps_rows_and_triggers(empt
     from sqlalchemy.exc import IntegrityError
 
     config = alembic_config(empty_database)
-    before = ScriptDirectory.from_config(config).get_revision("0013").down_revision
+    before = ScriptDirectory.from_config(config).get_revision("0010").down_revision
     await asyncio.to_thread(command.upgrade, config, before)
     engine = create_engine(empty_database)
     now = utcnow()
@@ -79,8 +79,8 @@ async def test_R18_R31_revision_0013_up_down_and_up_keeps_rows_and_triggers(empt
                 f"VALUES ({n}, 'u{n}@example.com', 'U{n}', '{role}', TRUE, :now, :now)"
             )
         await run(
-            "INSERT INTO meetings (id, host_id, created_by_id, title, starts_at, status, version, created_at,"
-            " updated_at) VALUES (1, 1, 1, 'M', :now, 'SCHEDULED', 1, :now, :now)"
+            "INSERT INTO meetings (id, host_id, created_by_id, title, starts_at, ends_at, status, version,"
+            " created_at, updated_at) VALUES (1, 1, 1, 'M', :now, :now, 'SCHEDULED', 1, :now, :now)"
         )
         note = (
             "INSERT INTO notes (meeting_id, author_id, phase, shared, text, client_id, version, created_at,"
@@ -88,7 +88,7 @@ async def test_R18_R31_revision_0013_up_down_and_up_keeps_rows_and_triggers(empt
         )
         await run(note, author=1, client="legacy-1")
         logged = await log()
-        await asyncio.to_thread(command.upgrade, config, "0013")
+        await asyncio.to_thread(command.upgrade, config, "0010")
         assert await log() == logged  # the upgrade itself is not a change
         assert await run("SELECT client_id FROM notes") == [("legacy-1",)]
         await run(

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
 from sqlmodel import Field, SQLModel
 
 # What each text field holds at most: the column's length, and what the API accepts (R23).
@@ -41,6 +41,8 @@ class Content(SQLModel, table=True):
     kind: str = Field(max_length=20)  # a ContentKind
     reference: str = Field(max_length=REFERENCE_LENGTH)  # SKU or URL
     created_at: datetime = created_at_field()
+    # set while archived: kept wherever it is used already, no longer offered (R34)
+    archived_at: datetime | None = moment_field()
 
 
 class List(SQLModel, table=True):

@@ -13,6 +13,7 @@ from salescoord.db.models.base import utcnow
 from salescoord.db.models.content import ContentKind, ListKind
 from salescoord.db.queries.activity import ActivityKind, record_activity
 from salescoord.db.queries.audit import record
+from salescoord.db.queries.catalogue import offered
 from salescoord.db.queries.pages import Relation
 from salescoord.db.queries.search import contains
 from salescoord.db.tables import contents, list_items, lists
@@ -47,8 +48,11 @@ def contents_statement(scope: Scope) -> sa.Select:
     return sa.select(*contents.c).where(scope.contents())
 
 
-def search_contents(scope: Scope, *, search: str | None = None) -> sa.Select:
+def search_contents(scope: Scope, *, search: str | None = None, include_archived: bool = False) -> sa.Select:
+    """The catalogue as offered: archived content only when asked for (R34)."""
     statement = contents_statement(scope)
+    if not include_archived:
+        statement = statement.where(CONTENT.archived_at.is_(None))
     if search:
         statement = statement.where(contains(search, CONTENT.title))
     return statement
@@ -143,6 +147,8 @@ async def add_item(
     note: str | None,
     client_id: str | None = None,
 ) -> int:
+    """Archived content is no longer offered: a CONFLICT (R34)."""
+    await offered(connection, content_id, "contentId")
     await _lock_list(connection, list_id)
     length = await _length(connection, list_id)
     position = length if position is None else max(0, min(position, length))

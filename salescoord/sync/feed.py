@@ -411,7 +411,7 @@ def _row_key(row: Any) -> tuple:
 async def _entered_after(db: RequestDatabase, after: tuple[int, int], keys: list[tuple]) -> set[tuple]:
     """The keys whose first change-log row after the cursor is an INSERT: the object (the
     attendance, the AM-SC link) did not exist at the cursor's time. Rows written before
-    revision 0013 say UPDATE, which keeps the entries they gave before."""
+    revision 0010 say UPDATE, which keeps the entries they gave before."""
     if not keys:
         return set()
     statement = (

@@ -29,6 +29,9 @@ class Content(Node):
     title: str
     kind: ContentKind
     reference: str = strawberry.field(description="A SKU or a URL.")
+    archived_at: datetime | None = strawberry.field(
+        description="When it was archived: no longer offered, still on the lists that use it (R34)."
+    )
     pk: strawberry.Private[int]
 
     @classmethod
@@ -38,6 +41,7 @@ class Content(Node):
             title=row.title,
             kind=ContentKind(row.kind),
             reference=row.reference,
+            archived_at=row.archived_at,
             pk=row.id,
         )
 

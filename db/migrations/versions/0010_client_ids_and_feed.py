@@ -16,8 +16,8 @@ the table changes above put nothing in the feed.
 
 Downgrade: the reverse, ending with the triggers of revision 0008.
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 08:00:00.000000
 """
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
