@@ -371,6 +371,7 @@ class IPad:
         )
         live = LiveNotes(transport)
         async with Client(transport=transport) as session:
+            live.socket = transport.adapter.websocket  # the adapter lets go of it once closed
             live.task = asyncio.create_task(live.follow(session, meeting_id))
             await asyncio.sleep(0)
             try:
@@ -390,6 +391,7 @@ class LiveNotes:
         self.error: BaseException | None = None
         self.arrived = asyncio.Condition()
         self.task: asyncio.Task | None = None
+        self.socket: Any = None
 
     async def follow(self, session: Any, meeting_id: str) -> None:
         try:
@@ -422,5 +424,5 @@ class LiveNotes:
 
     @property
     def close_code(self) -> int | None:
-        websocket = getattr(self.transport.adapter, "websocket", None)
-        return getattr(websocket, "close_code", None)
+        """The code the service closed the socket with (4401: token expired or device revoked)."""
+        return getattr(self.socket, "close_code", None)

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from gql import GraphQLRequest
-from graphql import DocumentNode, parse
+from graphql import DocumentNode, parse, print_ast
 from graphql.utilities import separate_operations
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +22,23 @@ def operations() -> dict[str, DocumentNode]:
     return separate_operations(parse(source))
 
 
+@cache
+def _text(name: str) -> str:
+    return print_ast(operations()[name])
+
+
+class Request(GraphQLRequest):
+    """A GraphQLRequest whose text is printed once per operation, not once per request."""
+
+    @property
+    def payload(self) -> dict:
+        payload: dict = {"query": _text(self.operation_name)}
+        payload["operationName"] = self.operation_name
+        if self.variable_values:
+            payload["variables"] = self.variable_values
+        return payload
+
+
 def request(name: str, variables: dict | None = None) -> GraphQLRequest:
     """The named operation, ready for a gql session."""
-    return GraphQLRequest(operations()[name], variable_values=variables or {}, operation_name=name)
+    return Request(operations()[name], variable_values=variables or {}, operation_name=name)

@@ -8,6 +8,7 @@ the hash), so that a sign-in costs microseconds in tests that sign in hundreds o
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -18,12 +19,14 @@ import jwt
 import pytest
 from argon2 import PasswordHasher
 from salescoord.db.models.base import utcnow
+from salescoord.db.queries.pages import decode_cursor, encode_cursor
 from salescoord.db.tables import meetings, users
 from salescoord.permissions.enums import Channel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ipad_client import IPad, Network
 from salescoord.settings import Settings
+from salescoord.sync import cursors
 from salescoord.tokens import issue_token, sign
 from tests.conftest import ROOT
 from tests.helpers import Factory, gid
@@ -165,6 +168,19 @@ def expired(settings: Settings, token: str) -> str:
     claims.update(iat=now - 3600, exp=now - 1)
     claims.pop("iss", None)
     return sign(settings, claims)
+
+
+def stale_cursor(settings: Settings, cursor: str, viewer_id: int) -> str:
+    """The same position of the feed as handed out a day past the retention period: what a
+    device holds that stayed away too long (signed, as the feed signs it)."""
+    xid, row_id, _issued = decode_cursor(cursor.partition(".")[0])
+    issued = int(datetime.now(UTC).timestamp()) - (settings.feed_retention_days + 1) * 86400
+    body = encode_cursor((xid, row_id, issued))
+    return f"{body}.{cursors._signature(settings.secret_keys[0], viewer_id, body)}"
+
+
+def pk(global_id: str) -> int:
+    return int(base64.b64decode(global_id).decode().split(":")[1])
 
 
 def ipad_for(address: str, network: Network | None = None) -> IPad:

@@ -26,6 +26,8 @@ from tests.ipad_world import (
     expired,
     gid,
     ipad_for,
+    pk,
+    stale_cursor,
 )
 from tests.live_server import serving
 
@@ -185,6 +187,7 @@ async def test_R19_R30_live_notes_arrive_over_the_socket_and_revocation_closes_i
             assert (await live.wait_for("Live from the web"))["text"] == "Live from the web"
             await web.data(REVOKE, {"id": ipad.device_id}, market.admin)
             await asyncio.wait_for(live.ended.wait(), 5)
+            assert live.close_code == 4401
         with pytest.raises(SignedOut):
             await ipad.snapshot()
 
@@ -201,3 +204,21 @@ async def test_R22_R31_a_body_over_the_limit_is_refused_with_413_and_frees_its_n
         await ipad.send_queue()
     assert [(p.number, p.outcome) for p in ipad.queue.done] == [(None, "BAD_USER_INPUT"), (1, "APPLIED")]
     assert await _rows(engine, notes, too_big) == 0 and await _rows(engine, notes, kept) == 1
+
+
+async def test_R18_a_cursor_past_the_retention_gets_RESYNC_REQUIRED_and_the_client_takes_the_snapshot_again(
+    server, market, settings
+):
+    address, web = server
+    async with ipad_for(address) as ipad:
+        await ipad.sign_in(market.email, PASSWORD)
+        await ipad.snapshot()
+        await web.data(WEB_NOTE, {"m": gid("Meeting", market.meeting), "t": "While away"}, market.sc)
+        ipad.store.cursor = stale_cursor(settings, ipad.store.cursor, pk(ipad.user_id))
+        await ipad.pull()
+        assert ipad.resyncs == 1
+        assert "While away" in {n["text"] for n in ipad.store.of_type("Note").values()}
+        fresh = ipad_for(address)
+        fresh.token = ipad.token
+        async with fresh:
+            assert (await fresh.snapshot()).objects == ipad.store.objects

@@ -58,6 +58,8 @@ from tests.ipad_world import (
     expired,
     gid,
     ipad_for,
+    pk,
+    stale_cursor,
 )
 from tests.live_server import serving
 
@@ -172,6 +174,15 @@ def market_week(world: World) -> type[RuleBasedStateMachine]:
                 self.network.lose, self.network.losing = 1, {"Refresh"}
             world.count("expiries")
 
+        @rule()
+        def stays_away_past_the_retention(self) -> None:
+            """The device's cursor grows older than FEED_RETENTION_DAYS: its next sync gets
+            RESYNC_REQUIRED and takes the snapshot again."""
+            self.unchecked = True
+            ipad = self.ipad
+            ipad.store.cursor = stale_cursor(world.settings, ipad.store.cursor, pk(ipad.user_id))
+            world.count("stale cursors")
+
         # -- the web ---------------------------------------------------------------------------
         @rule(moving=st.booleans())
         def sc_writes_a_note(self, moving: bool) -> None:
@@ -243,7 +254,7 @@ def market_week(world: World) -> type[RuleBasedStateMachine]:
                 last = (
                     await connection.execute(
                         sa.select(tables.devices.c.last_mutation_number).where(
-                            tables.devices.c.id == _pk(ipad.device_id)
+                            tables.devices.c.id == pk(ipad.device_id)
                         )
                     )
                 ).scalar_one()
@@ -295,6 +306,7 @@ def market_week(world: World) -> type[RuleBasedStateMachine]:
                         await asyncio.sleep(0.05)
                         await world.web.data(REVOKE, {"id": ipad.device_id}, self.market.admin)
                         await asyncio.wait_for(live.ended.wait(), 5)
+                        assert live.close_code == 4401
                     world.count("sockets closed by the revocation")
                 else:
                     await world.web.data(REVOKE, {"id": ipad.device_id}, self.market.admin)
@@ -304,6 +316,7 @@ def market_week(world: World) -> type[RuleBasedStateMachine]:
                     world.count("revoked")
                 else:
                     raise AssertionError("a revoked device still reads")
+                world.count("resyncs", ipad.resyncs)
             finally:
                 await ipad.__aexit__(None, None, None)
 
@@ -316,12 +329,6 @@ def market_week(world: World) -> type[RuleBasedStateMachine]:
         database=None,
     )
     return MarketWeek
-
-
-def _pk(global_id: str) -> int:
-    import base64
-
-    return int(base64.b64decode(global_id).decode().split(":")[1])
 
 
 async def test_R16_R18_R19_R29_R30_R31_a_market_week_of_the_ipad_converges_and_applies_each_mutation_once(
