@@ -22,6 +22,8 @@ from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput, Forbidden
+from salescoord.outbox import wording
+from salescoord.outbox.queue import enqueue_notice
 
 if TYPE_CHECKING:
     from salescoord.schema.types.lists import List
@@ -109,6 +111,8 @@ def _no_escalation(info: Info, *roles: Roles) -> None:
 
 
 async def create_user(info: Info, input: types.people.CreateUserInput) -> User | None:
+    """Without a password, the new user is invited: an email with a set-password link, in the
+    same transaction (R32, R20), so they choose their password themselves."""
     _no_escalation(info, input.role)
     password = input.password
     values: dict[str, Any] = {
@@ -120,6 +124,10 @@ async def create_user(info: Info, input: types.people.CreateUserInput) -> User |
     }
     async with info.context.db.transaction() as connection:
         user_id = await queries.create_user(connection, info.context.viewer, values)
+        if values["password_hash"] is None:
+            valid_hours = max(info.context.settings.set_password_ttl_seconds // 3600, 1)
+            notice = wording.invitation(values["name"], valid_hours)
+            await enqueue_notice(connection, notice, values["email"], set_password_user_id=user_id)
     return await _reload_user(info, user_id)
 
 

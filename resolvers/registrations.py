@@ -1,8 +1,7 @@
-"""Registrations: sign up, the queue, decisions, and the new buyer's set-password link."""
+"""Registrations: sign up, the queue, decisions (the new buyer's link: `resolvers/passwords.py`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from salescoord.db.models.registrations import (
     DECISION_REASON_LENGTH,
     MESSAGE_LENGTH,
 )
-from salescoord.db.queries import accounts
 from salescoord.db.queries import registrations as queries
 from salescoord.db.tables import territories
 from salescoord.resolvers import inputs, node_types
@@ -22,18 +20,15 @@ from salescoord.resolvers import registration_workflow as workflow
 from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import top_connection
 from salescoord.schema import types
-from salescoord.schema.enums import Channel, RegistrationStatus
+from salescoord.schema.enums import RegistrationStatus
 from salescoord.schema.ids import encode_id, expect_id
 from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
-from salescoord.errors import BadUserInput, NotFound, Unauthenticated
-from salescoord.outbox.password_links import fingerprint, read_set_password_token
+from salescoord.errors import BadUserInput, NotFound
 from salescoord.rate_limits import client_ip, rate_limit
-from salescoord.tokens import issue_token
 
 if TYPE_CHECKING:
-    from salescoord.schema.types.auth import LoginPayload
     from salescoord.schema.types.people import User
     from salescoord.schema.types.places import Company, Territory
     from salescoord.schema.types.registrations import Registration, RegistrationReceipt
@@ -208,29 +203,6 @@ async def reassign_registration_company(
     async with info.context.db.transaction() as connection:
         await queries.reassign_company(connection, info.context.viewer, row.id, company.id)
     return await _reload(info, row.id)
-
-
-async def set_password(info: Info, token: str, password: str, client: Channel) -> LoginPayload:
-    """Choose a password with a set-password link, and be signed in (R4: this is a sign-in)."""
-    settings = info.context.settings
-    claims = read_set_password_token(settings, token) if len(token) < 2000 else None
-    if claims is None:  # first: a caller without a valid link learns nothing more (R4)
-        raise Unauthenticated("This link is invalid or has expired.")
-    password = inputs.password(password)
-
-    def link_matches(current_hash: str | None) -> bool:
-        return fingerprint(settings, current_hash) == claims.fingerprint
-
-    new_hash = await info.context.passwords.hash(password)
-    async with info.context.db.transaction() as connection:
-        viewer = await accounts.set_password_once(connection, claims.user_id, link_matches, new_hash, client)
-    if viewer is None:
-        raise Unauthenticated("This link was used already or has expired.")
-    signed, expires_at = issue_token(settings, viewer.id, client)
-    info.context.become(viewer)
-    return types.auth.LoginPayload(
-        token=signed, expires_at=datetime.fromtimestamp(expires_at, UTC), user_id=viewer.id
-    )
 
 
 # -- the fields of a registration -----------------------------------------------------------

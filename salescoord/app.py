@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL on POST /graphql, GraphiQL on GET /graphql (R28), reports as
-CSV on GET /reports/<grouping>.csv (R36), health and metrics beside it."""
+CSV on GET /reports/<grouping>.csv (R36), health and metrics beside it, and the pages the
+emailed password links open (R32)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ from salescoord.graphiql.page import page_html
 from salescoord.graphql_http import GraphQLOverHTTP
 from salescoord.health import head_revision, healthz, readyz
 from salescoord.http_guards import RequestGuard
-from salescoord.logs import configure_logging
+from salescoord.logs import configure_logging, redact_link_tokens
 from salescoord.operation_labels import OperationLabels
 from salescoord.outbox.queue import backlog as outbox_backlog
+from salescoord.pages import password as password_pages
 from salescoord.passwords import PasswordWork
 from salescoord.report_export import export_report
 from salescoord.request_budget import UserBudget
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if os.environ.get("SALESCOORD_JSON_LOGS") == "1":
         configure_logging(os.environ.get("LOG_LEVEL", "info"))
     _service_log()
+    redact_link_tokens()
     graphql = GraphQLApp(settings)
 
     @asynccontextmanager
@@ -212,6 +215,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
         Route("/reports/{grouping}.csv", export_report, methods=["GET"]),
+        Route("/set-password", password_pages.set_password_page, methods=["GET", "POST"]),
+        Route("/reset-password", password_pages.reset_password_page, methods=["GET", "POST"]),
+        Mount("/page-assets", StaticFiles(directory=password_pages.ASSETS)),
     ]
     if settings.graphiql:
         routes.append(Mount("/graphiql-assets", StaticFiles(directory=GRAPHIQL_ASSETS)))

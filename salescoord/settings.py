@@ -193,6 +193,18 @@ class Settings:
     set_password_ttl_seconds: int = field(
         default_factory=lambda: int(os.environ.get("SET_PASSWORD_TTL_SECONDS", 3 * 24 * 3600))
     )
+    # -- password reset (R32): a short-lived link, asked for anonymously ------------------
+    reset_password_ttl_seconds: int = field(default_factory=_int("RESET_PASSWORD_TTL_SECONDS", 3600))
+    password_resets_per_ip: int = field(default_factory=_int("RATE_PASSWORD_RESET_PER_IP", 10))
+    password_resets_per_address: int = field(default_factory=_int("RATE_PASSWORD_RESET_PER_ADDRESS", 3))
+    password_reset_window_seconds: int = field(
+        default_factory=_int("RATE_PASSWORD_RESET_WINDOW_SECONDS", 3600)
+    )
+    # every answer to a reset request takes at least this long, whether or not the address has
+    # an account: the time it takes tells nothing (the work for a real account is well under it)
+    password_reset_answer_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("PASSWORD_RESET_ANSWER_SECONDS", 0.3))
+    )
     naive: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_NAIVE") == "1")
     """Benchmark baseline only: data loaders without batching or caching, and no parser or
     validation cache; the same code paths otherwise (`make bench`)."""

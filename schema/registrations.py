@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from salescoord.permissions.enums import Permission
+from salescoord.resolvers import passwords
 from salescoord.resolvers import registrations as resolve
 from salescoord.schema.guards import back_office, scoped
 from salescoord.schema.pagination import Connection
@@ -48,7 +49,8 @@ class RegistrationsMutation:
         description="Choose the existing company a pending registration joins on approval.",
     )
     set_password: LoginPayload = strawberry.mutation(
-        resolver=resolve.set_password,
-        description="Choose a password with the link from an approval email, and sign in. "
-        "A link works once and expires (R4: a form of signing in).",
+        resolver=passwords.set_password,
+        description="Choose a password with the link from an approval or invitation email, and sign "
+        "in. A link works once and expires (R4: a form of signing in); one that does not work is "
+        "UNAUTHENTICATED with `extensions.reason` INVALID, EXPIRED or USED.",
     )

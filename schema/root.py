@@ -27,6 +27,7 @@ from salescoord.schema.meetings import MeetingsMutation, MeetingsQuery
 from salescoord.schema.node import Node
 from salescoord.schema.operation_choice import OperationChoice
 from salescoord.schema.operation_name import OperationName
+from salescoord.schema.passwords import PasswordsMutation
 from salescoord.schema.people import PeopleMutation, PeopleQuery
 from salescoord.schema.places import PlacesMutation, PlacesQuery
 from salescoord.schema.records import RecordsQuery
@@ -71,7 +72,13 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    AuthMutation, PeopleMutation, PlacesMutation, ListsMutation, RegistrationsMutation, MeetingsMutation
+    AuthMutation,
+    PeopleMutation,
+    PlacesMutation,
+    ListsMutation,
+    RegistrationsMutation,
+    MeetingsMutation,
+    PasswordsMutation,
 ):
     pass
 

@@ -40,7 +40,7 @@ FOOTPRINT: dict[str, set[str]] = {
     "login": {"activities"},
     "register": {"registrations", "emails"},
     "setPassword": set(),  # the fuzz holds no set-password link: it can never succeed
-    "createUser": {"users"},
+    "createUser": {"users", "emails"},  # without a password: an invitation (R32)
     "updateUser": {"users", "account_manager_coordinators", "account_manager_territories"},
     "assignCoordinators": {"account_manager_coordinators"},
     "unassignCoordinators": {"account_manager_coordinators"},
@@ -83,6 +83,8 @@ FOOTPRINT: dict[str, set[str]] = {
     "mergeTerritory": {"territories", "companies", "account_manager_territories", "registrations"},
     "deleteCompany": {"companies"},
     "mergeCompany": {"companies", "users", "registrations"},
+    "requestPasswordReset": {"emails"},  # an email to an active account only (R32)
+    "resetPassword": set(),  # the fuzz holds no reset link: it can never succeed
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 
@@ -285,7 +287,7 @@ class Judge:
         if len(events) != expected:
             actions = [event["action"] for event in events]
             self.flag(AUDIT, f"{self.operation} wrote {len(events)} audit events {actions}, not {expected}")
-        actor = None if self.operation == "register" else self.rights.id
+        actor = None if self.operation in ("register", "requestPasswordReset") else self.rights.id
         for event in events:
             if event["actor_id"] != actor:
                 self.flag(AUDIT, f"{self.operation}: audit event by {event['actor_id']}, not {actor}")
@@ -615,6 +617,12 @@ class Judge:
                 if self.rights.manages(row["meeting_id"])
             }
             allowed = {u["email"] for u in self.before.rows("users") if u["id"] in buyers}
+        elif self.operation == "createUser":  # invited: created without a password (R32)
+            added = self.changes.get("users", Changes()).added
+            allowed = {u["email"] for u in added if u["password_hash"] is None}
+        elif self.operation == "requestPasswordReset":  # only an active account's own address (R32)
+            asked = str(self.arguments.get("email", "")).strip().lower()
+            allowed = {u["email"] for u in self.before.rows("users") if u["active"] and u["email"] == asked}
         for row in change.added:
             self.check(row["to_address"] in allowed, "emails", "added", row)
 

@@ -164,3 +164,17 @@ def test_R27_a_production_install_takes_no_top_level_name_but_its_own(installed:
         assert not (site / name).exists(), name
         assert (site / "salescoord" / name / "__init__.py").is_file(), name
     assert list((site / "salescoord" / "db" / "migrations" / "versions").glob("0001_*.py"))
+
+
+async def test_R32_a_production_install_serves_the_password_pages_from_its_own_files(server):
+    """The pages' template and stylesheet are package data too: a link that opens nothing
+    still gets its page, styled, from `pip install .` alone."""
+    async with httpx.AsyncClient(base_url=f"http://{server}", timeout=30) as http:
+        for path, title in (
+            ("/set-password", "Choose your password"),
+            ("/reset-password", "Reset your password"),
+        ):
+            page = await http.get(path, params={"token": "not.a.link"})
+            assert page.status_code == 400 and f"<h1>{title}</h1>" in page.text, path
+            assert "This link is not valid" in page.text
+        assert (await http.get("/page-assets/pages.css")).status_code == 200

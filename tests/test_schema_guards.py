@@ -73,8 +73,9 @@ def test_R15_every_mutation_declares_who_may_call_it():
     open_fields = [
         f.name.value for f in mutation.fields if not directives(f) & {"requires", "authenticated", "scoped"}
     ]
-    # R4: sign-in (also with a set-password link) and sign-up are the anonymous mutations
-    assert open_fields == ["login", "register", "setPassword"]
+    # R4: sign-in (also with a set-password or reset link) and sign-up are the anonymous
+    # mutations, and asking for a reset link (R32)
+    assert open_fields == ["login", "register", "setPassword", "requestPasswordReset", "resetPassword"]
 
 
 def test_R15_guards_print_with_their_arguments():
@@ -107,7 +108,7 @@ def test_R16_every_mutation_an_app_token_may_send_takes_a_key():
         for f in mutation.fields
         if not on_web_only(f) and "clientMutationId" not in {a.name.value for a in f.arguments}
     ]
-    assert keyless == ["login", "register", "setPassword"]
+    assert keyless == ["login", "register", "setPassword", "requestPasswordReset", "resetPassword"]
     lists = {"createList", "renameList", "deleteList", "addListItem", "moveListItem", "removeListItem"}
     keyed = {f.name.value for f in mutation.fields if not on_web_only(f)} - set(keyless)
     assert lists | {"updateListItemNote", "createNote", "startMeeting", "sendMeetingSummary"} <= keyed

@@ -49,6 +49,9 @@ UPDATE_MEETING = """mutation($id: ID!, $startsAt: DateTime) {
 RESCHEDULE_MEETING = """mutation($id: ID!, $startsAt: DateTime!) {
   rescheduleMeeting(meetingId: $id, startsAt: $startsAt) { id startsAt } }"""
 SUBSCRIBE = "subscription($m: ID!) { meetingChanges(meetingId: $m) { kind } }"
+REQUEST_RESET = "mutation($email: String!) { requestPasswordReset(email: $email) { email } }"
+RESET = """mutation($token: String!, $password: String!) {
+  resetPassword(token: $token, password: $password, client: WEB) { token } }"""
 
 NO_UTC_INSTANT = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
 KEYS_NO_COLUMN_HOLDS = [2**31, 2**31 + 1, 2**62]
@@ -221,6 +224,22 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
                 w.admin,
                 "from",
             ),
+        }
+    for label, bad in UNSTORABLE.items():  # R32: the anonymous password mutations
+        table |= {
+            f"R32 requestPasswordReset email, {label}": (
+                REQUEST_RESET,
+                {"email": f"a{bad}@x.test"},
+                None,
+                "email",
+            ),
+            f"R32 resetPassword password, {label}": (
+                RESET,
+                {"token": "x", "password": bad * 4},
+                None,
+                "password",
+            ),
+            f"R32 resetPassword token, {label}": (RESET, {"token": bad, "password": "x" * 12}, None, "token"),
         }
     return table
 

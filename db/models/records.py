@@ -33,7 +33,7 @@ class Email(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_emails_status_next_attempt", "status", "next_attempt_at"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=40)  # REGISTRATION_NOTICE, DECISION_NOTICE, MEETING_SUMMARY
+    kind: str = Field(max_length=40)  # REGISTRATION_NOTICE, DECISION_NOTICE, INVITATION, PASSWORD_RESET, ...
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=300)
     body_text: str

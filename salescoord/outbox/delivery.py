@@ -11,9 +11,9 @@ login is the server's answer about *our* configuration, not the email, so it is 
 Each sent email records its Message-ID: a crash between sending and marking is the one
 case that can send twice, and the id makes such a duplicate visible.
 
-An email for a new buyer holds a placeholder where their set-password link goes; the worker
-signs the link with the service's keys (`signing`) and writes it in as it builds the message,
-so the outbox never holds a usable one (R32).
+An email for a new buyer, an invited user or a password reset holds a placeholder where its
+link goes; the worker signs the link with the service's keys (`signing`) and writes it in as it
+builds the message, so the outbox never holds a usable one (R32).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from salescoord.db.session import WRITE_INTENT
-from salescoord.outbox import password_links, queue
+from salescoord.outbox import password_links, queue, wording
 from salescoord.settings import DeliverySettings, Settings, SmtpSettings
 
 log = logging.getLogger("salescoord.delivery")
@@ -180,15 +180,23 @@ class DeliveryWorker:
             await client.login(smtp.username, smtp.password or "")
         return client
 
-    def _link(self, row: Any) -> str | None:
-        """The row's set-password link, signed now: like the approval itself, for an account
-        without a password, so one set meanwhile (by the link or otherwise) has spent it."""
+    async def _link(self, row: Any) -> str | None:
+        """The row's password link, signed now. A set-password link (an approval, an
+        invitation) is, like them, for an account without a password, so one set meanwhile (by
+        the link or otherwise) has spent it. A reset link is for the password the account has
+        as it is sent, read here, so a password changed after the email went has spent it."""
         if row.set_password_user_id is None:
             return None
-        return password_links.set_password_link(self.signing, row.set_password_user_id, None)
+        if row.kind != wording.PASSWORD_RESET:
+            return password_links.set_password_link(self.signing, row.set_password_user_id, None)
+        async with self.engine.connect() as connection:
+            current = await queue.password_hash_of(connection, row.set_password_user_id)
+        return password_links.password_link(
+            self.signing, row.set_password_user_id, current, password_links.RESET_PASSWORD
+        )
 
     async def _send_one(self, client: aiosmtplib.SMTP, row: Any) -> None:
-        message = build_message(row, self.smtp.sender, self._link(row))
+        message = build_message(row, self.smtp.sender, await self._link(row))
         try:
             await client.send_message(message)
         except Exception as error:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from salescoord.db.models.base import utcnow
 from salescoord.db.models.records import EmailStatus
-from salescoord.db.tables import emails
+from salescoord.db.tables import emails, users
 from salescoord.outbox.wording import Notice
 
 log = logging.getLogger("salescoord.outbox")
@@ -46,7 +46,8 @@ async def enqueue_email(
 ) -> int:
     """Write one outgoing email into the outbox, inside the caller's transaction. With
     `set_password_user_id`, the bodies hold `password_links.PLACEHOLDER` where the worker
-    writes that account's set-password link at sending time (R32)."""
+    writes that account's link at sending time (R32): a reset-password link in a
+    PASSWORD_RESET email, a set-password link in any other."""
     now = utcnow()
     email_id = (
         await connection.execute(
@@ -182,6 +183,12 @@ def outbox_statement(status: str | None = None) -> sa.Select:
     """Every email (admins only, R20), optionally of one status."""
     statement = sa.select(*emails.c)
     return statement.where(EMAIL.status == status) if status else statement
+
+
+async def password_hash_of(connection: AsyncConnection, user_id: int) -> str | None:
+    """The hash a reset link is signed for (`delivery`); None for no password, or no account."""
+    statement = sa.select(users.c.password_hash).where(users.c.id == user_id)
+    return (await connection.execute(statement)).scalar_one_or_none()
 
 
 async def backlog(connection: AsyncConnection) -> int:

@@ -20,6 +20,8 @@ DECISION_NOTICE = "DECISION_NOTICE"
 MEETING_SUMMARY = "MEETING_SUMMARY"
 MEETING_CANCELLED = "MEETING_CANCELLED"
 MEETING_RESCHEDULED = "MEETING_RESCHEDULED"
+INVITATION = "INVITATION"
+PASSWORD_RESET = "PASSWORD_RESET"  # its link is a reset-password link (salescoord.outbox.delivery)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,33 @@ def approved(name: str, company_name: str, valid_hours: int) -> Notice:
             f"Hello {name},",
             f"your registration for {company_name} is approved.",
             f"Choose your password here (the link works once, for {valid_hours} hours):\n{PLACEHOLDER}",
+        ],
+    )
+
+
+def invitation(name: str, valid_hours: int) -> Notice:
+    """To a user an admin created without a password (R5, R32); the link is PLACEHOLDER here."""
+    return _notice(
+        INVITATION,
+        "Your salescoord account",
+        [
+            f"Hello {name},",
+            "an account was created for you.",
+            f"Choose your password here (the link works once, for {valid_hours} hours):\n{PLACEHOLDER}",
+        ],
+    )
+
+
+def password_reset(name: str, valid_minutes: int) -> Notice:
+    """To an account whose password reset was asked for (R32); the link is PLACEHOLDER here."""
+    return _notice(
+        PASSWORD_RESET,
+        "Reset your salescoord password",
+        [
+            f"Hello {name},",
+            "someone asked to reset the password of this account. If it was you, choose a new one "
+            f"here (the link works once, for {valid_minutes} minutes):\n{PLACEHOLDER}",
+            "If it was not you, ignore this email: your password stays as it is.",
         ],
     )
 

@@ -16,3 +16,11 @@ class LoginPayload:
     expires_at: datetime
     user_id: strawberry.Private[int]
     user: User | None = strawberry.field(resolver=resolve.user, extensions=[scoped()])
+
+
+@strawberry.type(
+    description="What a password reset request answers, whether or not the address has an account: "
+    "if it has, a reset link is on its way."
+)
+class PasswordResetReceipt:
+    email: str

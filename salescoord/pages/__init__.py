@@ -1,0 +1,1 @@
+"""Small server-rendered pages that the links in the service's emails open (R32)."""
