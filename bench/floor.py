@@ -322,4 +322,3 @@ def create_floor() -> Any:
         await send({"type": "http.response.body", "body": response})
 
     return app
-

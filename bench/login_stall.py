@@ -56,12 +56,28 @@ def start(source: Path, env: dict[str, str], port: int) -> subprocess.Popen:
     create = ["users", "create", "--email", EMAIL, "--name", "Signs In", "--role", "ACCOUNT_MANAGER"]
     subprocess.run(
         [sys.executable, "-m", "salescoord.cli", *create, "--password", PASSWORD],
-        env=env, cwd=source, check=True, stdout=subprocess.DEVNULL,
+        env=env,
+        cwd=source,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "salescoord.app:create_app", "--factory", "--host", HOST,
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=source,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "salescoord.app:create_app",
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=source,
     )
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -8,6 +8,8 @@ from salescoord.db.models import (
     ChangeLogEntry,
     Company,
     Content,
+    Device,
+    DeviceOutcome,
     Email,
     List,
     ListItem,
@@ -17,6 +19,7 @@ from salescoord.db.models import (
     MutationOutcome,
     Note,
     RateCounter,
+    RefreshToken,
     Registration,
     Role,
     Territory,
@@ -43,3 +46,6 @@ activities = Activity.__table__
 mutation_outcomes = MutationOutcome.__table__
 change_log = ChangeLogEntry.__table__
 rate_counters = RateCounter.__table__
+devices = Device.__table__
+refresh_tokens = RefreshToken.__table__
+device_outcomes = DeviceOutcome.__table__

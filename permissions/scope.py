@@ -49,6 +49,7 @@ from salescoord.db.tables import (
     am_territories,
     companies,
     contents,
+    devices,
     list_items,
     lists,
     meeting_attendees,
@@ -445,6 +446,16 @@ class Scope:
         if self.viewer is None or self.viewer.role is RoleName.BUYER:
             return NOTHING
         return territories.c.id.in_(self._territory_ids())
+
+    # -- the app's devices ---------------------------------------------------------------
+    @_memoized
+    def devices(self) -> ColumnElement[bool]:
+        """Devices (R30): a user sees and revokes their own; admins everyone's."""
+        if self.viewer is None:
+            return NOTHING
+        if self.is_everything:
+            return EVERYTHING
+        return devices.c.user_id == self.viewer.id
 
     # -- registrations -----------------------------------------------------------------
     @_memoized

@@ -16,6 +16,7 @@ class Viewer:
     role: RoleName
     permissions: frozenset[Permission]
     channel: Channel = Channel.WEB
+    device_id: int | None = None  # the app's device the request comes from (R30)
     # the user's row as read at the start of the request (None once the request wrote)
     row: Any = field(default=None, compare=False, repr=False)
 

@@ -14,7 +14,7 @@ import strawberry
 from salescoord.db.models.content import CONTENT_TITLE_LENGTH, REFERENCE_LENGTH
 from salescoord.db.queries import catalogue as queries
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import Key, keyed_call
+from salescoord.resolvers.keyed import Key, Number, keyed_call
 from salescoord.resolvers.lookups import visible_row
 from salescoord.schema import types
 from salescoord.schema.enums import ContentKind
@@ -38,6 +38,7 @@ async def update_content(
     kind: ContentKind | None = None,
     reference: str | None = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Content | None:
     """Change what is given, keep the rest; archived content may be edited too."""
     call = keyed_call(info)
@@ -70,11 +71,15 @@ async def _set_archived(info: Info, id: str, archived: bool) -> Content | None:
     return await _content(info, row.id)
 
 
-async def archive_content(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> Content | None:
+async def archive_content(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> Content | None:
     """No longer offered; kept on the lists and meetings that use it. Archived already: CONFLICT."""
     return await _set_archived(info, id, True)
 
 
-async def restore_content(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> Content | None:
+async def restore_content(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> Content | None:
     """Offered again. Not archived: CONFLICT."""
     return await _set_archived(info, id, False)

@@ -3,7 +3,8 @@ the field extension that makes a mutation exactly-once.
 
     create_meeting = strawberry.mutation(resolver=create_meeting, extensions=keyed(MANAGES))
 
-    async def create_meeting(info: Info, host_id: strawberry.ID, ..., client_mutation_id: Key = None):
+    async def create_meeting(info: Info, host_id: strawberry.ID, ..., client_mutation_id: Key = None,
+                             mutation_number: Number = None):
         call = keyed_call(info)                       # the replay check, already made
         if call.replayed is not None:
             return await _meeting(info, call.replayed.id)
@@ -38,13 +39,23 @@ from salescoord.errors import ServiceError
 from salescoord.sync.exactly_once import Call
 
 KEY = "client_mutation_id"
-KEYS = frozenset({KEY})  # arguments that name the call rather than take part in it
+NUMBER = "mutation_number"
+KEYS = frozenset({KEY, NUMBER})  # arguments that name the call rather than take part in it
 
 Key = Annotated[
     str | None,
     strawberry.argument(
         description="A client-generated id: replays have one effect and the same answer (R16). "
         "Required with an app token."
+    ),
+]
+
+Number = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The app device's number for this mutation: 1, 2, 3, … (R31). A replay is "
+        "answered from its outcome or with ALREADY_APPLIED, at any age; a number past the next "
+        "is OUT_OF_ORDER. With an app token send this or clientMutationId."
     ),
 ]
 
@@ -94,8 +105,8 @@ class ExactlyOnce(FieldExtension):
         if self.field is not None and self.field is not field:
             raise TypeError("an ExactlyOnce extension belongs to one field")
         names = {argument.python_name for argument in field.arguments}
-        if KEY not in names:
-            raise TypeError(f"{field.python_name} takes no {KEY} to key it by")
+        if not names >= KEYS:
+            raise TypeError(f"{field.python_name} takes no {KEY} and {NUMBER} to key it by")
         if not self.added_later <= names:
             raise TypeError(f"{field.python_name} takes no {sorted(self.added_later - names)}")
         self.field = field
@@ -128,7 +139,16 @@ class ExactlyOnce(FieldExtension):
             key = key or kwargs.get(self.also_keyed_by)
         context = info.context
         chosen, every = self.arguments(info, kwargs)
-        call = await Call.begin(context.db, context.viewer, key, info.field_name, chosen, also=every)
+        call = await Call.begin(
+            context.db,
+            context.viewer,
+            key,
+            info.field_name,
+            chosen,
+            also=every,
+            number=kwargs.get(NUMBER),
+            kept=context.settings.kept_outcomes_per_device,
+        )
         fields = {field.name: getattr(info, field.name) for field in dataclasses.fields(strawberry.Info)}
         keyed = KeyedInfo(**fields, call=call)
         try:

@@ -22,7 +22,7 @@ from salescoord.db.models.content import (
 from salescoord.db.queries import lists as queries
 from salescoord.permissions.enums import RoleName
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import ClientId, Key, keyed_call
+from salescoord.resolvers.keyed import ClientId, Key, Number, keyed_call
 from salescoord.resolvers.lookups import made_before, visible_row
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
@@ -117,6 +117,7 @@ async def create_list(
     buyer_id: strawberry.ID | None = None,
     client_id: ClientId = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> List | None:
     call = keyed_call(info)
     if call.replayed is not None:
@@ -152,7 +153,7 @@ async def _list_buyer(info: Info, kind: ListKind, buyer_id: str | None) -> int |
 
 
 async def rename_list(
-    info: Info, id: strawberry.ID, name: str, client_mutation_id: Key = None
+    info: Info, id: strawberry.ID, name: str, client_mutation_id: Key = None, mutation_number: Number = None
 ) -> List | None:
     call = keyed_call(info)
     if call.replayed is not None:
@@ -165,7 +166,9 @@ async def rename_list(
     return await _list(info, row.id)
 
 
-async def delete_list(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+async def delete_list(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> strawberry.ID:
     """Answers with the deleted list's id, as sent."""
     call = keyed_call(info)
     if call.replayed is None:
@@ -186,6 +189,7 @@ async def add_list_item(
     note: str | None = None,
     client_id: ClientId = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> ListItem | None:
     call = keyed_call(info)
     if call.replayed is not None:
@@ -207,7 +211,11 @@ async def add_list_item(
 
 
 async def move_list_item(
-    info: Info, id: strawberry.ID, position: int, client_mutation_id: Key = None
+    info: Info,
+    id: strawberry.ID,
+    position: int,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> ListItem | None:
     call = keyed_call(info)
     if call.replayed is not None:
@@ -220,7 +228,9 @@ async def move_list_item(
     return await _item(info, item.id)
 
 
-async def remove_list_item(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+async def remove_list_item(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> strawberry.ID:
     """Answers with the removed item's id, as sent."""
     call = keyed_call(info)
     if call.replayed is None:
@@ -239,6 +249,7 @@ async def update_list_item_note(
     *,
     version: int,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> ListItem | None:
     """Write an item's note over the version the client read; a stale version is a
     CONFLICT carrying the current item, and nothing is overwritten (R17). The note is

@@ -25,7 +25,7 @@ from salescoord.db.models.meetings import (
 from salescoord.db.queries import meetings as queries
 from salescoord.db.queries.people import USER_ORDER
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import ClientId, Key, keyed_call
+from salescoord.resolvers.keyed import ClientId, Key, Number, keyed_call
 from salescoord.resolvers.lookups import made_before, visible_row, visible_rows
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
@@ -219,6 +219,7 @@ async def create_meeting(
     allow_double_booking: AllowDoubleBooking = False,
     client_id: ClientId = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     call = keyed_call(info)
     if call.replayed is not None:
@@ -259,6 +260,7 @@ async def update_meeting(
     host_id: strawberry.ID | None = None,
     allow_double_booking: AllowDoubleBooking = False,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     """A new time or host is checked against the host's other meetings (R33); the attendees
     are told of a new time only through `rescheduleMeeting`."""
@@ -295,7 +297,11 @@ async def update_meeting(
 
 
 async def cancel_meeting(
-    info: Info, meeting_id: strawberry.ID, reason: str, client_mutation_id: Key = None
+    info: Info,
+    meeting_id: strawberry.ID,
+    reason: str,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     """Whoever may change the meeting cancels it, once, while it is SCHEDULED; each attendee
     is emailed the reason (R33)."""
@@ -325,6 +331,7 @@ async def reschedule_meeting(
     ] = None,
     allow_double_booking: AllowDoubleBooking = False,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     """A SCHEDULED meeting's new time, checked against the host's other meetings; each
     attendee is emailed the new time on the meeting's clock (R33)."""
@@ -361,13 +368,21 @@ async def reschedule_meeting(
 
 
 async def add_attendees(
-    info: Info, meeting_id: strawberry.ID, buyer_ids: list[strawberry.ID], client_mutation_id: Key = None
+    info: Info,
+    meeting_id: strawberry.ID,
+    buyer_ids: list[strawberry.ID],
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     return await _change_attendees(info, meeting_id, buyer_ids, add=True)
 
 
 async def remove_attendees(
-    info: Info, meeting_id: strawberry.ID, buyer_ids: list[strawberry.ID], client_mutation_id: Key = None
+    info: Info,
+    meeting_id: strawberry.ID,
+    buyer_ids: list[strawberry.ID],
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     return await _change_attendees(info, meeting_id, buyer_ids, add=False)
 
@@ -393,7 +408,11 @@ async def _change_attendees(
 
 
 async def attach_list(
-    info: Info, meeting_id: strawberry.ID, list_id: strawberry.ID, client_mutation_id: Key = None
+    info: Info,
+    meeting_id: strawberry.ID,
+    list_id: strawberry.ID,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     """A list the viewer may open, shown to the meeting's managers only if it shows them
     nothing new (R11, R37)."""
@@ -401,7 +420,11 @@ async def attach_list(
 
 
 async def detach_list(
-    info: Info, meeting_id: strawberry.ID, list_id: strawberry.ID, client_mutation_id: Key = None
+    info: Info,
+    meeting_id: strawberry.ID,
+    list_id: strawberry.ID,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     """Detaching never shows anything to anyone."""
     return await _change_list(info, meeting_id, list_id, attach=False)
@@ -429,11 +452,15 @@ async def _change_list(info: Info, meeting_id: str, list_id: str, *, attach: boo
 
 
 # -- in the meeting (R10) -----------------------------------------------------------------
-async def start_meeting(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> Meeting | None:
+async def start_meeting(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> Meeting | None:
     return await _move_status(info, id, MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
 
 
-async def end_meeting(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> Meeting | None:
+async def end_meeting(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> Meeting | None:
     return await _move_status(info, id, MeetingStatus.IN_PROGRESS, MeetingStatus.ENDED)
 
 
@@ -464,6 +491,7 @@ async def create_note(
     shared: bool = False,
     client_id: ClientId = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Note | None:
     """Internal unless `shared` (R37): a note reaches the attending buyers only when its writer
     says so. `client_id`, the app's UUID for the note, serves as its key too."""
@@ -505,6 +533,7 @@ async def update_note(
     text: str | None = None,
     shared: bool | None = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Note | None:
     """Write over the version the client read; a stale one is a CONFLICT carrying the
     current note, and nothing is overwritten (R17). Sharing a note with the buyers is its
@@ -532,7 +561,11 @@ async def update_note(
 
 
 async def delete_note(
-    info: Info, id: strawberry.ID, version: int, client_mutation_id: Key = None
+    info: Info,
+    id: strawberry.ID,
+    version: int,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> strawberry.ID:
     """Answers with the deleted note's id, as sent; a stale version is a CONFLICT."""
     call = keyed_call(info)
@@ -552,6 +585,7 @@ async def send_meeting_summary(
     meeting_id: strawberry.ID,
     buyer_ids: list[strawberry.ID] | None = None,
     client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Meeting | None:
     """Email the summary to the chosen attendees (all by default): through the app the host
     (R10), on the web whoever manages the meeting, also again (R9, R21)."""

@@ -54,6 +54,7 @@ def _kinds() -> tuple[NodeKind, ...]:
         NodeKind(types.registrations.Registration, lambda loaders: loaders.registration_by_id),
         NodeKind(types.meetings.Meeting, lambda loaders: loaders.meeting_by_id),
         NodeKind(types.meetings.Note, lambda loaders: loaders.note_by_id),
+        NodeKind(types.devices.Device, lambda loaders: loaders.device_by_id),
     )
 
 

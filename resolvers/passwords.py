@@ -11,15 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from salescoord.db.queries import accounts
 from salescoord.db.queries.audit import record
 from salescoord.permissions.viewer import Viewer
-from salescoord.resolvers import inputs
+from salescoord.resolvers import auth, inputs
 from salescoord.schema import types
 from salescoord.schema.enums import Channel
+from salescoord.schema.types.devices import DeviceInput
 
 from salescoord.context import Context, Info
 from salescoord.errors import Unauthenticated
@@ -33,7 +33,6 @@ from salescoord.outbox.password_links import (
 )
 from salescoord.outbox.queue import enqueue_notice
 from salescoord.rate_limits import client_ip, rate_limit
-from salescoord.tokens import issue_token
 
 if TYPE_CHECKING:
     from salescoord.schema.types.auth import LoginPayload, PasswordResetReceipt
@@ -99,24 +98,23 @@ async def use_password_link(
     return viewer
 
 
-async def _signed_in(info: Info, viewer: Viewer, client: Channel) -> LoginPayload:
-    signed, expires_at = issue_token(info.context.settings, viewer.id, client)
-    info.context.become(viewer)
-    return types.auth.LoginPayload(
-        token=signed, expires_at=datetime.fromtimestamp(expires_at, UTC), user_id=viewer.id
-    )
-
-
-async def set_password(info: Info, token: str, password: str, client: Channel) -> LoginPayload:
-    """Choose a password with a set-password link, and be signed in (R4: this is a sign-in)."""
+async def set_password(
+    info: Info, token: str, password: str, client: Channel, device: DeviceInput | None = None
+) -> LoginPayload:
+    """Choose a password with a set-password link, and be signed in (R4: this is a sign-in;
+    on the app, as a device, R30)."""
+    named = auth.device_input(device, client)
     viewer = await use_password_link(info.context, token, password, SET_PASSWORD, client)
-    return await _signed_in(info, viewer, client)
+    return await auth.sign_in(info, viewer, named)
 
 
-async def reset_password(info: Info, token: str, password: str, client: Channel) -> LoginPayload:
+async def reset_password(
+    info: Info, token: str, password: str, client: Channel, device: DeviceInput | None = None
+) -> LoginPayload:
     """Choose a new password with a reset-password link, and be signed in."""
+    named = auth.device_input(device, client)
     viewer = await use_password_link(info.context, token, password, RESET_PASSWORD, client)
-    return await _signed_in(info, viewer, client)
+    return await auth.sign_in(info, viewer, named)
 
 
 async def request_password_reset(info: Info, email: str) -> PasswordResetReceipt:

@@ -9,7 +9,7 @@ from salescoord.db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENG
 from salescoord.db.queries import people as people_queries
 from salescoord.db.queries import places as queries
 from salescoord.resolvers import inputs, node_types
-from salescoord.resolvers.keyed import Key, keyed_call
+from salescoord.resolvers.keyed import Key, Number, keyed_call
 from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
@@ -190,7 +190,9 @@ async def update_company(info: Info, input: types.places.UpdateCompanyInput) -> 
 
 
 # -- deleting and merging (R34) ----------------------------------------------------------------
-async def delete_territory(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+async def delete_territory(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> strawberry.ID:
     """Delete an empty territory; answers with its id, as sent."""
     call = keyed_call(info)
     if call.replayed is None:
@@ -203,7 +205,11 @@ async def delete_territory(info: Info, id: strawberry.ID, client_mutation_id: Ke
 
 
 async def merge_territory(
-    info: Info, source_id: strawberry.ID, target_id: strawberry.ID, client_mutation_id: Key = None
+    info: Info,
+    source_id: strawberry.ID,
+    target_id: strawberry.ID,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Territory | None:
     """Move everything in the source territory to the target, delete the source; answers with
     the target as the viewer now sees it."""
@@ -218,7 +224,9 @@ async def merge_territory(
     return await _territory(info, target.id)
 
 
-async def delete_company(info: Info, id: strawberry.ID, client_mutation_id: Key = None) -> strawberry.ID:
+async def delete_company(
+    info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
+) -> strawberry.ID:
     """Delete a company without buyers; answers with its id, as sent."""
     call = keyed_call(info)
     if call.replayed is None:
@@ -231,7 +239,11 @@ async def delete_company(info: Info, id: strawberry.ID, client_mutation_id: Key 
 
 
 async def merge_company(
-    info: Info, source_id: strawberry.ID, target_id: strawberry.ID, client_mutation_id: Key = None
+    info: Info,
+    source_id: strawberry.ID,
+    target_id: strawberry.ID,
+    client_mutation_id: Key = None,
+    mutation_number: Number = None,
 ) -> Company | None:
     """Move the source company's buyers to the target, delete the source; answers with the
     target as the viewer now sees it."""

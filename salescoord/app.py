@@ -44,6 +44,7 @@ from salescoord.schema.root import build_schema
 from salescoord.schema.root import schema as default_schema
 from salescoord.settings import Settings
 from salescoord.sockets import GraphQLSocket
+from salescoord.sync.devices import DeviceWatch
 from salescoord.sync.listen import ChangeListener
 
 request_log = logging.getLogger("salescoord.request")
@@ -75,6 +76,7 @@ class GraphQLApp(GraphQLOverHTTP, GraphQL):
             settings.anonymous_requests_per_ip, settings.anonymous_window_seconds, bucket="anonymous"
         )
         self._listener: ChangeListener | None = None
+        self.devices = DeviceWatch(lambda: self.listener)
 
     @property
     def listener(self) -> ChangeListener | None:
@@ -147,6 +149,7 @@ class GraphQLApp(GraphQLOverHTTP, GraphQL):
         )
         request.scope["state"]["context"] = context
         context.listener = self.listener
+        context.devices = self.devices
         if request.scope["type"] == "http":
             response.headers["X-Request-ID"] = context.request_id
         return context

@@ -26,6 +26,7 @@ from salescoord.permissions.scope import Scope
 from salescoord.permissions.viewer import Viewer
 from salescoord.request_budget import UserBudget
 from salescoord.settings import Settings
+from salescoord.sync.devices import DeviceWatch
 from salescoord.sync.listen import ChangeListener
 
 
@@ -47,6 +48,7 @@ class Context:
     anonymous_budget: UserBudget | None = None  # and its per-IP budget of anonymous requests
     listener: ChangeListener | None = None  # the process's LISTEN connection on PostgreSQL, for live updates
     credentials: Credentials | None = None  # a websocket's sign-in, checked again by each operation (R29)
+    devices: DeviceWatch | None = None  # the process's sockets by device, closed when one is revoked (R30)
 
     async def identify(self) -> None:
         """Load the viewer the token names. The HTTP app defers this until the query has

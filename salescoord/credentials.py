@@ -1,9 +1,10 @@
 """Whether a bearer token still stands for a signed-in user: decided here and nowhere else,
 for an HTTP request and for every operation of a websocket alike (R14, R29).
 
-A token stands when its signature holds and it has not expired (and, once devices can be
-revoked, R30, when its device still stands: that check belongs in `signed_in`). Its user
-stands when the account exists and is active. Who they are, their role and its permissions
+A token stands when its signature holds and it has not expired, and an app token while its
+device is not revoked and the token is of the device's current pair (R30; the first request
+with a new pair marks it used, `db.queries.devices`). Its user stands when the account
+exists and is active. Who they are, their role and its permissions
 are read from the database at every check, never carried over from an earlier one.
 
     viewer = await signed_in(db, settings, token)    # TokenRefused, UserRefused
@@ -20,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from salescoord.db.queries import devices
+from salescoord.db.queries.devices import VIEWER_ON_DEVICE
 from salescoord.db.queries.people import VIEWER_BY_ID, viewer_from_row
 from salescoord.db.session import RequestDatabase
 from salescoord.errors import Unauthenticated
@@ -41,6 +44,13 @@ class TokenRefused(Refusal):
         super().__init__("The token is invalid or has expired: sign in again.")
 
 
+class DeviceRefused(Refusal):
+    close_code = 4401
+
+    def __init__(self) -> None:
+        super().__init__("This device was signed out or revoked, or its token replaced: sign in again.")
+
+
 class UserRefused(Refusal):
     close_code = 4403
 
@@ -53,10 +63,20 @@ async def signed_in(db: RequestDatabase, settings: Settings, token: str) -> View
     claims = read_token(settings, token)
     if claims is None:
         raise TokenRefused()
-    row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": claims.user_id})
+    if claims.device_id is None:
+        row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": claims.user_id})
+        if row is None:
+            raise UserRefused()
+        return viewer_from_row(row, claims.channel)
+    row = await db.fetch_one(VIEWER_ON_DEVICE, {"viewer_id": claims.user_id, "device_id": claims.device_id})
     if row is None:
         raise UserRefused()
-    return viewer_from_row(row, claims.channel)
+    if row.device_revoked_at is not None or row.device_generation != claims.generation:
+        raise DeviceRefused()
+    if row.device_used_generation < claims.generation:
+        async with db.transaction() as connection:
+            await devices.mark_used(connection, claims.device_id, claims.generation)
+    return viewer_from_row(row, claims.channel, device_id=claims.device_id)
 
 
 def seconds_left(settings: Settings, token: str) -> float:

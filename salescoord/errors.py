@@ -62,3 +62,16 @@ class RateLimited(ServiceError):
 
 class ResyncRequired(ServiceError):
     code = "RESYNC_REQUIRED"
+
+
+class AlreadyApplied(ServiceError):
+    """A numbered mutation older than the outcomes its device keeps: it was applied, and is
+    not run again (R31)."""
+
+    code = "ALREADY_APPLIED"
+
+
+class OutOfOrder(ServiceError):
+    """A numbered mutation past the device's next number: nothing is written (R31)."""
+
+    code = "OUT_OF_ORDER"

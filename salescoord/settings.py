@@ -138,9 +138,11 @@ class Settings:
     web_token_ttl_seconds: int = field(
         default_factory=lambda: int(os.environ.get("WEB_TOKEN_TTL_SECONDS", 12 * 3600))
     )
-    app_token_ttl_seconds: int = field(
-        default_factory=lambda: int(os.environ.get("APP_TOKEN_TTL_SECONDS", 30 * 24 * 3600))
-    )
+    # -- the app's devices (R30): short access tokens, rotating refresh tokens ---------------
+    app_access_token_seconds: int = field(default_factory=_int("APP_ACCESS_TOKEN_SECONDS", 900))
+    app_refresh_token_days: int = field(default_factory=_int("APP_REFRESH_TOKEN_DAYS", 30))
+    # numbered mutations whose outcome is kept per device; older ones answer ALREADY_APPLIED (R31)
+    kept_outcomes_per_device: int = field(default_factory=_int("KEPT_OUTCOMES_PER_DEVICE", 200))
     graphiql: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_GRAPHIQL", "1") == "1")
     pool_size: int = field(default_factory=lambda: int(os.environ.get("DB_POOL_SIZE", 10)))
 

@@ -9,7 +9,8 @@ viewer as a fresh HTTP request would (R29).
   it then spends the per-user budget (`schema.admission`), as an HTTP request does.
 - the socket's sign-in is checked again on the safety poll (LIVE_SAFETY_POLL_SECONDS), at
   the token's expiry and at each delivery of a live subscription (`salescoord.sync.live`); once it
-  no longer stands the socket closes: 4401 (token invalid or expired), 4403 (user deactivated).
+  no longer stands the socket closes: 4401 (token invalid or expired, device revoked),
+  4403 (user deactivated). An app socket's device revocation wakes the check at once (R30).
 - every message is bounded in size and rate before it is parsed (`salescoord.socket_limits`).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from json import JSONDecodeError
 from typing import Any
 
@@ -114,7 +116,8 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
         self.credentials = Credentials(self.settings, token, self.refuse)
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
-        self._watch = asyncio.create_task(self._watch_sign_in(self.credentials))
+        device_id = self.context.viewer.device_id
+        self._watch = asyncio.create_task(self._watch_sign_in(self.credentials, device_id))
 
     async def handle_subscribe(self, message: Any) -> None:
         if self.closed:
@@ -162,6 +165,7 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
         )
         context.credentials = self.credentials
         context.listener = view.listener
+        context.devices = view.devices
         return context
 
     async def refuse(self, refusal: Refusal) -> None:
@@ -173,20 +177,34 @@ class GraphQLSocket(BaseGraphQLTransportWSHandler[Context, None]):
             if operation.task is not current:
                 await self.cleanup_operation(operation_id)
 
-    async def _watch_sign_in(self, credentials: Credentials) -> None:
+    async def _watch_sign_in(self, credentials: Credentials, device_id: int | None) -> None:
         """Closes the socket once its sign-in no longer stands, also while nothing runs on
-        it: at the token's expiry, and within a safety-poll interval of a deactivation."""
+        it: at the token's expiry, at once when its device is revoked (in any process, R30),
+        and within a safety-poll interval of a deactivation."""
         poll = self.settings.live_safety_poll_seconds
-        while not self.closed:
-            await asyncio.sleep(min(poll, seconds_left(self.settings, credentials.token)))
-            try:
-                await credentials.viewer(self.context.db)
-            except Refusal:
-                return
-            except Exception as error:  # the database away: the next look, or an operation, decides
-                log.warning("could not check a websocket's sign-in (%s)", error)
-            finally:
-                await self.context.db.release()
+        async with self._revocations(device_id) as wakeup:
+            while not self.closed:
+                wakeup.clear()
+                timeout = min(poll, seconds_left(self.settings, credentials.token))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), timeout)
+                try:
+                    await credentials.viewer(self.context.db)
+                except Refusal:
+                    return
+                except Exception as error:  # the database away: the next look, or an operation, decides
+                    log.warning("could not check a websocket's sign-in (%s)", error)
+                finally:
+                    await self.context.db.release()
+
+    @contextlib.asynccontextmanager
+    async def _revocations(self, device_id: int | None) -> AsyncIterator[asyncio.Event]:
+        """Set when the socket's device is revoked; a web socket has no device: never set."""
+        if device_id is None:
+            yield asyncio.Event()
+            return
+        async with self.view.devices.follow(device_id) as wakeup:
+            yield wakeup
 
     async def close(self, code: int, reason: str) -> None:
         if self.closed or self.ws.application_state == WebSocketState.DISCONNECTED:

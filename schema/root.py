@@ -34,6 +34,7 @@ from salescoord.schema.records import RecordsQuery
 from salescoord.schema.registrations import RegistrationsMutation, RegistrationsQuery
 from salescoord.schema.reporting import ReportingQuery
 from salescoord.schema.subscription_channel import SubscriptionChannel
+from salescoord.schema.types.devices import Device
 from salescoord.schema.types.lists import Content, List, ListItem
 from salescoord.schema.types.meetings import Meeting, Note
 from salescoord.schema.types.people import User
@@ -121,7 +122,7 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
             StorableText,
             Admission,
         ],
-        types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note],
+        types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note, Device],
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides={datetime: DATE_TIME},
         execution_context_class=DirectLeaves,

@@ -27,7 +27,7 @@ async def served(
     attach_engine(app, engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-        yield app, Client(http, changed)
+        yield app, Client(http, changed, engine)
 
 
 @asynccontextmanager

@@ -31,6 +31,9 @@ from tests.helpers import SECRET, Client
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TABLES_IN_DELETE_ORDER = [
     "mutation_outcomes",
+    "device_outcomes",
+    "refresh_tokens",
+    "devices",
     "activities",
     "audit_events",
     "emails",
@@ -166,7 +169,7 @@ async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Clien
     attach_engine(app, engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-        yield Client(http, settings)
+        yield Client(http, settings, engine)
 
 
 @pytest.fixture

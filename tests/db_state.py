@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Rate-limit counters count every call, refused or not: bookkeeping, not the service's data.
 TABLES = [table for table in users.metadata.sorted_tables if table.name != "rate_counters"]
+# A device's row changes as it is used (last seen, the token pair in use), and the test client
+# registers one on its first app request: bookkeeping too. A numbered mutation's claim of a
+# number (R31) shows in device_outcomes, which is compared.
+COMPARED = [table for table in TABLES if table.name != "devices"]
 
 
 async def counts(engine: AsyncEngine) -> dict[str, int]:
@@ -18,7 +22,7 @@ async def counts(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as connection:
         return {
             table.name: (await connection.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
-            for table in TABLES
+            for table in COMPARED
         }
 
 
@@ -29,5 +33,5 @@ async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
             table.name: sorted(
                 (tuple(repr(value) for value in row) for row in await connection.execute(sa.select(table))),
             )
-            for table in TABLES
+            for table in COMPARED
         }

@@ -1,5 +1,5 @@
 """Who may see what, computed from the tables in plain Python: the oracle of the fuzzed
-matrix, written from the SPEC (R1, R2, R10, R11, R13, R37) and never through
+matrix, written from the SPEC (R1, R2, R10, R11, R13, R30, R37) and never through
 `permissions.scope`, so a mistake in the scope cannot hide itself.
 
 Each Node type of the schema needs a rule here; the fuzz test fails on a type without one.
@@ -27,6 +27,7 @@ QUERIES = {
     "notes": "SELECT id, meeting_id, shared FROM notes",
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
     "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
+    "devices": "SELECT id, user_id FROM devices",
 }
 
 
@@ -135,6 +136,8 @@ class Tables:
             "List": lists,
             "ListItem": items,
             "Content": contents,
+            # R30: your own devices; an admin everyone's
+            "Device": {r.id for r in self.rows["devices"] if everything or r.user_id == asker.user_id},
         }
 
     def _lists_section(self, asker: Asker) -> set[int]:

@@ -33,11 +33,13 @@ ORACLE_TABLES = {  # fuzz_oracle's names for the tables it reads
     "notes": "notes",
     "meeting_lists": "meeting_lists",
     "registrations": "registrations",
+    "devices": "devices",
 }
-BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes"}
-# The tables each mutation may change besides BOOKKEEPING (R25, R16, R18).
+# devices: a numbered mutation moves its device's last number on, in its own transaction (R31)
+BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes", "device_outcomes", "devices"}
+# The tables each mutation may change besides BOOKKEEPING (R25, R16, R18, R31).
 FOOTPRINT: dict[str, set[str]] = {
-    "login": {"activities"},
+    "login": {"activities", "devices", "refresh_tokens"},
     "register": {"registrations", "emails"},
     "setPassword": set(),  # the fuzz holds no set-password link: it can never succeed
     "createUser": {"users", "emails"},  # without a password: an invitation (R32)
@@ -85,6 +87,9 @@ FOOTPRINT: dict[str, set[str]] = {
     "mergeCompany": {"companies", "users", "registrations"},
     "requestPasswordReset": {"emails"},  # an email to an active account only (R32)
     "resetPassword": set(),  # the fuzz holds no reset link: it can never succeed
+    "refreshSession": {"devices", "refresh_tokens"},
+    "signOut": {"devices", "refresh_tokens"},
+    "revokeDevice": {"devices", "refresh_tokens"},
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 
@@ -251,13 +256,17 @@ class Judge:
             self.flag(OUTSIDE, f"{self.operation} {what} in {table}: {_short(row)}")
 
     def _key(self) -> str | None:
+        number = self.arguments.get("mutationNumber")
+        if self.rights.app and isinstance(number, int):  # R31: the device's number is the key
+            return f"#{number}"
         key = self.arguments.get("clientMutationId")
         if key is None and self.operation == "createNote":
             key = self.arguments.get("clientId")
         return key if isinstance(key, str) else None
 
     def _replayed(self) -> bool:
-        """R16: the viewer used this key before; the call must answer from the stored outcome."""
+        """R16, R31: the viewer used this key (or their device this number) before; the call
+        must answer from the stored outcome."""
         key = self._key()
         return key is not None and (self.rights.id, key) in self.used_keys
 

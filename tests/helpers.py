@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
@@ -15,6 +15,7 @@ from salescoord.db.tables import (
     am_territories,
     companies,
     contents,
+    devices,
     list_items,
     lists,
     meeting_attendees,
@@ -44,9 +45,26 @@ _serial = count(1)
 class Client:
     http: httpx.AsyncClient
     settings: Settings
+    engine: AsyncEngine | None = None  # where the app tokens' devices are registered (R30)
+    devices: dict[int, int] = field(default_factory=dict)  # user id -> their device in this test
 
     def token(self, user_id: int, channel: Channel = Channel.WEB) -> str:
+        if channel is Channel.APP:
+            if user_id not in self.devices:
+                raise TypeError("an app token names a device: await client.app_token(user_id)")
+            return issue_token(self.settings, user_id, channel, (self.devices[user_id], 1))[0]
         return issue_token(self.settings, user_id, channel)[0]
+
+    async def app_token(self, user_id: int) -> str:
+        """An access token of the user's device (one per user and test, as signing in on the
+        app makes it: `login(client: APP)`), at its first generation."""
+        device = self.devices.get(user_id)
+        if device is None:
+            device = self.devices[user_id] = await register_device(self.engine, user_id)
+        return issue_token(self.settings, user_id, Channel.APP, (device, 1))[0]
+
+    async def any_token(self, user_id: int, channel: Channel = Channel.WEB) -> str:
+        return await self.app_token(user_id) if channel is Channel.APP else self.token(user_id, channel)
 
     async def post(
         self,
@@ -58,7 +76,7 @@ class Client:
         channel: Channel = Channel.WEB,
     ) -> dict[str, Any]:
         if as_user is not None:
-            token = self.token(as_user, channel)
+            token = await self.any_token(as_user, channel)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
@@ -72,6 +90,30 @@ class Client:
         body = await self.post(query, variables, **kwargs)
         assert not body.get("errors"), body["errors"]
         return body["data"]
+
+
+async def register_device(engine: AsyncEngine | None, user_id: int, name: str = "Test iPad") -> int:
+    """A device of the user, at generation 1, as `login(client: APP)` registers one, its pair
+    already used (so the first request with it writes nothing)."""
+    if engine is None:
+        raise TypeError("this Client has no engine to register devices in")
+    now = utcnow()
+    async with engine.begin() as connection:
+        return (
+            await connection.execute(
+                devices.insert()
+                .values(
+                    user_id=user_id,
+                    name=name,
+                    created_at=now,
+                    last_seen_at=now,
+                    generation=1,
+                    used_generation=1,
+                    last_mutation_number=0,
+                )
+                .returning(devices.c.id)
+            )
+        ).scalar_one()
 
 
 def codes(body: dict[str, Any]) -> list[str]:
@@ -101,6 +143,14 @@ class Factory:
     async def execute(self, statement: sa.Executable) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(statement)
+
+    async def email_of(self, user: int) -> str:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(sa.select(users.c.email).where(users.c.id == user))).scalar_one()
+
+    async def device(self, user: int, name: str = "Test iPad") -> int:
+        """A device of the user, as signing in on the app registers one (R30)."""
+        return await register_device(self.engine, user, name)
 
     async def territory(self, name: str | None = None, parent: int | None = None) -> int:
         return await self._insert(

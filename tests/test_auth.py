@@ -54,7 +54,7 @@ async def client_with(engine: AsyncEngine, settings: Settings) -> AsyncIterator[
     attach_engine(app, engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-        yield Client(http, settings)
+        yield Client(http, settings, engine)
 
 
 async def viewer_id(client: Client, token: str) -> str | None:
@@ -80,7 +80,7 @@ async def test_R10_login_issues_a_token_for_the_channel_asked_for(client, make, 
     claims = read_token(settings, login["token"])
     assert claims is not None
     assert (claims.user_id, claims.channel) == (user, channel)
-    ttl = settings.app_token_ttl_seconds if channel is Channel.APP else settings.web_token_ttl_seconds
+    ttl = settings.app_access_token_seconds if channel is Channel.APP else settings.web_token_ttl_seconds
     expires_at = datetime.fromisoformat(login["expiresAt"]).timestamp()
     assert expires_at == claims.expires_at
     assert before + ttl - 5 <= expires_at <= time.time() + ttl + 5
@@ -159,7 +159,7 @@ async def test_R4_a_bad_token_reads_as_anonymous(client, make, settings, case):
 async def test_R4_token_of_a_deactivated_user_reads_as_anonymous(client, make):
     user = await make.user("ACCOUNT_MANAGER")
     admin = await make.admin()
-    token = client.token(user, Channel.APP)
+    token = await client.app_token(user)
     assert await viewer_id(client, token) == gid("User", user)
     data = await client.data(DEACTIVATE, {"id": gid("User", user)}, as_user=admin)
     assert data["updateUser"]["active"] is False

@@ -50,7 +50,9 @@ CODES = {
     "QUERY_TOO_COMPLEX",
     "RATE_LIMITED",
     "RESYNC_REQUIRED",
-}  # fmt: skip  (R22; INTERNAL is a finding of its own)
+    "ALREADY_APPLIED",
+    "OUT_OF_ORDER",
+}  # fmt: skip  (R22, R31; INTERNAL is a finding of its own)
 
 # What the logged cause of an INTERNAL says, and what the request must carry, for it to
 # count as "INTERNAL on bad input".
@@ -87,6 +89,9 @@ async def mutation_world(make, client) -> dict[str, Asker]:
         )
     )  # fmt: skip
     await make.execute(notes.update().values(text="Talked about the spring range"))
+    for asker in askers.values():  # the app's sign-ins, kept by every restore (R30)
+        if asker.channel == "APP" and asker.user_id not in client.devices:
+            client.devices[asker.user_id] = await make.device(asker.user_id)
     return askers
 
 
@@ -208,7 +213,15 @@ class Run:
         return (
             me is None
             or (me["role"], me["active"]) != (saved["role"], saved["active"])
+            or self._signed_out(state)
             or any(row["permissions"] != roles.get(row["name"]) for row in state.rows("roles"))
+        )
+
+    def _signed_out(self, state: db_changes.State) -> bool:
+        """The app's device revoked (signOut, revokeDevice, R30): its token no longer works."""
+        return self.asker.channel == "APP" and any(
+            row["user_id"] == self.asker.user_id and row["revoked_at"] is not None
+            for row in state.rows("devices")
         )
 
     async def one(
@@ -249,12 +262,16 @@ class Run:
             )
         for row in changes.get("mutation_outcomes", db_changes.Changes()).added:
             self.used_keys.add((row["user_id"], row["client_mutation_id"]))
+        for row in changes.get("device_outcomes", db_changes.Changes()).added:  # R31
+            self.used_keys.add((self.asker.user_id, f"#{row['mutation_number']}"))
         if not was_refused:
             self._payload_in_sight(body, after, request)
             data = body.get("data") or {}
             root = next(iter(data.values()), None) if data else None
             body["_root"] = root.get("_oid") if isinstance(root, dict) else root
-            body["_keyed_success"] = bool(arguments.get("clientMutationId"))
+            body["_keyed_success"] = bool(
+                arguments.get("clientMutationId") or arguments.get("mutationNumber")
+            )
             self.tally["keyed successes"] += body["_keyed_success"]
         return after, body
 
@@ -278,6 +295,7 @@ async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(
     engine, settings, make, backend, client
 ):
     askers = await mutation_world(make, client)
+    devices = dict(client.devices)
     saved = await db_changes.dump(engine)
     started = time.monotonic()
     pool = await asyncio.to_thread(fuzz_mutations.pool, fuzz_mutations.profile_size())
@@ -290,6 +308,7 @@ async def test_R5_R13_R25_fuzzed_mutations_write_only_what_the_viewer_may(
         # sign-ins past the first two a minute are refused before argon2 (its cost is not the
         # subject here, and its own tests bound it)
         async with client_with(copy, settings, requests_per_user=0, login_attempts_per_ip=2) as client:
+            client.devices.update(devices)
             runs[role] = Run(client, copy, saved, asker, causes)
             await runs[role].run(pool)
 

@@ -27,7 +27,7 @@ from salescoord.permissions.enums import Channel, Permission
 
 from tests.conftest import ROOT
 from tests.db_state import snapshot
-from tests.helpers import gid
+from tests.helpers import PASSWORD, gid
 
 SCHEMA = build_schema((ROOT / "schema.graphql").read_text())
 GUARDS = {"authenticated", "requires", "scoped", "onChannel"}
@@ -92,6 +92,7 @@ class World:
     inside: dict[str, int]
     outside: dict[str, int]
     buyer_outside: int  # an existing user who is no account manager: out of `register`'s reach
+    email: str  # the AM's, to sign in with
 
     def id(self, type_name: str) -> str:
         return gid(type_name, self.inside[type_name])
@@ -128,6 +129,7 @@ async def world(make) -> World:
             "Registration": await make.registration(requested_am=am),
             "Meeting": meeting,
             "Note": await make.note(meeting, author=am, client_id=client_id("inside/Note")),
+            "Device": await make.device(am),
         },
         outside={
             "User": other_am,
@@ -142,8 +144,10 @@ async def world(make) -> World:
             "Registration": await make.registration(requested_am=other_am, territory=south),
             "Meeting": other_meeting,
             "Note": await make.note(other_meeting, author=other_am, client_id=client_id("outside/Note")),
+            "Device": await make.device(other_am),
         },
         buyer_outside=stranger,
+        email=await make.email_of(am),
     )
 
 
@@ -266,6 +270,11 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
         ("deleteCompany", "id"): ({"id": company}, "Company"),
         ("mergeCompany", "sourceId"): ({"sourceId": company, "targetId": company}, "Company"),
         ("mergeCompany", "targetId"): ({"sourceId": company, "targetId": company}, "Company"),
+        ("login", "deviceId"): (
+            {"email": w.email, "password": PASSWORD, "client": "APP", "deviceId": w.id("Device")},
+            "Device",
+        ),
+        ("revokeDevice", "id"): ({"id": w.id("Device")}, "Device"),
     }
 
 

@@ -37,6 +37,7 @@ from tests.helpers import codes, gid
 
 SCHEMA = build_schema((ROOT / "schema.graphql").read_text())
 KEY = "clientMutationId"
+KEYS = {KEY, "mutationNumber"}  # the arguments that name a call, not part of it (R31: numbered apart)
 KEYED = {name: field for name, field in SCHEMA.mutation_type.fields.items() if KEY in field.args}
 OTHER_ID = gid("User", 999_999)
 OTHER_TIME = "2030-01-02T03:04:05Z"
@@ -215,7 +216,7 @@ def _defaults(name: str) -> dict[str, Any]:
     return {
         a: argument.default_value
         for a, argument in KEYED[name].args.items()
-        if a != KEY and argument.default_value is not Undefined
+        if a not in KEYS and argument.default_value is not Undefined
     }
 
 
@@ -254,7 +255,7 @@ def other_requests(name: str, arguments: dict[str, Any]) -> dict[str, tuple[str,
     """The first call with each one argument changed (and, where it may be, set to null)."""
     field, variants = KEYED[name], {}
     for a, argument in field.args.items():
-        if a == KEY:
+        if a in KEYS:
             continue
         value = arguments.get(a, _defaults(name).get(a))
         variants[f"{a} changed"] = with_variables(name, {**arguments, a: _changed(value, argument.type)})

@@ -73,9 +73,11 @@ def test_R15_every_mutation_declares_who_may_call_it():
     open_fields = [
         f.name.value for f in mutation.fields if not directives(f) & {"requires", "authenticated", "scoped"}
     ]
-    # R4: sign-in (also with a set-password or reset link) and sign-up are the anonymous
-    # mutations, and asking for a reset link (R32)
-    assert open_fields == ["login", "register", "setPassword", "requestPasswordReset", "resetPassword"]
+    # R4: sign-in (also with a set-password or reset link, and the app's refresh, R30) and
+    # sign-up are the anonymous mutations, and asking for a reset link (R32)
+    assert open_fields == [
+        "login", "refreshSession", "register", "setPassword", "requestPasswordReset", "resetPassword"
+    ]  # fmt: skip
 
 
 def test_R15_guards_print_with_their_arguments():
@@ -101,14 +103,18 @@ def on_web_only(field) -> bool:
 def test_R16_every_mutation_an_app_token_may_send_takes_a_key():
     """The app's mutations carry a client-generated key (R16); back-office ones are refused on
     the app channel (@onChannel(is: WEB)), so no mutation reachable with an app token runs
-    without one. Signing in and signing up are anonymous (R4) and make no object to replay."""
+    without one. Signing in and signing up are anonymous (R4) and make no object to replay;
+    a refresh is single-use by design, and signing out or revoking a device twice is once (R30)."""
     mutation = DEFINITIONS["Mutation"]
     keyless = [
         f.name.value
         for f in mutation.fields
-        if not on_web_only(f) and "clientMutationId" not in {a.name.value for a in f.arguments}
+        if not on_web_only(f) and "clientMutationId" not in {a.name.value for a in f.arguments or ()}
     ]
-    assert keyless == ["login", "register", "setPassword", "requestPasswordReset", "resetPassword"]
+    assert keyless == [
+        "login", "refreshSession", "signOut", "revokeDevice", "register", "setPassword",
+        "requestPasswordReset", "resetPassword",
+    ]  # fmt: skip
     lists = {"createList", "renameList", "deleteList", "addListItem", "moveListItem", "removeListItem"}
     keyed = {f.name.value for f in mutation.fields if not on_web_only(f)} - set(keyless)
     assert lists | {"updateListItemNote", "createNote", "startMeeting", "sendMeetingSummary"} <= keyed

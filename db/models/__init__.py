@@ -1,6 +1,7 @@
 """Every table, importable from one place so that `SQLModel.metadata` is complete."""
 
 from salescoord.db.models.content import Content, List, ListItem
+from salescoord.db.models.devices import Device, DeviceOutcome, RefreshToken
 from salescoord.db.models.limits import RateCounter
 from salescoord.db.models.meetings import Meeting, MeetingAttendee, MeetingList, Note
 from salescoord.db.models.people import AccountManagerCoordinator, AccountManagerTerritory, Role, User
@@ -17,6 +18,8 @@ __all__ = [
     "ChangeLogEntry",
     "Company",
     "Content",
+    "Device",
+    "DeviceOutcome",
     "Email",
     "List",
     "ListItem",
@@ -26,6 +29,7 @@ __all__ = [
     "MutationOutcome",
     "Note",
     "RateCounter",
+    "RefreshToken",
     "Registration",
     "Role",
     "Territory",

@@ -79,7 +79,7 @@ BUYERS_BY_COMPANY = Relation("buyers_by_company", _buyers_of_company, USER_ORDER
 VIEWER_STATEMENT = sa.select(*USER_COLUMNS, roles.c.permissions).join(roles, roles.c.name == USER.role)
 
 
-def viewer_from_row(row: Any, channel: Any) -> Viewer:
+def viewer_from_row(row: Any, channel: Any, *, device_id: int | None = None) -> Viewer:
     known = {p.value for p in Permission}
     return Viewer(
         id=row.id,
@@ -88,6 +88,7 @@ def viewer_from_row(row: Any, channel: Any) -> Viewer:
         role=RoleName(row.role),
         permissions=frozenset(Permission(p) for p in row.permissions if p in known),
         channel=channel,
+        device_id=device_id,
         row=row,
     )
 

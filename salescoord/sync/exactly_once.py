@@ -2,7 +2,9 @@
 draft: the first call with a key performs the mutation and stores its outcome in the same
 transaction; a replay with the same key and the same request performs nothing and answers
 with the same object; the same key with a different request is BAD_USER_INPUT (the draft's
-422). The app must send a key with every mutation; the web may.
+422). The app must send a key with every mutation, its device's next `mutationNumber` (R31,
+`salescoord.sync.numbered`: recognised at any age) or a `clientMutationId`; the web may send
+a `clientMutationId`. A call with a number is keyed by the number alone.
 
 A mutation body reads as the three steps it takes:
 
@@ -31,10 +33,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from salescoord.db.session import RequestDatabase
-from salescoord.errors import BadUserInput, Conflict
+from salescoord.errors import AlreadyApplied, BadUserInput, Conflict, OutOfOrder
 from salescoord.permissions.enums import Channel
 from salescoord.permissions.viewer import Viewer
-from salescoord.sync import outcomes
+from salescoord.sync import numbered, outcomes
 
 FIELD = "clientMutationId"
 
@@ -72,6 +74,8 @@ class Call:
     request_hash: str
     also_known_as: frozenset[str] = frozenset()  # the same request's hash in earlier forms
     replayed: Outcome | None = None  # the outcome of the first call with this key
+    number: int | None = None  # the device's mutation number (R31), instead of the key
+    kept: int = 1  # outcomes kept per device
     _settled: Outcome | None = None
 
     @classmethod
@@ -84,19 +88,62 @@ class Call:
         arguments: dict[str, Any],
         *,
         also: dict[str, Any] | None = None,
+        number: int | None = None,
+        kept: int = 1,
     ) -> Call:
-        """The replay check: BAD_USER_INPUT for a malformed key, a call from the app without
-        one, or a key used for another request."""
+        """The replay check: BAD_USER_INPUT for a malformed key or number, a call from the app
+        without either, or a key or number used for another request; for a number also
+        ALREADY_APPLIED and OUT_OF_ORDER (`salescoord.sync.numbered`)."""
         key = checked_key(key)
-        if key is None and viewer.channel is Channel.APP:
-            raise BadUserInput("Every mutation from the app carries a clientMutationId (R16).", field=FIELD)
+        if number is not None:
+            if viewer.device_id is None:
+                raise BadUserInput(
+                    "mutationNumber numbers an app device's mutations; send clientMutationId.",
+                    field=numbered.FIELD,
+                )
+            if not 1 <= number <= numbered.LARGEST:
+                raise BadUserInput("mutationNumber counts from 1.", field=numbered.FIELD)
+            key = None
+        elif key is None and viewer.channel is Channel.APP:
+            raise BadUserInput(
+                "Every mutation from the app carries a mutationNumber or a clientMutationId (R16, R31).",
+                field=FIELD,
+            )
         earlier = frozenset() if also is None else frozenset({fingerprint(operation, also)})
-        call = cls(db, viewer, key, operation, fingerprint(operation, arguments), earlier)
+        call = cls(
+            db, viewer, key, operation, fingerprint(operation, arguments), earlier, number=number, kept=kept
+        )
         await call._look_up()
         return call
 
+    async def _look_up_number(self, number: int) -> None:
+        row = await self.db.fetch_one(numbered.stored(self.viewer.device_id, number))
+        if row is None:  # the device is gone: its sign-in no longer stands
+            raise Conflict("This device no longer exists.", field=numbered.FIELD)
+        if row.result_type is not None:
+            same = row.request_hash == self.request_hash or row.request_hash in self.also_known_as
+            if row.operation != self.operation or not same:
+                raise BadUserInput(
+                    "This mutationNumber was used for a different request.", field=numbered.FIELD
+                )
+            self.replayed = Outcome(row.result_type, row.result_id)
+        elif number <= row.last_mutation_number:
+            raise AlreadyApplied(
+                f"Mutation {number} of this device was applied already; it is not run again.",
+                field=numbered.FIELD,
+                lastMutationNumber=row.last_mutation_number,
+            )
+        elif number > numbered.expected(row):
+            raise OutOfOrder(
+                f"This device's next mutation is number {numbered.expected(row)}; nothing was written.",
+                field=numbered.FIELD,
+                expected=numbered.expected(row),
+            )
+
     async def _look_up(self) -> Any:
         """The key's stored row, taken as this call's `replayed` outcome when it has one."""
+        if self.number is not None:
+            return await self._look_up_number(self.number)
         if self.key is None:
             return None
         row = await self.db.fetch_one(outcomes.stored(self.viewer.id, self.key))
@@ -113,11 +160,18 @@ class Call:
         any process) waits for it and then fails on the key, and stores the settled outcome
         last (`outcomes.claim`)."""
         async with self.db.transaction() as connection:
+            device_id = self.viewer.device_id
+            if self.number is not None:
+                await numbered.claim(
+                    connection, device_id, self.number, self.operation, self.request_hash, self.kept
+                )
             if self.key is not None:
                 await outcomes.claim(connection, self.viewer.id, self.key, self.operation, self.request_hash)
             yield connection
             if self._settled is None:
                 raise RuntimeError(f"{self.operation} ended its transaction without settle()")
+            if self.number is not None:
+                await numbered.settle(connection, device_id, self.number, *self._settled)
             if self.key is not None:
                 await outcomes.settle(connection, self.viewer.id, self.key, *self._settled)
 
@@ -130,6 +184,9 @@ class Call:
         the body runs again and answers as that copy did. A check may refuse what the copy did
         (the item it removed is gone), and on the key a copy makes this call's transaction fail;
         a key taken but never settled there is a CONFLICT."""
+        if self.number is not None:
+            await self._look_up()  # ALREADY_APPLIED: a copy committed, and its outcome is no longer kept
+            return self.replayed is not None
         if self.key is None:
             return False
         row = await self._look_up()

@@ -32,7 +32,10 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from salescoord.db.queries.devices import NOTIFY_CHANNEL
+
 CHANNEL = "salescoord_changes"
+DEVICES_CHANNEL = NOTIFY_CHANNEL  # a revoked device's id (R30, `salescoord.sync.devices`)
 EVERY_MEETING = "*"
 CONNECT_TIMEOUT = 5.0
 RETRY_SECONDS = (0.5, 1, 2, 5, 10, 30)
@@ -51,6 +54,7 @@ class ChangeListener:
         _, arguments = engine.dialect.create_connect_args(engine.url)
         self.connect_arguments = {k: v for k, v in arguments.items() if k not in DIALECT_ONLY}
         self._followers: dict[int, set[asyncio.Event]] = defaultdict(set)
+        self._devices: dict[int, set[asyncio.Event]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()  # the current connection's: LISTEN is in place, or it failed
         self.notifications = 0  # received since the process started (metrics, tests)
@@ -61,20 +65,33 @@ class ChangeListener:
         """An event set whenever the meeting may have changed. Waits (briefly) until LISTEN is
         in place, so that a change committed after this returns is heard."""
         wakeup = asyncio.Event()
-        self._followers[meeting_id].add(wakeup)
+        async with self._following(self._followers, meeting_id, wakeup):
+            yield wakeup
+
+    @contextlib.asynccontextmanager
+    async def follow_device(self, device_id: int, wakeup: asyncio.Event) -> AsyncIterator[None]:
+        """`wakeup` is set when the device is revoked, by any process (R30)."""
+        async with self._following(self._devices, device_id, wakeup):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _following(
+        self, followers_of: dict[int, set[asyncio.Event]], key: int, wakeup: asyncio.Event
+    ) -> AsyncIterator[None]:
+        followers_of[key].add(wakeup)
         try:  # from here on: a follower cancelled while it waits must still leave
             if self._task is None or self._task.done():
                 self._ready = asyncio.Event()  # a cancelled predecessor must not touch its successor's
                 self._task = asyncio.create_task(self._listen(self._ready), name="salescoord-listen")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), CONNECT_TIMEOUT)
-            yield wakeup
+            yield
         finally:
-            followers = self._followers[meeting_id]
+            followers = followers_of[key]
             followers.discard(wakeup)
             if not followers:
-                del self._followers[meeting_id]
-            if not self._followers and self._task is not None:
+                del followers_of[key]
+            if not self._followers and not self._devices and self._task is not None:
                 self._task.cancel()  # the last follower left: give the connection back
                 self._task = None
 
@@ -99,8 +116,14 @@ class ChangeListener:
             for wakeup in self._followers.get(int(payload), ()):
                 wakeup.set()
 
+    def _device_notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        self.notifications += 1
+        with contextlib.suppress(ValueError):
+            for wakeup in self._devices.get(int(payload), ()):
+                wakeup.set()
+
     def _wake_all(self) -> None:
-        for followers in self._followers.values():
+        for followers in (*self._followers.values(), *self._devices.values()):
             for wakeup in followers:
                 wakeup.set()
 
@@ -132,6 +155,7 @@ class ChangeListener:
         lost = asyncio.get_running_loop().create_future()
         connection.add_termination_listener(lambda _c: lost.done() or lost.set_result(None))
         await connection.add_listener(CHANNEL, self._notified)
+        await connection.add_listener(DEVICES_CHANNEL, self._device_notified)
         self.connected = True
         ready.set()
         self._wake_all()  # whatever was sent while nobody listened

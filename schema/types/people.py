@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from salescoord.resolvers import devices as resolve_devices
 from salescoord.resolvers import people as resolve
 from salescoord.resolvers.related import ToOne
 from salescoord.schema.enums import Permission, RoleName, ScopeBasis
@@ -16,6 +17,7 @@ from salescoord.schema.pagination import Connection
 from salescoord.schema.types.visibility import Visibility, explained
 
 if TYPE_CHECKING:
+    from salescoord.schema.types.devices import Device
     from salescoord.schema.types.lists import List
     from salescoord.schema.types.meetings import Meeting
     from salescoord.schema.types.places import Company, Territory
@@ -24,6 +26,7 @@ CompanyType = Annotated["Company", strawberry.lazy("salescoord.schema.types.plac
 TerritoryType = Annotated["Territory", strawberry.lazy("salescoord.schema.types.places")]
 ListType = Annotated["List", strawberry.lazy("salescoord.schema.types.lists")]
 MeetingType = Annotated["Meeting", strawberry.lazy("salescoord.schema.types.meetings")]
+DeviceType = Annotated["Device", strawberry.lazy("salescoord.schema.types.devices")]
 
 COMPANY = ToOne("company_id")
 DIRECT_AM = ToOne("direct_am_id")
@@ -66,6 +69,11 @@ class User(Node):
         resolver=resolve.lists,
         extensions=[scoped(ScopeBasis.LISTS_SECTION)],
         description="This user's lists as the Lists section shows them to you (R11).",
+    )
+    devices: Connection[DeviceType] = strawberry.field(
+        resolver=resolve_devices.devices,
+        extensions=[scoped(ScopeBasis.DEVICE)],
+        description="This user's app devices: your own; an admin sees everyone's (R30).",
     )
     meetings: Connection[MeetingType] = strawberry.field(
         resolver=resolve.meetings,
