@@ -64,10 +64,6 @@ class IPad:
         self.device_id: str | None = None
         self.user_id: str | None = None
         self.last_number = 0  # of the device's last applied mutation (R31)
-        # False on a service without devices: mutations keyed by clientMutationId, and an
-        # expired token answered by signing in again
-        self.numbered = True
-        self._credentials: tuple[str, str] | None = None
         self.refreshes = 0
         self.resyncs = 0
 
@@ -82,8 +78,7 @@ class IPad:
     async def _send(self, name: str, variables: dict[str, Any] | None = None, auth: bool = True) -> dict:
         headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
         try:
-            made = request(name, variables, keyed=not self.numbered)
-            return await self.session.execute(made, extra_args={"headers": headers})
+            return await self.session.execute(request(name, variables), extra_args={"headers": headers})
         except TransportQueryError as error:
             raise Refused(error.errors or [{"message": str(error)}]) from None
 
@@ -101,7 +96,7 @@ class IPad:
 
     async def _recover(self, refused: Refused) -> bool:
         """True when the request is to be sent again as it was."""
-        if refused.code == "UNAUTHENTICATED" and (self.refresh_token or not self.numbered):
+        if refused.code == "UNAUTHENTICATED" and self.refresh_token:
             await self.refresh()
             return True
         if refused.code == "RATE_LIMITED":
@@ -115,43 +110,20 @@ class IPad:
         variables = {"email": email, "password": password, "device": {"name": device_name}}
         if self.device_id:
             variables["deviceId"] = self.device_id
-        self._credentials = (email, password)
         while True:
             try:
                 login = (await self._send("SignIn", variables, auth=False))["login"]
                 break
             except AnswerLost:
                 continue
-            except Refused as refused:
-                if "Unknown argument 'device'" not in str(refused.errors):
-                    raise
-                await self._sign_in_without_device()  # a service without devices (before R30)
-                return
         self._take(login)
         self.device_id = login["device"]["id"]
         self.user_id = login["user"]["id"]
         self.last_number = login["device"]["lastMutationNumber"]
 
-    async def _sign_in_without_device(self) -> None:
-        assert self._credentials
-        email, password = self._credentials
-        self.numbered = False
-        while True:
-            try:
-                variables = {"email": email, "password": password}
-                login = (await self._send("SignInWithoutDevice", variables, auth=False))["login"]
-                break
-            except AnswerLost:
-                continue
-        self.token, self.expires_at, self.user_id = login["token"], login["expiresAt"], login["user"]["id"]
-
     async def refresh(self) -> None:
         """Trade the refresh token for the next pair. A lost answer is retried with the same
         refresh token, which the service accepts while the pair it was traded for is unused."""
-        if not self.numbered:  # no refresh tokens: sign in again
-            await self._sign_in_without_device()
-            self.refreshes += 1
-            return
         if not self.refresh_token:
             raise SignedOut("no refresh token")
         while True:
@@ -208,18 +180,17 @@ class IPad:
         (or the network goes: the rest waits, numbers kept). docs/sync-protocol.md, section 2."""
         while self.queue.pending:
             item = self.queue.pending[0]
-            if item.number is None and self.numbered:
+            if item.number is None:
                 item.number = self.last_number + 1
             item.sent += 1
-            key = {"number": item.number} if self.numbered else {"key": item.key}
             try:
-                data = await self._send(item.operation, {**item.variables, **key})
+                data = await self._send(item.operation, {**item.variables, "number": item.number})
             except AnswerLost:
                 continue  # the same mutation with the same number
             except Refused as refused:
                 await self._refused(item, refused)
                 continue
-            self.last_number = item.number or self.last_number
+            self.last_number = item.number
             self._answered(item, "APPLIED", data)
 
     async def _refused(self, item: Pending, refused: Refused) -> None:

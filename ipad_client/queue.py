@@ -24,7 +24,6 @@ class Pending:
     variables: dict[str, Any]
     creates: str | None = None  # the client id of the object it creates
     number: int | None = None  # given when first sent
-    key: str = field(default_factory=new_client_id)  # clientMutationId, where numbers are not served
     sent: int = 0  # times sent
     outcome: str | None = None  # APPLIED, ALREADY_APPLIED or the refusal's code
     answer: dict[str, Any] | None = None

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import jwt
-import pytest
 from argon2 import PasswordHasher
 from salescoord.db.models.base import utcnow
 from salescoord.db.queries.pages import decode_cursor, encode_cursor
@@ -28,20 +27,7 @@ from ipad_client import IPad, Network
 from salescoord.settings import Settings
 from salescoord.sync import cursors
 from salescoord.tokens import issue_token, sign
-from tests.conftest import ROOT
 from tests.helpers import Factory, gid
-
-# The client speaks the app's protocol: devices (R30), numbered mutations (R31), client ids
-# and the snapshot document (R18). A checkout without them skips its tests.
-_SCHEMA = (ROOT / "schema.graphql").read_text()
-PROTOCOL = pytest.mark.skipif(
-    not (
-        "refreshSession" in _SCHEMA
-        and "syncCursor" in _SCHEMA
-        and (ROOT / "salescoord" / "sync" / "snapshot.graphql").exists()
-    ),
-    reason="the service has no devices, numbered mutations or snapshot document yet",
-)
 
 PASSWORD = "market week"
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)

@@ -17,7 +17,6 @@ from salescoord.app import attach_engine, create_app
 from tests.ipad_world import (
     DETACH,
     PASSWORD,
-    PROTOCOL,
     REVOKE,
     UPDATE_MEETING,
     WEB_NOTE,
@@ -30,8 +29,6 @@ from tests.ipad_world import (
     stale_cursor,
 )
 from tests.live_server import serving
-
-pytestmark = PROTOCOL
 
 
 @pytest.fixture
