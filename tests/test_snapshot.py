@@ -74,7 +74,7 @@ def test_R24_every_snapshot_operation_fits_every_bound_at_its_page_sizes(operati
 
 
 async def _post(client: Client, user: int):
-    token = client.token(user, Channel.APP)
+    token = await client.app_token(user)
 
     async def post(operation: str, variables: dict[str, Any]) -> dict[str, Any]:
         body = {"query": DOCUMENT, "operationName": operation, "variables": variables}
