@@ -55,7 +55,7 @@ async def download(client, viewer: int | None, grouping: str, channel: Channel =
     query = {"start": START, "end": END, **params}
     if grouping == "byPeriod":
         query.setdefault("unit", "WEEK")
-    headers = {"Authorization": f"Bearer {client.token(viewer, channel)}"} if viewer else {}
+    headers = {"Authorization": f"Bearer {await client.any_token(viewer, channel)}"} if viewer else {}
     return await client.http.get(f"/reports/{grouping}.csv", params=query, headers=headers)
 
 

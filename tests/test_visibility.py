@@ -244,7 +244,7 @@ async def test_R35_every_visible_object_is_explained_truly_and_fully_and_the_res
     bases = set()
     for role, asker in askers.items():
         visible, truth = tables.visible(asker), Truth(tables, asker)
-        token = client.token(asker.user_id, Channel(asker.channel))
+        token = await client.any_token(asker.user_id, Channel(asker.channel))
         body = await client.post(NODES, {"ids": ids}, token=token)
         assert not body.get("errors"), body["errors"]
         for (type_name, obj), node in zip(objects, body["data"]["nodes"], strict=True):
@@ -289,7 +289,7 @@ async def test_R35_every_path_gives_the_same_explanation_as_node(world, client):
     askers, tables = world
     paths = {"top-level": [TOP_LEVEL], "nested": [NESTED], "aliased": aliased_queries(every_object(tables))}
     for role, asker in askers.items():
-        token = client.token(asker.user_id, Channel(asker.channel))
+        token = await client.any_token(asker.user_id, Channel(asker.channel))
         for path, queries in paths.items():
             found: dict[str, Any] = {}
             for query in queries:
