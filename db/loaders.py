@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiodataloader import DataLoader
-from salescoord.db.queries import devices, lists, meetings, people, places, registrations, visibility
+from salescoord.db.queries import devices, lists, meetings, people, places, registrations, roles, visibility
 from salescoord.db.queries.pages import Page, PageRequest, Relation, count_children, fetch_child_pages
 from salescoord.db.session import RequestDatabase
 from salescoord.permissions.scope import Scope
@@ -204,6 +204,10 @@ class Loaders:
     @cached_property
     def device_by_id(self) -> RowByIdLoader:
         return self._by_id(devices.devices_statement, devices.DEVICE.id)
+
+    @cached_property
+    def role_by_id(self) -> RowByIdLoader:
+        return self._by_id(roles.roles_statement, roles.ROLE.id)
 
     def _by_id(self, build: Callable[[Scope], sa.Select], key: sa.ColumnElement[Any]) -> RowByIdLoader:
         """A loader of `build(scope)`'s rows by `key`; its statement (`… AND key IN :keys`) is

@@ -60,6 +60,8 @@ class ScopeBasis(StrEnum):
     themselves, everyone with VIEW_REPORTING_ALL_USERS; buyers are refused (R12)."""
     DEVICE = "DEVICE"
     """The app's devices: a user's own, and everyone's for an admin (R30)."""
+    ROLES = "ROLES"
+    """Roles and their flags: every signed-in user reads every role (R14, R34)."""
     MEETING = "MEETING"
     """Meetings one manages on the web (own and one's AMs'), hosts through the app, or attends
     as a buyer, and their notes (host-only notes never for buyers) (R9, R10, R13)."""

@@ -11,7 +11,9 @@ request (R3).
     select(users.c.id).where(scope.users())          # people the viewer may see
     select(companies.c.id).where(scope.companies())  # companies the viewer may see
 
-Who sees whom:
+Who sees whom, by the KIND of the viewer's role (`Viewer.role`, the `users.role` column): a
+custom role is ADMIN-, ACCOUNT_MANAGER-, SALES_COORDINATOR- or BUYER-like and its holders get
+exactly the scope of that built-in role (R34); only their permission flags differ.
 - an ADMIN sees every row;
 - an ACCOUNT_MANAGER sees themselves, their coordinators and their associated
   buyers (R1): buyers whose direct AM they are, and buyers of companies in
@@ -436,6 +438,12 @@ class Scope:
         """`buyer` is a buyer whose direct AM is one of the viewer's AMs: found through the
         (direct_am_id, role) index, a few hundred rows of the whole users table."""
         return sa.and_(buyer.c.direct_am_id.in_(self.account_managers()), buyer.c.role == RoleName.BUYER)
+
+    @_memoized
+    def roles(self) -> ColumnElement[bool]:
+        """Roles (R14, R34): every signed-in user may read every role and its flags; what a
+        role lets its holders do is decided by the guards, not by hiding it."""
+        return NOTHING if self.viewer is None else EVERYTHING
 
     @_memoized
     def covered_territories(self) -> ColumnElement[bool]:

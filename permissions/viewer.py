@@ -13,7 +13,7 @@ class Viewer:
     id: int
     email: str
     name: str
-    role: RoleName
+    role: RoleName  # the kind of the viewer's role: it decides the scope (R34)
     permissions: frozenset[Permission]
     channel: Channel = Channel.WEB
     device_id: int | None = None  # the app's device the request comes from (R30)

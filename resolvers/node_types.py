@@ -55,6 +55,7 @@ def _kinds() -> tuple[NodeKind, ...]:
         NodeKind(types.meetings.Meeting, lambda loaders: loaders.meeting_by_id),
         NodeKind(types.meetings.Note, lambda loaders: loaders.note_by_id),
         NodeKind(types.devices.Device, lambda loaders: loaders.device_by_id),
+        NodeKind(types.people.Role, lambda loaders: loaders.role_by_id),
     )
 
 

@@ -1,4 +1,4 @@
-"""Users and roles: the viewer, the searchable user list, and administration (R5, R14)."""
+"""Users: the viewer, the searchable user list, and administration (R5, R14, R34)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from salescoord.resolvers import inputs, node_types
 from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
+from salescoord.resolvers.roles import chosen_role
 from salescoord.schema import types
-from salescoord.schema.enums import Permission as Permissions
 from salescoord.schema.enums import RoleName as Roles
 from salescoord.schema.ids import encode_id
 from salescoord.schema.pagination import Connection
@@ -28,7 +28,7 @@ from salescoord.outbox.queue import enqueue_notice
 if TYPE_CHECKING:
     from salescoord.schema.types.lists import List
     from salescoord.schema.types.meetings import Meeting
-    from salescoord.schema.types.people import Role, User
+    from salescoord.schema.types.people import User
     from salescoord.schema.types.places import Company, Territory
 
 
@@ -53,19 +53,6 @@ async def users(
     statement = queries.search_users(info.context.scope, role=role, search=search)
     return await top_connection(
         info, statement, queries.USER_ORDER, first, after, last, before, types.people.User.from_row
-    )
-
-
-async def roles(info: Info) -> list[Role]:
-    rows = await info.context.db.fetch(queries.roles_statement())
-    return [_role(row) for row in rows]
-
-
-def _role(row: Any) -> Role:
-    known = {p.value for p in Permissions}
-    return types.people.Role(
-        name=Roles(row.name),
-        permissions=[Permissions(p) for p in row.permissions if p in known],
     )
 
 
@@ -104,8 +91,8 @@ async def _buyer_links(
 
 
 def _no_escalation(info: Info, *roles: Roles) -> None:
-    """Only an ADMIN makes, edits or creates admins: a role given MANAGE_USERS (R14) must not
-    be a way to grant oneself or anyone else more than one has."""
+    """Only an ADMIN makes, edits or creates admins (of any role of kind ADMIN): a role given
+    MANAGE_USERS (R14) must not be a way to grant oneself or anyone else more than one has."""
     if Roles.ADMIN in roles and info.context.viewer.role is not Roles.ADMIN:
         raise Forbidden("Only an admin may make or change an admin.", field="role")
 
@@ -113,14 +100,16 @@ def _no_escalation(info: Info, *roles: Roles) -> None:
 async def create_user(info: Info, input: types.people.CreateUserInput) -> User | None:
     """Without a password, the new user is invited: an email with a set-password link, in the
     same transaction (R32, R20), so they choose their password themselves."""
-    _no_escalation(info, input.role)
+    kind, custom_role = await chosen_role(info, input.role, input.role_id)
+    _no_escalation(info, kind)
     password = input.password
     values: dict[str, Any] = {
         "email": inputs.email(input.email),
         "name": inputs.text(input.name, "name", USER_NAME_LENGTH),
-        "role": input.role,
+        "role": kind,
+        "role_id": custom_role,
         "password_hash": await info.context.passwords.hash(inputs.password(password)) if password else None,
-        **await _buyer_links(info, input.role, input.company_id, input.direct_account_manager_id),
+        **await _buyer_links(info, kind, input.company_id, input.direct_account_manager_id),
     }
     async with info.context.db.transaction() as connection:
         user_id = await queries.create_user(connection, info.context.viewer, values)
@@ -135,11 +124,29 @@ async def update_user(info: Info, input: types.people.UpdateUserInput) -> User |
     """Apply the fields the client set; `null` clears a company or direct AM."""
     changes = {
         name: getattr(input, name)
-        for name in ("name", "email", "role", "active", "password", "company_id", "direct_account_manager_id")
+        for name in (
+            "name",
+            "email",
+            "role",
+            "role_id",
+            "active",
+            "password",
+            "company_id",
+            "direct_account_manager_id",
+        )
     }
     row = await visible_row(info, input.id, types.people.User, "id")
-    _no_escalation(info, Roles(row.role), changes.get("role") or Roles(row.role))
+    role = Roles(row.role)
     values: dict[str, Any] = {}
+    assigned = {
+        name: inputs.given(changes[name], field)
+        for name, field in (("role", "role"), ("role_id", "roleId"))
+        if changes[name] is not strawberry.UNSET
+    }
+    if assigned:
+        role, values["role_id"] = await chosen_role(info, assigned.get("role"), assigned.get("role_id"))
+        values["role"] = role
+    _no_escalation(info, Roles(row.role), role)
     if changes.get("name") is not strawberry.UNSET:
         values["name"] = inputs.text(changes["name"], "name", USER_NAME_LENGTH)
     if changes.get("email") is not strawberry.UNSET:
@@ -148,9 +155,6 @@ async def update_user(info: Info, input: types.people.UpdateUserInput) -> User |
         values["active"] = inputs.given(changes["active"], "active")
     if changes.get("password") is not strawberry.UNSET:
         values["password_hash"] = await info.context.passwords.hash(inputs.password(changes["password"]))
-    role = Roles(row.role)
-    if changes.get("role") is not strawberry.UNSET:
-        values["role"] = role = Roles(inputs.given(changes["role"], "role"))
     company = changes.get("company_id", strawberry.UNSET)
     direct_am = changes.get("direct_account_manager_id", strawberry.UNSET)
     if role is not Roles(row.role) or company is not strawberry.UNSET or direct_am is not strawberry.UNSET:
@@ -234,18 +238,6 @@ async def _link_territories(
     async with info.context.db.transaction() as connection:
         await queries.link_territories(connection, info.context.viewer, am.id, ids, link)
     return await _reload_user(info, am.id)
-
-
-async def set_role_permissions(info: Info, role: Roles, permissions: list[Permissions]) -> Role:
-    """Replace a role's permissions. The ADMIN role is an admin's to change, and it keeps
-    MANAGE_ROLES: without it nobody could ever edit a role again."""
-    _no_escalation(info, role)
-    if role is Roles.ADMIN and Permissions.MANAGE_ROLES not in permissions:
-        raise BadUserInput("The ADMIN role keeps MANAGE_ROLES.", field="permissions")
-    async with info.context.db.transaction() as connection:
-        await queries.set_role_permissions(connection, info.context.viewer, role, permissions)
-    rows = await info.context.db.fetch(queries.roles_statement())
-    return next(_role(row) for row in rows if row.name == role)
 
 
 # -- the fields of a user -----------------------------------------------------------------

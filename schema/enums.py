@@ -9,7 +9,11 @@ from salescoord.db.models import content, meetings, records, registrations, sync
 from salescoord.permissions import enums
 
 Permission = strawberry.enum(enums.Permission, name="Permission")
-RoleName = strawberry.enum(enums.RoleName, name="RoleName")
+RoleName = strawberry.enum(
+    enums.RoleName,
+    name="RoleName",
+    description="The built-in roles, and the kind of every role: what its holders see (R34).",
+)
 Channel = strawberry.enum(enums.Channel, name="Channel")
 ScopeBasis = strawberry.enum(
     enums.ScopeBasis,

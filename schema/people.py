@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from salescoord.permissions.enums import Permission
-from salescoord.permissions.guards import IsAuthenticated
+from salescoord.permissions.enums import Permission, ScopeBasis
 from salescoord.resolvers import people as resolve
-from salescoord.schema.guards import back_office, guard, scoped
+from salescoord.resolvers import roles as resolve_roles
+from salescoord.schema.guards import back_office, scoped
 from salescoord.schema.pagination import Connection
 from salescoord.schema.types.people import Role, User
 
@@ -19,9 +19,14 @@ class PeopleQuery:
     users: Connection[User] = strawberry.field(
         resolver=resolve.users,
         extensions=[scoped()],
-        description="Users you may see, by name; filter by role and a name or email fragment.",
+        description="Users you may see, by name; filter by the kind of their role (R34) and a name "
+        "or email fragment.",
     )
-    roles: list[Role] = strawberry.field(resolver=resolve.roles, extensions=[guard(IsAuthenticated())])
+    roles: list[Role] = strawberry.field(
+        resolver=resolve_roles.roles,
+        extensions=[scoped(ScopeBasis.ROLES)],
+        description="Every role, built-in first, then custom ones by name (R14, R34).",
+    )
 
 
 @strawberry.type
@@ -49,7 +54,25 @@ class PeopleMutation:
         resolver=resolve.unassign_territories, extensions=[back_office(Permission.MANAGE_TERRITORIES)]
     )
     set_role_permissions: Role = strawberry.mutation(
-        resolver=resolve.set_role_permissions,
-        extensions=[back_office(Permission.MANAGE_ROLES, basis=None)],
-        description="Replace a role's permissions; holders get them on their next request (R14).",
+        resolver=resolve_roles.set_role_permissions,
+        extensions=[back_office(Permission.MANAGE_ROLES, basis=ScopeBasis.ROLES)],
+        description="Replace a role's permissions; holders get them on their next request (R14). "
+        "Name the role by roleId, or a built-in one by role; the ADMIN role keeps MANAGE_ROLES.",
+    )
+    create_role: Role = strawberry.mutation(
+        resolver=resolve_roles.create_role,
+        extensions=[back_office(Permission.MANAGE_ROLES, basis=ScopeBasis.ROLES)],
+        description="Make a custom role of a kind, which decides its holders' scope, with any "
+        "permissions (R34). Only an ADMIN makes a role of kind ADMIN.",
+    )
+    rename_role: Role = strawberry.mutation(
+        resolver=resolve_roles.rename_role,
+        extensions=[back_office(Permission.MANAGE_ROLES, basis=ScopeBasis.ROLES)],
+        description="Rename a custom role; built-in roles keep their names (R34).",
+    )
+    delete_role: strawberry.ID = strawberry.mutation(
+        resolver=resolve_roles.delete_role,
+        extensions=[back_office(Permission.MANAGE_ROLES, basis=ScopeBasis.ROLES)],
+        description="Delete a custom role nobody holds (CONFLICT while anyone does); built-in "
+        "roles stay (R34). Returns the deleted role's id.",
     )

@@ -28,6 +28,7 @@ QUERIES = {
     "meeting_lists": "SELECT meeting_id, list_id FROM meeting_lists",
     "registrations": "SELECT id, requested_am_id, territory_id FROM registrations",
     "devices": "SELECT id, user_id FROM devices",
+    "roles": "SELECT id FROM roles",
 }
 
 
@@ -138,6 +139,7 @@ class Tables:
             "Content": contents,
             # R30: your own devices; an admin everyone's
             "Device": {r.id for r in self.rows["devices"] if everything or r.user_id == asker.user_id},
+            "Role": {r.id for r in self.rows["roles"]},  # R14, R34: every signed-in user reads roles
         }
 
     def _lists_section(self, asker: Asker) -> set[int]:

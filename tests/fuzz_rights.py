@@ -34,6 +34,7 @@ ORACLE_TABLES = {  # fuzz_oracle's names for the tables it reads
     "meeting_lists": "meeting_lists",
     "registrations": "registrations",
     "devices": "devices",
+    "roles": "roles",
 }
 # devices: a numbered mutation moves its device's last number on, in its own transaction (R31)
 BOOKKEEPING = {"audit_events", "change_log", "mutation_outcomes", "device_outcomes", "devices"}
@@ -90,6 +91,9 @@ FOOTPRINT: dict[str, set[str]] = {
     "refreshSession": {"devices", "refresh_tokens"},
     "signOut": {"devices", "refresh_tokens"},
     "revokeDevice": {"devices", "refresh_tokens"},
+    "createRole": {"roles"},
+    "renameRole": {"roles"},
+    "deleteRole": {"roles"},
 }
 TOUCH = {"version", "updated_at"}  # what a write to a child bumps on its parent
 
@@ -123,6 +127,13 @@ def decoded(global_id: Any) -> tuple[str, int] | None:
         return None
 
 
+def held_role(state: State, user: dict[str, Any]) -> dict[str, Any] | None:
+    """The role a user holds (R34): their custom role, else the built-in one named by their kind."""
+    if user.get("role_id") is None:
+        return state.tables["roles"].get((user["role"],))
+    return next((row for row in state.rows("roles") if row["id"] == user["role_id"]), None)
+
+
 class Rights:
     """What the viewer may write in the state before the request."""
 
@@ -135,7 +146,7 @@ class Rights:
         self.role = me["role"] if me else None
         self.web = asker.channel == "WEB"
         self.app = not self.web
-        role = state.tables["roles"].get((self.role,))
+        role = held_role(state, me) if me else None
         self.permissions = set(role["permissions"] or ()) if role and self.active else set()
         self.me = Asker(asker.user_id, self.role, asker.channel)
         self.admin = self.role == "ADMIN"
@@ -422,17 +433,31 @@ class Judge:
             )
 
     def _roles(self, change: Changes) -> None:
+        """R14, R34: MANAGE_ROLES on the web; a role of kind ADMIN only by an admin, and the ADMIN
+        role keeps MANAGE_ROLES; built-in roles are neither renamed nor deleted, a held role not
+        deleted. A rename changes the key (the name): a removed and an added row of one id."""
         r = self.rights
-        for _, new in change.changed:
+        may = r.can("MANAGE_ROLES")
+
+        def may_touch(row: dict[str, Any]) -> bool:
+            return may and (row["kind"] != "ADMIN" or r.admin)
+
+        for old, new in change.changed:
             self.check(
-                r.can("MANAGE_ROLES")
-                and (new["name"] != "ADMIN" or (r.admin and "MANAGE_ROLES" in new["permissions"])),
+                may_touch(new)
+                and _changed_columns(old, new) <= {"permissions", "updated_at"}
+                and (new["name"] != "ADMIN" or "MANAGE_ROLES" in new["permissions"]),
                 "roles",
                 "changed",
                 new,
             )
-        for row in change.added + change.removed:
-            self.check(False, "roles", "added or removed", row)
+        renamed = {row["id"] for row in change.added} & {row["id"] for row in change.removed}
+        held = {row["role_id"] for row in self.rights.state.rows("users")}
+        for row in change.added:
+            self.check(may_touch(row) and not row["built_in"], "roles", "added", row)
+        for row in change.removed:
+            kept = row["id"] in renamed or row["id"] not in held
+            self.check(may_touch(row) and not row["built_in"] and kept, "roles", "removed", row)
 
     def _merge(self, type_name: str) -> tuple[int | None, int | None]:
         """R34: (source, target) of a merge of `type_name` the viewer may make: both in sight,

@@ -171,7 +171,9 @@ class Factory:
         company: int | None = None,
         direct_am: int | None = None,
         active: bool = True,
+        role_id: int | None = None,
     ) -> int:
+        """A user of the built-in role `role`, or of the custom role `role_id` (of kind `role`)."""
         n = next(_serial)
         now = utcnow()
         return await self._insert(
@@ -179,6 +181,7 @@ class Factory:
             email=email or f"{role.lower()}{n}@example.test",
             name=name or f"{role.title()} {n}",
             role=role,
+            role_id=role_id,
             active=active,
             password_hash=_PASSWORD_HASH,
             company_id=company,
@@ -295,6 +298,22 @@ class Factory:
 
     async def attendee(self, meeting: int, buyer: int) -> None:
         await self.execute(meeting_attendees.insert().values(meeting_id=meeting, buyer_id=buyer))
+
+    async def role(self, kind: str, permissions: list[str] = (), name: str | None = None) -> int:
+        """A custom role of `kind` (R34), written as createRole writes it."""
+        async with self.engine.begin() as connection:
+            highest = (await connection.execute(sa.select(sa.func.max(roles.c.id)))).scalar_one()
+            await connection.execute(
+                roles.insert().values(
+                    id=highest + 1,
+                    name=name or f"Custom {next(_serial)}",
+                    kind=kind,
+                    built_in=False,
+                    permissions=sorted(permissions),
+                    updated_at=utcnow(),
+                )
+            )
+        return highest + 1
 
     async def set_permissions(self, role: str, permissions: list[str]) -> None:
         await self.execute(roles.update().where(roles.c.name == role).values(permissions=permissions))

@@ -60,6 +60,13 @@ CREATE_COMPANY = """mutation($name: String!, $territory: ID!) {
 UPDATE_COMPANY = """mutation($input: UpdateCompanyInput!) {
   updateCompany(input: $input) { id name territory { id } }
 }"""
+CREATE_ROLE = """mutation($name: String!, $kind: RoleName!, $permissions: [Permission!]!) {
+  createRole(name: $name, kind: $kind, permissions: $permissions) { id name kind builtIn permissions }
+}"""
+RENAME_ROLE = (
+    """mutation($role: ID!, $name: String!) { renameRole(roleId: $role, name: $name) { id name } }"""
+)
+DELETE_ROLE = """mutation($role: ID!) { deleteRole(roleId: $role) }"""
 ROOT_TERRITORIES = "query { territories(first: 100, rootsOnly: true) { nodes { id } } }"
 
 
@@ -76,6 +83,8 @@ class World:
     buyer_south: int
     company_north: int
     company_south: int
+    custom_role: int = 0
+    spare_role: int = 0
 
 
 @pytest.fixture
@@ -97,6 +106,8 @@ async def world(make) -> World:
         buyer_south=await make.buyer(company_south, "Sven Buyer"),
         company_north=company_north,
         company_south=company_south,
+        custom_role=await make.role("SALES_COORDINATOR", ["MANAGE_MEETINGS"], "Field coordinators"),
+        spare_role=await make.role("ACCOUNT_MANAGER", [], "Spare"),
     )
 
 
@@ -219,6 +230,16 @@ def _admin_mutations(w: World, spare: tuple[int, int]) -> dict[str, tuple[str, d
             {"s": gid("Company", w.company_south), "t": gid("Company", w.company_north)},
         ),
         "mergeTerritory": (MERGE_TERRITORY, {"s": gid("Territory", w.south), "t": gid("Territory", w.north)}),
+        "createRole": (
+            CREATE_ROLE,
+            {
+                "name": "Regional leads",
+                "kind": "ACCOUNT_MANAGER",
+                "permissions": ["VIEW_REPORTING_ALL_USERS"],
+            },
+        ),
+        "renameRole": (RENAME_ROLE, {"role": gid("Role", w.custom_role), "name": "Renamed"}),
+        "deleteRole": (DELETE_ROLE, {"role": gid("Role", w.spare_role)}),
     }
 
 

@@ -121,6 +121,11 @@ async def realistic_world(make, client) -> dict[str, Any]:
                 created_at=utcnow(),
             )
         )
+    # R34: a custom SC-like role with the SC's flags, held by an SC of the same AMs as sc_two
+    custom = await make.role("SALES_COORDINATOR", ["MANAGE_MEETINGS", "MANAGE_REGISTRATIONS"], "Field SCs")
+    custom_sc = await make.user("SALES_COORDINATOR", "Custom SC two AMs", role_id=custom)
+    for am in (am1, am2):
+        await make.link_sc(am, custom_sc)
     return {
         "admin": Asker(admin, "ADMIN", "WEB"),
         "am": Asker(am1, "ACCOUNT_MANAGER", "WEB"),
@@ -129,6 +134,7 @@ async def realistic_world(make, client) -> dict[str, Any]:
         "buyer": Asker(b_district, "BUYER", "WEB"),
         "app-host": Asker(am1, "ACCOUNT_MANAGER", "APP"),
         "app-non-host": Asker(sc_two, "SALES_COORDINATOR", "APP"),
+        "custom-sc": Asker(custom_sc, "SALES_COORDINATOR", "WEB"),
     }
 
 

@@ -130,6 +130,7 @@ async def world(make) -> World:
             "Meeting": meeting,
             "Note": await make.note(meeting, author=am, client_id=client_id("inside/Note")),
             "Device": await make.device(am),
+            "Role": await make.role("BUYER", [], "Inside"),  # every role is in everyone's sight
         },
         outside={
             "User": other_am,
@@ -275,6 +276,14 @@ def calls(w: World) -> dict[tuple[str, str], tuple[dict[str, Any], str]]:
             "Device",
         ),
         ("revokeDevice", "id"): ({"id": w.id("Device")}, "Device"),
+        ("createUser", "input.roleId"): (
+            {"input": {"email": "new@example.test", "name": "New", "roleId": w.id("Role")}},
+            "Role",
+        ),
+        ("updateUser", "input.roleId"): ({"input": {"id": buyer, "roleId": w.id("Role")}}, "Role"),
+        ("setRolePermissions", "roleId"): ({"roleId": w.id("Role"), "permissions": []}, "Role"),
+        ("renameRole", "roleId"): ({"roleId": w.id("Role"), "name": "Renamed"}, "Role"),
+        ("deleteRole", "roleId"): ({"roleId": w.id("Role")}, "Role"),
     }
 
 

@@ -48,6 +48,9 @@ UPDATE_MEETING = """mutation($id: ID!, $startsAt: DateTime) {
   updateMeeting(id: $id, startsAt: $startsAt) { id startsAt } }"""
 RESCHEDULE_MEETING = """mutation($id: ID!, $startsAt: DateTime!) {
   rescheduleMeeting(meetingId: $id, startsAt: $startsAt) { id startsAt } }"""
+CREATE_ROLE = """mutation($name: String!, $kind: RoleName!, $permissions: [Permission!]!) {
+  createRole(name: $name, kind: $kind, permissions: $permissions) { id } }"""
+DELETE_ROLE = "mutation($role: ID!) { deleteRole(roleId: $role) }"
 SUBSCRIBE = "subscription($m: ID!) { meetingChanges(meetingId: $m) { kind } }"
 REQUEST_RESET = "mutation($email: String!) { requestPasswordReset(email: $email) { email } }"
 RESET = """mutation($token: String!, $password: String!) {
@@ -241,6 +244,15 @@ def cases(w: World) -> dict[str, tuple[str, dict[str, Any], int | None, str]]:
             ),
             f"R32 resetPassword token, {label}": (RESET, {"token": bad, "password": "x" * 12}, None, "token"),
         }
+    for label, bad in UNSTORABLE.items():
+        table[f"R34 role name, {label}"] = (
+            CREATE_ROLE,
+            {"name": bad, "kind": "BUYER", "permissions": []},
+            w.admin,
+            "name",
+        )
+    for key in KEYS_NO_COLUMN_HOLDS:
+        table[f"R34 role id key {key}"] = (DELETE_ROLE, {"role": raw_id("Role", key)}, w.admin, "roleId")
     return table
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from salescoord.db.tables import list_items, lists, meetings, notes, registrations
+from salescoord.db.tables import list_items, lists, meetings, notes, registrations, roles
 from salescoord.permissions.enums import Channel
 
 from tests.db_state import snapshot
@@ -27,6 +27,8 @@ CANCEL_MEETING = """mutation($meeting: ID!, $reason: String!) {
   cancelMeeting(meetingId: $meeting, reason: $reason) { id } }"""
 REGISTER = """mutation($message: String) { register(input: {name: "Ann", email: "ann@example.com",
   companyName: "Ann's", message: $message}) { status } }"""
+
+CREATE_ROLE = """mutation($name: String!) { createRole(name: $name, kind: BUYER, permissions: []) { id } }"""
 
 
 @dataclass
@@ -54,6 +56,11 @@ async def _nothing(make, am: int) -> dict[str, Any]:
     return {}
 
 
+async def _managing_roles(make, am: int) -> dict[str, Any]:
+    await make.set_permissions("ACCOUNT_MANAGER", ["MANAGE_ROLES"])
+    return {}
+
+
 FIELDS = {
     "note text": Field(notes.c.text, CREATE_NOTE, "text", _meeting),
     "list item note": Field(list_items.c.note, ADD_ITEM, "note", _list),
@@ -61,6 +68,7 @@ FIELDS = {
     "list name": Field(lists.c.name, CREATE_LIST, "name", _nothing),
     "registration message": Field(registrations.c.message, REGISTER, "message", _nothing, signed_in=False),
     "meeting cancel reason": Field(meetings.c.cancel_reason, CANCEL_MEETING, "reason", _meeting),
+    "role name": Field(roles.c.name, CREATE_ROLE, "name", _managing_roles),
 }
 
 

@@ -13,10 +13,25 @@ EMAIL_LENGTH = 254  # RFC 5321's longest path
 USER_NAME_LENGTH = 200
 
 
-class Role(SQLModel, table=True):
-    __tablename__ = "roles"
+ROLE_NAME_LENGTH = 40
+BUILT_IN_ROLE_IDS = {"ADMIN": 1, "ACCOUNT_MANAGER": 2, "SALES_COORDINATOR": 3, "BUYER": 4}
+"""The built-in roles' ids, given by the migration that made roles addressable (R34)."""
 
-    name: str = Field(primary_key=True, max_length=40)
+
+class Role(SQLModel, table=True):
+    """A role: the four built-in ones (named as their kind, never renamed or deleted) and the
+    custom ones admins make (R34). `kind` (ADMIN, ACCOUNT_MANAGER, SALES_COORDINATOR, BUYER)
+    is fixed when the role is made and decides its holders' scope; `permissions` are free.
+    `name` is the key the users' kind refers to, which is why only a custom role, whose name
+    nobody refers to, may be renamed; `id` is the role's stable identity."""
+
+    __tablename__ = "roles"
+    __table_args__ = (sa.Index("ix_roles_id", "id", unique=True),)
+
+    name: str = Field(primary_key=True, max_length=ROLE_NAME_LENGTH)
+    id: int = Field(nullable=False)
+    kind: str = Field(max_length=40, nullable=False)
+    built_in: bool = Field(default=False, nullable=False)
     permissions: list[str] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     updated_at: datetime = created_at_field()
 
@@ -25,7 +40,9 @@ class User(SQLModel, table=True):
     """Every person: admins, account managers, sales coordinators and buyers.
 
     A buyer has a company and may have one direct account manager; for the
-    other roles both stay empty.
+    other roles both stay empty. `role` is the kind of the user's role, which is what every
+    scope reads (R1-R13): for a built-in role its name. `role_id` names a custom role of that
+    kind, or is null for the built-in role of that name (R34).
     """
 
     __tablename__ = "users"
@@ -40,6 +57,7 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=EMAIL_LENGTH, unique=True)  # stored lower-cased
     name: str = Field(max_length=USER_NAME_LENGTH)
     role: str = Field(foreign_key="roles.name", max_length=40)
+    role_id: int | None = Field(default=None, foreign_key="roles.id", index=True)
     active: bool = Field(default=True)
     password_hash: str | None = Field(default=None, max_length=200)
     company_id: int | None = Field(default=None, foreign_key="companies.id", index=True)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from salescoord.db.models.base import utcnow
 from salescoord.db.queries.audit import record
 from salescoord.db.queries.pages import PARENT_IDS, Relation
+from salescoord.db.queries.roles import HELD_ROLE
 from salescoord.db.queries.search import contains
 from salescoord.db.tables import am_coordinators, am_territories, roles, users
 from salescoord.permissions.enums import Permission, RoleName
@@ -76,7 +77,7 @@ BUYERS_BY_COMPANY = Relation("buyers_by_company", _buyers_of_company, USER_ORDER
 
 # -- sign-in ------------------------------------------------------------------------------
 # The viewer's whole row with their role's permissions: it also answers `viewer { … }`.
-VIEWER_STATEMENT = sa.select(*USER_COLUMNS, roles.c.permissions).join(roles, roles.c.name == USER.role)
+VIEWER_STATEMENT = sa.select(*USER_COLUMNS, roles.c.permissions).join(roles, HELD_ROLE)
 
 
 def viewer_from_row(row: Any, channel: Any, *, device_id: int | None = None) -> Viewer:
@@ -291,28 +292,3 @@ async def link_territories(
         on_behalf_of=am_id,
         diff={"territories": list(territory_ids)},
     )
-
-
-async def set_role_permissions(
-    connection: AsyncConnection, actor: Viewer, role: RoleName, permissions: Sequence[Permission]
-) -> None:
-    """Edit a role at run time; every holder's next request sees it (R14)."""
-    values = sorted({p.value for p in permissions})
-    await connection.execute(
-        roles.update().where(roles.c.name == role).values(permissions=values, updated_at=utcnow())
-    )
-    await record(
-        connection,
-        actor,
-        "role.permissions",
-        "Role",
-        None,
-        diff={
-            "role": role.value,
-            "permissions": values,
-        },
-    )
-
-
-def roles_statement() -> sa.Select:
-    return sa.select(roles.c.name, roles.c.permissions).order_by(roles.c.name)

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from salescoord.db.models.people import BUILT_IN_ROLE_IDS
 from salescoord.resolvers import devices as resolve_devices
 from salescoord.resolvers import people as resolve
+from salescoord.resolvers import roles as resolve_roles
 from salescoord.resolvers.related import ToOne
 from salescoord.schema.enums import Permission, RoleName, ScopeBasis
 from salescoord.schema.guards import scoped
@@ -37,10 +39,14 @@ class User(Node):
     id: strawberry.ID
     email: str
     name: str
-    role: RoleName
+    role: RoleName = strawberry.field(
+        description="The kind of the user's role (for a built-in role, its name): what the "
+        "user sees follows it (R34). assignedRole names the role itself."
+    )
     active: bool
     created_at: datetime
     pk: strawberry.Private[int]
+    role_pk: strawberry.Private[int]
     company_id: strawberry.Private[int | None]
     direct_am_id: strawberry.Private[int | None]
     company: CompanyType | None = strawberry.field(
@@ -50,6 +56,11 @@ class User(Node):
         resolver=resolve.direct_account_manager,
         extensions=[scoped(), DIRECT_AM],
         description="A buyer's direct account manager.",
+    )
+    assigned_role: Role = strawberry.field(
+        resolver=resolve_roles.assigned_role,
+        extensions=[scoped(ScopeBasis.ROLES)],
+        description="The role the user holds, built-in or custom (R34).",
     )
     coordinators: Connection[User] = strawberry.field(
         resolver=resolve.coordinators, extensions=[scoped()], description="An AM's sales coordinators (R5)."
@@ -92,22 +103,51 @@ class User(Node):
             active=row.active,
             created_at=row.created_at,
             pk=row.id,
+            role_pk=row.role_id if row.role_id is not None else BUILT_IN_ROLE_IDS[row.role],
             company_id=row.company_id,
             direct_am_id=row.direct_am_id,
         )
 
 
-@strawberry.type(description="A role and its permission flags, editable at run time (R14).")
-class Role:
-    name: RoleName
+@strawberry.type(
+    description="A role: its permission flags, editable at run time (R14), and its kind, which "
+    "decides what its holders see (R34). The four built-in roles are named as their kind and are "
+    "never renamed or deleted; admins make custom roles of any kind with any flags."
+)
+class Role(Node):
+    id: strawberry.ID
+    name: str = strawberry.field(description="A built-in role's name is its kind.")
+    kind: RoleName = strawberry.field(
+        description="Whose scope the holders get: ADMIN (everything), ACCOUNT_MANAGER (own and "
+        "associated users, R1), SALES_COORDINATOR (their AMs' scopes, R2) or BUYER (R13)."
+    )
+    built_in: bool
     permissions: list[Permission]
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Role:
+        known = {p.value for p in Permission}
+        return cls(
+            id=encode_id("Role", row.id),
+            name=row.name,
+            kind=RoleName(row.kind),
+            built_in=row.built_in,
+            permissions=[Permission(p) for p in row.permissions if p in known],
+            pk=row.id,
+        )
 
 
 @strawberry.input
 class CreateUserInput:
     email: str
     name: str
-    role: RoleName
+    role: RoleName | None = strawberry.field(
+        default=None, description="A built-in role; or give roleId. Exactly one of the two."
+    )
+    role_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Any role, built-in or custom (R34); or give role."
+    )
     password: str | None = strawberry.field(default=None, description="10 to 200 characters.")
     company_id: strawberry.ID | None = strawberry.field(default=None, description="Buyers only.")
     direct_account_manager_id: strawberry.ID | None = strawberry.field(
@@ -120,7 +160,12 @@ class UpdateUserInput:
     id: strawberry.ID
     name: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
-    role: RoleName | None = strawberry.UNSET
+    role: RoleName | None = strawberry.field(
+        default=strawberry.UNSET, description="Assign a built-in role; or give roleId, not both."
+    )
+    role_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Assign any role, built-in or custom (R34)."
+    )
     active: bool | None = strawberry.UNSET
     password: str | None = strawberry.UNSET
     company_id: strawberry.ID | None = strawberry.UNSET
