@@ -28,9 +28,11 @@ test: $(STAMP) lint import-graph schema-check browser
 	$(BIN)/pytest
 
 # The long profiles of the fuzzed matrices, each database: FUZZ_LONG_QUERIES queries and
-# FUZZ_LONG_MUTATIONS mutations per viewer.
+# FUZZ_LONG_MUTATIONS mutations per viewer; and 1,000 market weeks of the iPad client
+# (MARKET_WEEKS, MARKET_STEPS override).
 fuzz: $(STAMP)
-	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py tests/test_fuzz_mutations.py
+	SALESCOORD_FUZZ=long $(BIN)/pytest -s -p no:warnings tests/test_fuzz_scope.py tests/test_fuzz_mutations.py \
+	  tests/test_market_week.py
 # Headless Chromium for the browser test (best effort off CI).
 browser:
 	@./scripts/browser-deps
