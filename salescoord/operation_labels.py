@@ -31,6 +31,10 @@ KNOWN_OPERATIONS = frozenset(
         # salescoord/sync/snapshot.graphql, quoted in docs/sync-protocol.md: how an iPad fills up
         "SyncCursor", "SnapshotMeetings", "SnapshotMeetingAttendees", "SnapshotMeetingNotes",
         "SnapshotMeetingLists", "SnapshotLists", "SnapshotListItems", "SnapshotCatalogue",
+        # ipad_client/operations.graphql, quoted in docs/sync-protocol.md: what the app sends
+        "SignIn", "Refresh", "SignOut", "MyDevice", "CreateList", "RenameList", "AddListItem",
+        "UpdateListItemNote", "CreateNote", "UpdateNote", "StartMeeting", "EndMeeting", "Changes",
+        "MeetingWhole", "ListWhole", "LiveNotes",
     }
 )  # fmt: skip
 OTHER = "other"
