@@ -13,7 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from salescoord.db.queries import accounts
+from salescoord.db.queries import accounts, devices
 from salescoord.db.queries.audit import record
 from salescoord.permissions.viewer import Viewer
 from salescoord.resolvers import auth, inputs
@@ -74,7 +74,9 @@ async def use_password_link(
     """Replace the password of the account a valid, unspent link of `purpose` names, once.
     The link is read first: a caller without a valid one learns nothing more (R4). A spent link
     is refused before the argon2 hash (in the process's worker threads) is computed, and the
-    write is conditional on the hash the link was made for, so of two uses at once one wins."""
+    write is conditional on the hash the link was made for, so of two uses at once one wins.
+    A reset also signs every app device of the account out (R30), in the same transaction:
+    whoever knew the old password may hold one of them."""
     settings = context.settings
     claims = read_link_token(settings, token, purpose)
     if isinstance(claims, LinkProblem):
@@ -89,12 +91,20 @@ async def use_password_link(
 
     new_hash = await context.passwords.hash(password)
     action, via = AUDITED[purpose]
+    signed_out: list[int] = []
     async with context.db.transaction() as connection:
         viewer = await accounts.set_password_once(
             connection, claims.user_id, link_matches, new_hash, channel, action=action, via=via
         )
+        if viewer is not None and purpose == RESET_PASSWORD:  # R30: the old password's devices go
+            signed_out = await devices.revoke_every_device(
+                connection, viewer, viewer.id, devices.RevokedBecause.PASSWORD_RESET
+            )
     if viewer is None:
         raise refused(LinkProblem.USED)
+    for device_id in signed_out:  # this process's sockets at once; others hear the NOTIFY
+        if context.devices is not None:
+            context.devices.revoked(device_id)
     return viewer
 
 

@@ -275,3 +275,49 @@ async def test_R30_an_app_token_without_a_device_is_refused(client, settings, an
     token = sign(settings, {"sub": str(ann), "ch": "APP", "iat": now, "exp": now + 600})
     assert not await works(client, token)
     assert await works(client, client.token(ann))  # the control: a web token of the same user
+
+
+async def test_R30_R32_a_password_reset_signs_every_device_of_the_account_out(client, engine, ann, make):
+    """Whoever knew the old password may hold a device: a reset revokes them all (their tokens
+    and refresh tokens stop working, audited as PASSWORD_RESET); another user's device and a
+    first password chosen with a set-password link revoke nothing."""
+    from salescoord.outbox.password_links import RESET_PASSWORD, SET_PASSWORD, issue_link_token
+
+    bo = await make.user("ACCOUNT_MANAGER", "Bo", email="bo@example.test")
+    ipad, phone = (
+        await sign_in(client, "ann@example.test"),
+        await sign_in(client, "ann@example.test", "Phone"),
+    )
+    others = await sign_in(client, "bo@example.test")
+
+    async def hash_of(user: int) -> str | None:
+        async with engine.connect() as connection:
+            return (
+                await connection.execute(sa.text(f"SELECT password_hash FROM users WHERE id = {user}"))
+            ).scalar()
+
+    reset = """mutation($t: String!) { resetPassword(token: $t, password: "a new passphrase", client: WEB) {
+      token } }"""
+    link = issue_link_token(client.settings, ann, await hash_of(ann), RESET_PASSWORD)
+    assert (await client.data(reset, {"t": link}))["resetPassword"]["token"]
+    for login in (ipad, phone):
+        assert not await works(client, login["token"])
+        assert codes(await client.post(REFRESH, {"t": login["refreshToken"]})) == ["UNAUTHENTICATED"]
+    assert await works(client, others["token"])
+    async with engine.connect() as connection:
+        reasons = (
+            (
+                await connection.execute(
+                    sa.select(devices.c.revoked_reason).where(devices.c.user_id == ann).order_by(devices.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert reasons == ["PASSWORD_RESET", "PASSWORD_RESET"]
+    assert not (await client.data(VIEWER, as_user=bo))["viewer"]["devices"]["nodes"][0]["revokedAt"]
+    invited = await make.user("ACCOUNT_MANAGER", "Cy", email="cy@example.test")
+    first = issue_link_token(client.settings, invited, await hash_of(invited), SET_PASSWORD)
+    set_password = reset.replace("resetPassword", "setPassword")
+    assert (await client.data(set_password, {"t": first}))["setPassword"]["token"]
+    assert await works(client, others["token"])

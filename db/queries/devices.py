@@ -38,6 +38,7 @@ class RevokedBecause(enum.StrEnum):
     SIGNED_OUT = "SIGNED_OUT"
     REVOKED = "REVOKED"  # by its user or an admin
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+    PASSWORD_RESET = "PASSWORD_RESET"  # whoever held the old password may hold a device too
 
 
 def devices_statement(scope: Scope) -> sa.Select:
@@ -235,3 +236,17 @@ async def revoke(
     if connection.dialect.name == "postgresql":
         await connection.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, str(device_id))))
     return True
+
+
+async def revoke_every_device(
+    connection: AsyncConnection, actor: Viewer | None, user_id: int, because: RevokedBecause
+) -> list[int]:
+    """Revoke every device of the user still signed in; the ids revoked now."""
+    signed_in = await connection.execute(
+        sa.select(DEVICE.id).where(DEVICE.user_id == user_id, DEVICE.revoked_at.is_(None)).order_by(DEVICE.id)
+    )
+    return [
+        device_id
+        for device_id in signed_in.scalars().all()
+        if await revoke(connection, actor, device_id, because)
+    ]

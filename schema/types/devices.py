@@ -23,7 +23,8 @@ class Device(Node):
     )
     revoked_at: datetime | None
     revoked_reason: str | None = strawberry.field(
-        description="SIGNED_OUT, REVOKED (by its user or an admin) or REFRESH_TOKEN_REUSED."
+        description="SIGNED_OUT, REVOKED (by its user or an admin), REFRESH_TOKEN_REUSED or "
+        "PASSWORD_RESET (a reset signs every device of the account out, R30)."
     )
     last_mutation_number: int = strawberry.field(
         description="The number of the device's last applied mutation (R31): the app's next is one more."
