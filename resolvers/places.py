@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from salescoord.db.models.places import COMPANY_NAME_LENGTH, TERRITORY_NAME_LENGTH
 from salescoord.db.queries import people as people_queries
 from salescoord.db.queries import places as queries
+from salescoord.permissions.viewer import Viewer
 from salescoord.resolvers import inputs, node_types
 from salescoord.resolvers.keyed import Key, Number, keyed_call
 from salescoord.resolvers.lookups import visible_row
@@ -15,6 +17,7 @@ from salescoord.resolvers.pagination import child_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.pagination import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from salescoord.context import Info
 from salescoord.errors import BadUserInput
@@ -190,18 +193,43 @@ async def update_company(info: Info, input: types.places.UpdateCompanyInput) -> 
 
 
 # -- deleting and merging (R34) ----------------------------------------------------------------
+# A place is deleted or merged the same way whatever its type: the ids read through the
+# viewer's scope, one keyed transaction, the answer read back as the viewer now sees it.
+Write = Callable[[AsyncConnection, Viewer, int], Awaitable[Any]]
+Merge = Callable[[AsyncConnection, Viewer, int, int], Awaitable[Any]]
+
+
+async def _delete(info: Info, id: strawberry.ID, node_type: Any, delete: Write) -> strawberry.ID:
+    call = keyed_call(info)
+    if call.replayed is None:
+        row = await visible_row(info, id, node_type, "id")
+        async with call.transaction() as connection:
+            await delete(connection, info.context.viewer, row.id)
+            call.settle(node_type.__name__, row.id)
+    info.context.refresh()
+    return id
+
+
+async def _merge(
+    info: Info, source_id: strawberry.ID, target_id: strawberry.ID, node_type: Any, merge: Merge
+) -> Any:
+    call = keyed_call(info)
+    if call.replayed is None:
+        source = await visible_row(info, source_id, node_type, "sourceId")
+        target = await visible_row(info, target_id, node_type, "targetId")
+        async with call.transaction() as connection:
+            await merge(connection, info.context.viewer, source.id, target.id)
+            call.settle(node_type.__name__, target.id)
+    merged = call.replayed.id if call.replayed is not None else target.id
+    info.context.refresh()
+    return await node_types.load(info, node_type, merged)
+
+
 async def delete_territory(
     info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
 ) -> strawberry.ID:
     """Delete an empty territory; answers with its id, as sent."""
-    call = keyed_call(info)
-    if call.replayed is None:
-        row = await visible_row(info, id, types.places.Territory, "id")
-        async with call.transaction() as connection:
-            await queries.delete_territory(connection, info.context.viewer, row.id)
-            call.settle("Territory", row.id)
-    info.context.refresh()
-    return id
+    return await _delete(info, id, types.places.Territory, queries.delete_territory)
 
 
 async def merge_territory(
@@ -213,29 +241,14 @@ async def merge_territory(
 ) -> Territory | None:
     """Move everything in the source territory to the target, delete the source; answers with
     the target as the viewer now sees it."""
-    call = keyed_call(info)
-    if call.replayed is not None:
-        return await _territory(info, call.replayed.id)
-    source = await visible_row(info, source_id, types.places.Territory, "sourceId")
-    target = await visible_row(info, target_id, types.places.Territory, "targetId")
-    async with call.transaction() as connection:
-        await queries.merge_territory(connection, info.context.viewer, source.id, target.id)
-        call.settle("Territory", target.id)
-    return await _territory(info, target.id)
+    return await _merge(info, source_id, target_id, types.places.Territory, queries.merge_territory)
 
 
 async def delete_company(
     info: Info, id: strawberry.ID, client_mutation_id: Key = None, mutation_number: Number = None
 ) -> strawberry.ID:
     """Delete a company without buyers; answers with its id, as sent."""
-    call = keyed_call(info)
-    if call.replayed is None:
-        row = await visible_row(info, id, types.places.Company, "id")
-        async with call.transaction() as connection:
-            await queries.delete_company(connection, info.context.viewer, row.id)
-            call.settle("Company", row.id)
-    info.context.refresh()
-    return id
+    return await _delete(info, id, types.places.Company, queries.delete_company)
 
 
 async def merge_company(
@@ -247,12 +260,4 @@ async def merge_company(
 ) -> Company | None:
     """Move the source company's buyers to the target, delete the source; answers with the
     target as the viewer now sees it."""
-    call = keyed_call(info)
-    if call.replayed is not None:
-        return await _company(info, call.replayed.id)
-    source = await visible_row(info, source_id, types.places.Company, "sourceId")
-    target = await visible_row(info, target_id, types.places.Company, "targetId")
-    async with call.transaction() as connection:
-        await queries.merge_company(connection, info.context.viewer, source.id, target.id)
-        call.settle("Company", target.id)
-    return await _company(info, target.id)
+    return await _merge(info, source_id, target_id, types.places.Company, queries.merge_company)
