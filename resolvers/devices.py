@@ -9,30 +9,18 @@ import strawberry
 from salescoord.db.queries import devices as queries
 from salescoord.resolvers import node_types
 from salescoord.resolvers.lookups import visible_row
-from salescoord.resolvers.pagination import child_connection
+from salescoord.resolvers.pagination import nested_connection
 from salescoord.schema import types
-from salescoord.schema.pagination import Connection
 
 from salescoord.context import Info
 
 if TYPE_CHECKING:
     from salescoord.schema.types.devices import Device
-    from salescoord.schema.types.people import User
 
 
-async def devices(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[Device]:
-    """A user's devices, oldest first, as far as you may see them: your own, or everyone's
-    for an admin."""
-    return await child_connection(
-        info, queries.DEVICES_BY_USER, root.pk, first, after, last, before, types.devices.Device.from_row
-    )
+# A user's devices, oldest first, as far as you may see them: your own, or everyone's for an
+# admin.
+devices = nested_connection(queries.DEVICES_BY_USER, lambda: types.devices.Device)
 
 
 async def _revoke(info: Info, device_id: int, because: queries.RevokedBecause) -> Device | None:

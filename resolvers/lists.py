@@ -24,7 +24,7 @@ from salescoord.permissions.enums import RoleName
 from salescoord.resolvers import inputs, node_types
 from salescoord.resolvers.keyed import ClientId, Key, Number, keyed_call
 from salescoord.resolvers.lookups import made_before, visible_row
-from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.pagination import nested_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import ContentKind, ListKind
@@ -293,17 +293,7 @@ def buyer(root: List, info: Info) -> User | None:
     return one(info, types.lists.BUYER, root)
 
 
-async def items(
-    root: List,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[ListItem]:
-    return await child_connection(
-        info, queries.ITEMS_BY_LIST, root.pk, first, after, last, before, types.lists.ListItem.from_row
-    )
+items = nested_connection(queries.ITEMS_BY_LIST, lambda: types.lists.ListItem)
 
 
 def item_list(root: ListItem, info: Info) -> List | None:

@@ -27,7 +27,7 @@ from salescoord.db.queries.people import USER_ORDER
 from salescoord.resolvers import inputs, node_types
 from salescoord.resolvers.keyed import ClientId, Key, Number, keyed_call
 from salescoord.resolvers.lookups import made_before, visible_row, visible_rows
-from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.pagination import nested_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.enums import MeetingStatus
@@ -39,7 +39,6 @@ from salescoord.errors import BadUserInput, Conflict, Forbidden
 from salescoord.outbox import meeting_notices, summaries
 
 if TYPE_CHECKING:
-    from salescoord.schema.types.lists import List
     from salescoord.schema.types.meetings import Meeting, Note
     from salescoord.schema.types.people import User
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -614,43 +613,13 @@ def created_by(root: Meeting, info: Info) -> User | None:
     return one(info, types.meetings.CREATED_BY, root)
 
 
-async def attendees(
-    root: Meeting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[User]:
-    return await child_connection(
-        info, queries.ATTENDEES_BY_MEETING, root.pk, first, after, last, before, types.people.User.from_row
-    )
+attendees = nested_connection(queries.ATTENDEES_BY_MEETING, lambda: types.people.User)
 
 
-async def notes(
-    root: Meeting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[Note]:
-    return await child_connection(
-        info, queries.NOTES_BY_MEETING, root.pk, first, after, last, before, types.meetings.Note.from_row
-    )
+notes = nested_connection(queries.NOTES_BY_MEETING, lambda: types.meetings.Note)
 
 
-async def lists(
-    root: Meeting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[List]:
-    return await child_connection(
-        info, queries.LISTS_BY_MEETING, root.pk, first, after, last, before, types.lists.List.from_row
-    )
+lists = nested_connection(queries.LISTS_BY_MEETING, lambda: types.lists.List)
 
 
 def host_only(root: Note) -> bool:

@@ -49,3 +49,22 @@ async def child_connection(
     page = await loaders.pages(relation).load((parent_id, request))
     await load_ahead(info, page.rows)
     return connection(page, build, lambda: loaders.counts(relation).load(parent_id))
+
+
+def nested_connection(relation: Relation, node_type: Callable[[], Any]) -> Callable[..., Any]:
+    """The resolver of a nested connection over `relation`, with its four page arguments, for a
+    field that declares its own type; `node_type` is called at the first request (the types
+    import the resolvers): `books = nested_connection(BOOKS_BY_AUTHOR, lambda: types.books.Book)`."""
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        build = node_type().from_row
+        return await child_connection(info, relation, root.pk, first, after, last, before, build)
+
+    return resolve

@@ -12,7 +12,7 @@ from salescoord.db.queries import people as queries
 from salescoord.db.queries import places as place_queries
 from salescoord.resolvers import inputs, node_types
 from salescoord.resolvers.lookups import visible_row
-from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.pagination import nested_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.resolvers.roles import chosen_role
 from salescoord.schema import types
@@ -26,10 +26,8 @@ from salescoord.outbox import wording
 from salescoord.outbox.queue import enqueue_notice
 
 if TYPE_CHECKING:
-    from salescoord.schema.types.lists import List
-    from salescoord.schema.types.meetings import Meeting
     from salescoord.schema.types.people import User
-    from salescoord.schema.types.places import Company, Territory
+    from salescoord.schema.types.places import Company
 
 
 async def viewer(info: Info) -> User:
@@ -249,114 +247,19 @@ def direct_account_manager(root: User, info: Info) -> User | None:
     return one(info, types.people.DIRECT_AM, root)
 
 
-async def coordinators(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[User]:
-    return await child_connection(
-        info,
-        queries.COORDINATORS_BY_ACCOUNT_MANAGER,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.people.User.from_row,
-    )
+coordinators = nested_connection(queries.COORDINATORS_BY_ACCOUNT_MANAGER, lambda: types.people.User)
 
 
-async def account_managers(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[User]:
-    return await child_connection(
-        info,
-        queries.ACCOUNT_MANAGERS_BY_COORDINATOR,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.people.User.from_row,
-    )
+account_managers = nested_connection(queries.ACCOUNT_MANAGERS_BY_COORDINATOR, lambda: types.people.User)
 
 
-async def associated_buyers(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[User]:
-    return await child_connection(
-        info,
-        queries.BUYERS_BY_ACCOUNT_MANAGER,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.people.User.from_row,
-    )
+associated_buyers = nested_connection(queries.BUYERS_BY_ACCOUNT_MANAGER, lambda: types.people.User)
 
 
-async def territories(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[Territory]:
-    return await child_connection(
-        info,
-        place_queries.TERRITORIES_BY_ACCOUNT_MANAGER,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.places.Territory.from_row,
-    )
+territories = nested_connection(place_queries.TERRITORIES_BY_ACCOUNT_MANAGER, lambda: types.places.Territory)
 
 
-async def lists(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[List]:
-    return await child_connection(
-        info, list_queries.LISTS_BY_OWNER, root.pk, first, after, last, before, types.lists.List.from_row
-    )
+lists = nested_connection(list_queries.LISTS_BY_OWNER, lambda: types.lists.List)
 
 
-async def meetings(
-    root: User,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[Meeting]:
-    return await child_connection(
-        info,
-        meeting_queries.MEETINGS_BY_HOST,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.meetings.Meeting.from_row,
-    )
+meetings = nested_connection(meeting_queries.MEETINGS_BY_HOST, lambda: types.meetings.Meeting)

@@ -13,7 +13,7 @@ from salescoord.permissions.viewer import Viewer
 from salescoord.resolvers import inputs, node_types
 from salescoord.resolvers.keyed import Key, Number, keyed_call
 from salescoord.resolvers.lookups import visible_row
-from salescoord.resolvers.pagination import child_connection, top_connection
+from salescoord.resolvers.pagination import nested_connection, top_connection
 from salescoord.resolvers.related import one
 from salescoord.schema import types
 from salescoord.schema.pagination import Connection
@@ -23,7 +23,6 @@ from salescoord.context import Info
 from salescoord.errors import BadUserInput
 
 if TYPE_CHECKING:
-    from salescoord.schema.types.people import User
     from salescoord.schema.types.places import Company, Territory
 
 
@@ -61,68 +60,17 @@ def parent(root: Territory, info: Info) -> Territory | None:
     return one(info, types.places.PARENT, root)
 
 
-async def children(
-    root: Territory,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[Territory]:
-    return await child_connection(
-        info,
-        queries.TERRITORIES_BY_PARENT,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.places.Territory.from_row,
-    )
+children = nested_connection(queries.TERRITORIES_BY_PARENT, lambda: types.places.Territory)
 
 
-async def companies_in(
-    root: Territory,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[Company]:
-    return await child_connection(
-        info,
-        queries.COMPANIES_BY_TERRITORY,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.places.Company.from_row,
-    )
+companies_in = nested_connection(queries.COMPANIES_BY_TERRITORY, lambda: types.places.Company)
 
 
 def territory(root: Company, info: Info) -> Territory | None:
     return one(info, types.places.TERRITORY, root)
 
 
-async def buyers(
-    root: Company,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[User]:
-    return await child_connection(
-        info,
-        people_queries.BUYERS_BY_COMPANY,
-        root.pk,
-        first,
-        after,
-        last,
-        before,
-        types.people.User.from_row,
-    )
+buyers = nested_connection(people_queries.BUYERS_BY_COMPANY, lambda: types.people.User)
 
 
 # -- administration -----------------------------------------------------------------------
