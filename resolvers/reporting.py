@@ -79,58 +79,29 @@ async def totals(root: Reporting, info: Info) -> ActivityCounts:
     return counts(await info.context.db.fetch_one(queries.totals(_scope(root), _span(root))))
 
 
-async def activity(
-    root: Reporting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[UserActivity]:
-    statement = queries.by_user(_scope(root), _span(root))
-    return await _grouped(info, statement, first, after, last, before, _group(types.reporting.UserActivity))
+def _grouping(query: Callable[..., tuple[Any, Any]], kind: Callable[[], Any]) -> Callable[..., Any]:
+    """The resolver of a report's grouping: `query`'s rows over the report's scope and period,
+    each built as the group type `kind()` names (called at the first request: the types import
+    the resolvers)."""
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        statement = query(_scope(root), _span(root))
+        return await _grouped(info, statement, first, after, last, before, _group(kind()))
+
+    return resolve
 
 
-async def by_account_manager(
-    root: Reporting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[AccountManagerActivity]:
-    statement = queries.by_account_manager(_scope(root), _span(root))
-    return await _grouped(
-        info, statement, first, after, last, before, _group(types.reporting.AccountManagerActivity)
-    )
-
-
-async def by_territory(
-    root: Reporting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[TerritoryActivity]:
-    statement = queries.by_territory(_scope(root), _span(root))
-    return await _grouped(
-        info, statement, first, after, last, before, _group(types.reporting.TerritoryActivity)
-    )
-
-
-async def by_company(
-    root: Reporting,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> Connection[CompanyActivity]:
-    statement = queries.by_company(_scope(root), _span(root))
-    return await _grouped(
-        info, statement, first, after, last, before, _group(types.reporting.CompanyActivity)
-    )
+activity = _grouping(queries.by_user, lambda: types.reporting.UserActivity)
+by_account_manager = _grouping(queries.by_account_manager, lambda: types.reporting.AccountManagerActivity)
+by_territory = _grouping(queries.by_territory, lambda: types.reporting.TerritoryActivity)
+by_company = _grouping(queries.by_company, lambda: types.reporting.CompanyActivity)
 
 
 async def by_period(
