@@ -228,3 +228,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
     module = sys.modules.get("tests.test_fuzz_scope")
     for line in getattr(module, "FUZZ_REPORT", []):
         terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives (tests/smtp.py)."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

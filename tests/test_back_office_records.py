@@ -25,7 +25,7 @@ from salescoord.outbox.password_links import (
 )
 from tests.helpers import codes, gid
 from tests.registration_world import World, build_world
-from tests.smtp import SmtpServer, deliver_all, worker
+from tests.smtp import deliver_all, worker
 from tests.test_registrations import APPROVE, REGISTER, SET_PASSWORD, application
 
 OUTBOX = "query { outbox(first: 100) { totalCount nodes { kind toAddress subject bodyText bodyHtml } } }"
@@ -37,16 +37,6 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8
 @pytest.fixture
 async def world(make) -> World:
     return await build_world(make)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def usable_links(settings, text: str) -> list[str]:

@@ -30,16 +30,6 @@ async def world(make) -> World:
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def smtp_down():
     """A port where nothing listens yet: `start()` brings SMTP up."""
     server = SmtpServer()

@@ -46,16 +46,6 @@ CHOSEN, RESET_TO = "sam's first passphrase", "sam's second passphrase"
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def server(tmp_path: Path, smtp: SmtpServer):
     """`salescoord serve` on 127.0.0.1 over a new SQLite file holding one admin, delivering to
     `smtp`, with PUBLIC_URL its own address (the links in its emails open its pages)."""

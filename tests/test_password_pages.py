@@ -20,7 +20,6 @@ import time
 from dataclasses import replace
 from urllib.parse import quote
 
-import pytest
 import sqlalchemy as sa
 from salescoord.db.tables import audit_events, emails, users
 
@@ -33,7 +32,7 @@ from salescoord.outbox.password_links import (
 from tests.apps import client_with
 from tests.db_state import snapshot
 from tests.helpers import PASSWORD, codes, gid
-from tests.smtp import SmtpServer, deliver_all, worker
+from tests.smtp import deliver_all, worker
 
 ORIGIN = "http://127.0.0.1:8000"  # the suite's PUBLIC_URL (settings.public_url)
 NEW_PASSWORD = "a brand new passphrase"
@@ -49,16 +48,6 @@ OUTBOX = "query { outbox(first: 100) { nodes { kind toAddress subject bodyText b
 AUDIT = "query { auditEvents(first: 100) { nodes { action objectType diff } } }"
 UNREADABLE = "could not be read"
 CSRF_FIELD = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def passwordless(make, engine, email: str = "ann@example.test") -> int:
