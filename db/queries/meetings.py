@@ -254,54 +254,49 @@ async def create_meeting(
     return meeting_id
 
 
-async def update_meeting(
-    connection: AsyncConnection, actor: Viewer, meeting_id: int, host_id: int, values: dict[str, Any]
+async def _changed(
+    connection: AsyncConnection,
+    actor: Viewer,
+    meeting_id: int,
+    host_id: int,
+    still: sa.ColumnElement[bool],
+    values: dict[str, Any],
+    action: str,
+    diff: dict[str, Any],
 ) -> bool:
-    """False: the meeting was cancelled meanwhile, and a cancelled meeting is not edited (R33)."""
+    """Write `values` (the version moves on) while the meeting is `still` as the caller found
+    it, audited as `action`; False, and nothing written, once it is not (R33)."""
     result = await connection.execute(
         meetings.update()
-        .where(MEETING.id == meeting_id, MEETING.status != MeetingStatus.CANCELLED)
+        .where(MEETING.id == meeting_id, still)
         .values(**values, version=MEETING.version + 1, updated_at=utcnow())
     )
     if result.rowcount != 1:
         return False
     await record(
-        connection,
-        actor,
-        "meeting.update",
-        "Meeting",
-        meeting_id,
-        on_behalf_of=_on_behalf(actor, host_id),
-        diff=values,
+        connection, actor, action, "Meeting", meeting_id, on_behalf_of=_on_behalf(actor, host_id), diff=diff
     )
     return True
+
+
+async def update_meeting(
+    connection: AsyncConnection, actor: Viewer, meeting_id: int, host_id: int, values: dict[str, Any]
+) -> bool:
+    """False: the meeting was cancelled meanwhile, and a cancelled meeting is not edited (R33)."""
+    not_cancelled = MEETING.status != MeetingStatus.CANCELLED
+    return await _changed(
+        connection, actor, meeting_id, host_id, not_cancelled, values, "meeting.update", values
+    )
 
 
 async def cancel_meeting(connection: AsyncConnection, actor: Viewer, meeting: Any, reason: str) -> bool:
     """SCHEDULED -> CANCELLED, once (R33). False: the meeting is not SCHEDULED any more."""
-    result = await connection.execute(
-        meetings.update()
-        .where(MEETING.id == meeting.id, MEETING.status == MeetingStatus.SCHEDULED)
-        .values(
-            status=MeetingStatus.CANCELLED,
-            cancelled_at=utcnow(),
-            cancel_reason=reason,
-            version=MEETING.version + 1,
-            updated_at=utcnow(),
-        )
+    values = {"status": MeetingStatus.CANCELLED, "cancelled_at": utcnow(), "cancel_reason": reason}
+    scheduled = MEETING.status == MeetingStatus.SCHEDULED
+    diff = {"reason": reason}
+    return await _changed(
+        connection, actor, meeting.id, meeting.host_id, scheduled, values, "meeting.cancel", diff
     )
-    if result.rowcount != 1:
-        return False
-    await record(
-        connection,
-        actor,
-        "meeting.cancel",
-        "Meeting",
-        meeting.id,
-        on_behalf_of=_on_behalf(actor, meeting.host_id),
-        diff={"reason": reason},
-    )
-    return True
 
 
 async def reschedule_meeting(
@@ -320,23 +315,12 @@ async def reschedule_meeting(
         "duration_minutes": duration_minutes,
         "time_zone": time_zone,
     }
-    result = await connection.execute(
-        meetings.update()
-        .where(MEETING.id == meeting.id, MEETING.status == MeetingStatus.SCHEDULED)
-        .values(**values, version=MEETING.version + 1, updated_at=utcnow())
+    was = {"starts_at": meeting.starts_at, "time_zone": meeting.time_zone}
+    scheduled = MEETING.status == MeetingStatus.SCHEDULED
+    diff = {**values, "was": was}
+    return await _changed(
+        connection, actor, meeting.id, meeting.host_id, scheduled, values, "meeting.reschedule", diff
     )
-    if result.rowcount != 1:
-        return False
-    await record(
-        connection,
-        actor,
-        "meeting.reschedule",
-        "Meeting",
-        meeting.id,
-        on_behalf_of=_on_behalf(actor, meeting.host_id),
-        diff={**values, "was": {"starts_at": meeting.starts_at, "time_zone": meeting.time_zone}},
-    )
-    return True
 
 
 async def _touch(connection: AsyncConnection, meeting_id: int) -> None:
