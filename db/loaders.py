@@ -33,6 +33,22 @@ __all__ = ["Loaders", "Relation"]
 
 KEYS = sa.bindparam("keys", expanding=True)
 
+# Each Node type's rows as the viewer may see them, and its key: what a by-id loader reads
+# (`… AND key IN :keys`), and what a compiled plan joins a to-one relation to (`schema.planner`).
+ROWS_BY_ID: dict[str, tuple[Callable[[Scope], sa.Select], sa.ColumnElement[Any]]] = {
+    "User": (people.users_statement, people.USER.id),
+    "Company": (places.companies_statement, places.COMPANY.id),
+    "Territory": (places.territories_statement, places.TERRITORY.id),
+    "List": (lists.lists_statement, lists.LIST.id),
+    "ListItem": (lists.items_statement, lists.ITEM.id),
+    "Content": (lists.contents_statement, lists.CONTENT.id),
+    "Registration": (registrations.registrations_statement, registrations.REGISTRATION.id),
+    "Meeting": (meetings.meetings_statement, meetings.MEETING.id),
+    "Note": (meetings.notes_statement, meetings.NOTE.id),
+    "Device": (devices.devices_statement, devices.DEVICE.id),
+    "Role": (roles.roles_statement, roles.ROLE.id),
+}
+
 
 class SharedLoader(DataLoader):
     """A loader whose futures are shared by every field that asks for the same key.
@@ -74,7 +90,7 @@ class _RelationLoader(SharedLoader):
 
     def statement(self) -> tuple[sa.Select, Any]:
         """The relation's scoped statement and parent column, built once per scope."""
-        return self.scope.memo(("relation", self.relation.name), lambda: self.relation.build(self.scope))
+        return self.scope.memo(("relation", self.relation.name), lambda: self.relation.statement(self.scope))
 
 
 class PagesByParentLoader(_RelationLoader):
@@ -154,39 +170,39 @@ class Loaders:
     # one or two of these loaders.
     @cached_property
     def user_by_id(self) -> RowByIdLoader:
-        return self._by_id(people.users_statement, people.USER.id)
+        return self._by_id(*ROWS_BY_ID["User"])
 
     @cached_property
     def company_by_id(self) -> RowByIdLoader:
-        return self._by_id(places.companies_statement, places.COMPANY.id)
+        return self._by_id(*ROWS_BY_ID["Company"])
 
     @cached_property
     def territory_by_id(self) -> RowByIdLoader:
-        return self._by_id(places.territories_statement, places.TERRITORY.id)
+        return self._by_id(*ROWS_BY_ID["Territory"])
 
     @cached_property
     def list_by_id(self) -> RowByIdLoader:
-        return self._by_id(lists.lists_statement, lists.LIST.id)
+        return self._by_id(*ROWS_BY_ID["List"])
 
     @cached_property
     def list_item_by_id(self) -> RowByIdLoader:
-        return self._by_id(lists.items_statement, lists.ITEM.id)
+        return self._by_id(*ROWS_BY_ID["ListItem"])
 
     @cached_property
     def content_by_id(self) -> RowByIdLoader:
-        return self._by_id(lists.contents_statement, lists.CONTENT.id)
+        return self._by_id(*ROWS_BY_ID["Content"])
 
     @cached_property
     def registration_by_id(self) -> RowByIdLoader:
-        return self._by_id(registrations.registrations_statement, registrations.REGISTRATION.id)
+        return self._by_id(*ROWS_BY_ID["Registration"])
 
     @cached_property
     def meeting_by_id(self) -> RowByIdLoader:
-        return self._by_id(meetings.meetings_statement, meetings.MEETING.id)
+        return self._by_id(*ROWS_BY_ID["Meeting"])
 
     @cached_property
     def note_by_id(self) -> RowByIdLoader:
-        return self._by_id(meetings.notes_statement, meetings.NOTE.id)
+        return self._by_id(*ROWS_BY_ID["Note"])
 
     @cached_property
     def territory_chain(self) -> TerritoryChainLoader:
@@ -203,11 +219,11 @@ class Loaders:
 
     @cached_property
     def device_by_id(self) -> RowByIdLoader:
-        return self._by_id(devices.devices_statement, devices.DEVICE.id)
+        return self._by_id(*ROWS_BY_ID["Device"])
 
     @cached_property
     def role_by_id(self) -> RowByIdLoader:
-        return self._by_id(roles.roles_statement, roles.ROLE.id)
+        return self._by_id(*ROWS_BY_ID["Role"])
 
     def _by_id(self, build: Callable[[Scope], sa.Select], key: sa.ColumnElement[Any]) -> RowByIdLoader:
         """A loader of `build(scope)`'s rows by `key`; its statement (`… AND key IN :keys`) is

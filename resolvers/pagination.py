@@ -67,4 +67,5 @@ def nested_connection(relation: Relation, node_type: Callable[[], Any]) -> Calla
         build = node_type().from_row
         return await child_connection(info, relation, root.pk, first, after, last, before, build)
 
+    resolve.relation = relation  # type: ignore[attr-defined]  # what a compiled plan reads (schema.planner)
     return resolve

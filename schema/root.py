@@ -40,6 +40,7 @@ from salescoord.schema.types.meetings import Meeting, Note
 from salescoord.schema.types.people import User
 from salescoord.schema.types.places import Company, Territory
 from salescoord.schema.types.registrations import Registration
+from salescoord.schema.planner.extension import CompiledPlans
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
@@ -121,6 +122,7 @@ def build_schema(*, caches: bool = True) -> strawberry.Schema:
             SubscriptionChannel,
             StorableText,
             Admission,
+            CompiledPlans,
         ],
         types=[User, Company, Territory, List, ListItem, Content, Registration, Meeting, Note, Device],
         config=StrawberryConfig(auto_camel_case=True),

@@ -168,13 +168,19 @@ class Relation:
     """Children of many parents, for a nested connection.
 
     `build(scope)` returns the scoped statement selecting the child columns and the column
-    that names each row's parent (a statement that needs the parents themselves reads
-    them from PARENT_IDS); `order` ends in a unique column.
+    that names each row's parent; `order` ends in a unique column. A statement that needs
+    the parents themselves (`reads_parents`) is built as `build(scope, parents)`, `parents`
+    being what `IN` compares with: PARENT_IDS for the loaders, the parent rows' ids inside
+    a compiled plan's statement (`schema.planner`).
     """
 
     name: str
-    build: Callable[[Scope], tuple[sa.Select, sa.ColumnElement[Any]]]
+    build: Callable[..., tuple[sa.Select, sa.ColumnElement[Any]]]
     order: tuple[sa.ColumnElement[Any], ...]
+    reads_parents: bool = False
+
+    def statement(self, scope: Scope, parents: Any = PARENT_IDS) -> tuple[sa.Select, sa.ColumnElement[Any]]:
+        return self.build(scope, parents) if self.reads_parents else self.build(scope)
 
 
 async def fetch_page(

@@ -57,9 +57,9 @@ def _account_managers(scope: Scope) -> tuple[sa.Select, Any]:
     return statement, am_coordinators.c.sc_id
 
 
-def _associated_buyers(scope: Scope) -> tuple[sa.Select, Any]:
+def _associated_buyers(scope: Scope, parents: Any = PARENT_IDS) -> tuple[sa.Select, Any]:
     parent_ams = users.alias("parent_am")
-    am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(PARENT_IDS))
+    am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(parents))
     pairs = associations(am_ids, "parent_buyers")
     statement = users_statement(scope).join(pairs, pairs.c.buyer_id == USER.id)
     return statement, pairs.c.am_id
@@ -71,7 +71,7 @@ def _buyers_of_company(scope: Scope) -> tuple[sa.Select, Any]:
 
 COORDINATORS_BY_ACCOUNT_MANAGER = Relation("coordinators_by_am", _coordinators, USER_ORDER)
 ACCOUNT_MANAGERS_BY_COORDINATOR = Relation("ams_by_coordinator", _account_managers, USER_ORDER)
-BUYERS_BY_ACCOUNT_MANAGER = Relation("buyers_by_am", _associated_buyers, USER_ORDER)
+BUYERS_BY_ACCOUNT_MANAGER = Relation("buyers_by_am", _associated_buyers, USER_ORDER, reads_parents=True)
 BUYERS_BY_COMPANY = Relation("buyers_by_company", _buyers_of_company, USER_ORDER)
 
 

@@ -1,0 +1,300 @@
+"""A root field's plan as one statement whose only value is the field's answer as JSON text,
+shaped by PostgreSQL (`json_build_object`, `json_agg`).
+
+The rows are read level by level, as the loaders read them, but as the CTEs of one statement
+instead of one statement per level: each level's rows are its Node type's scoped rows
+(`db.loaders.ROWS_BY_ID`) or a relation's scoped page of children (`Relation.statement`,
+every parent's page at once with ROW_NUMBER() OVER (PARTITION BY parent)), restricted to
+the parents of the level above. So the scope predicates of `permissions.scope` are those of
+every other path, inlined at every level, and the statement's size grows with the depth of
+the operation, never with its rows. Each level's objects are then built bottom up: a to-one
+relation is a LEFT JOIN on its key, a connection a LEFT JOIN on the children grouped by
+parent.
+
+Cursors are the one thing the database does not write: a cursor is base64 of the sort key
+as Python's JSON writes it (`pages.encode_cursor`); the statement returns each page's keys
+under "$keys" and `cursors.fill` encodes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from salescoord.db.loaders import ROWS_BY_ID
+from salescoord.db.queries import people
+from salescoord.db.queries.pages import _between, _reading
+from salescoord.permissions.scope import Scope
+from salescoord.schema.planner.fields import Leaf
+from salescoord.schema.planner.plan import Many, Obj, One, Root, Typename
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from salescoord.errors import ServiceError
+
+KEYS = "$keys"
+EMPTY = sa.literal_column("'[]'::json")
+
+
+class _Unbuildable(ServiceError):
+    """A plan this module cannot write (a column the rows do not hold)."""
+
+
+def _json(*pairs: Any) -> Any:
+    return sa.func.json_build_object(*pairs)
+
+
+def _global_id(type_name: str, column: Any) -> Any:
+    text = sa.literal(f"{type_name}:", sa.Text) + sa.cast(column, sa.Text)
+    return sa.func.encode(sa.func.convert_to(text, sa.literal("UTF8")), sa.literal("base64"))
+
+
+def _datetime(column: Any) -> Any:
+    """Python's `isoformat()` of an aware UTC datetime: microseconds only when there are any."""
+    utc = sa.func.timezone(sa.literal("UTC"), column)
+    seconds = sa.func.to_char(utc, sa.literal('YYYY-MM-DD"T"HH24:MI:SS'))
+    micro = sa.func.to_char(utc, sa.literal(".US"))
+    fraction = sa.case((micro == sa.literal(".000000"), sa.literal("")), else_=micro)
+    return sa.case((column.is_(None), sa.null()), else_=seconds + fraction + sa.literal("+00:00"))
+
+
+def _leaf(level: Any, type_name: str, leaf: Leaf) -> Any:
+    if leaf.column not in level.c:
+        raise _Unbuildable(leaf.column)
+    column = level.c[leaf.column]
+    if leaf.encoding == "id":
+        return _global_id(type_name, column)
+    if leaf.encoding == "datetime":
+        return _datetime(column)
+    if leaf.encoding == "enum" and leaf.enum_names:
+        return sa.case(
+            *((column == value, sa.literal(name)) for value, name in leaf.enum_names), else_=column
+        )
+    return column
+
+
+class Statement:
+    """One root field's statement: levels are named in order, so a plan's SQL is the same text
+    every time (PostgreSQL and SQLAlchemy cache it by that text)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.names = 0
+
+    def name(self, base: str) -> str:
+        self.names += 1
+        return f"{base}_{self.names}"
+
+    # -- levels: the rows ----------------------------------------------------------------
+    def rows_of(self, type_name: str, where: Any) -> Any:
+        build, key = ROWS_BY_ID[type_name]
+        statement = self.scope.memo(("rows", type_name), lambda: build(self.scope))
+        return (
+            statement.add_columns(sa.literal(1).label("row_number")).where(where(key)).cte(self.name("rows"))
+        )
+
+    def page_of_children(self, many: Many, parents: Any) -> tuple[Any, Any]:
+        """Every parent's page of the relation: (the level, the whole relation's rows for counting)."""
+        assert many.relation is not None
+        statement, parent = many.relation.statement(self.scope, parents)
+        order, page = many.relation.order, many.page
+        numbered = (
+            statement.add_columns(
+                parent.label("parent_key"),
+                sa.func.row_number()
+                .over(partition_by=parent, order_by=_reading(order, page.backward))
+                .label("row_number"),
+            )
+            .where(parent.in_(parents), _between(order, page.after, page.before))
+            .subquery(self.name("numbered"))
+        )
+        level = sa.select(numbered).where(numbered.c.row_number <= page.size + 1).cte(self.name("page"))
+        counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(parents))
+        return level, counted
+
+    def top_page(self, many: Many) -> Any:
+        order, page = many.order, many.page
+        reading = _reading(order, page.backward)
+        return (
+            many.statement.add_columns(sa.func.row_number().over(order_by=reading).label("row_number"))
+            .where(_between(order, page.after, page.before))
+            .order_by(*reading)
+            .limit(page.size + 1)
+            .cte(self.name("top"))
+        )
+
+    # -- objects: the JSON ---------------------------------------------------------------
+    def objects(self, level: Any, limit: int | None, obj: Obj, extra: tuple[Any, ...] = ()) -> Any:
+        """(id, row_number, *extra, doc) for the level's rows (up to `limit` of each parent)."""
+        source: Any = level
+        pairs: list[Any] = []
+        visible = [level.c.row_number <= limit] if limit is not None else []
+        for key, what in obj.fields:
+            pairs.append(sa.literal(key))
+            if isinstance(what, Leaf):
+                pairs.append(_leaf(level, obj.type_name, what))
+            elif isinstance(what, Typename):
+                pairs.append(sa.literal(what.name))
+            elif isinstance(what, One):
+                if what.key not in level.c:
+                    raise _Unbuildable(what.key)
+                keys = sa.select(level.c[what.key]).where(*visible)
+                target = self.rows_of(what.target.type_name, lambda column, keys=keys: column.in_(keys))
+                related = self.objects(target, None, what.target)
+                source = source.outerjoin(related, related.c.id == level.c[what.key])
+                pairs.append(related.c.doc)
+            elif isinstance(what, Many):
+                parents = sa.select(level.c.id).where(*visible)
+                doc, joined = self.nested(what, parents, level.c.id)
+                for subquery, on in joined:
+                    source = source.outerjoin(subquery, on)
+                pairs.append(doc)
+        doc = _json(*pairs)
+        return (
+            sa.select(level.c.id, level.c.row_number, *extra, doc.label("doc"))
+            .select_from(source)
+            .where(*visible)
+            .subquery(self.name("objects"))
+        )
+
+    def _ordered(self, rows: Any, value: Any, many: Many) -> Any:
+        order = rows.c.row_number.desc() if many.page.backward else rows.c.row_number
+        return sa.func.json_agg(aggregate_order_by(value, order))
+
+    def _keys(self, level: Any, many: Many, order: tuple[Any, ...]) -> Any:
+        return sa.func.json_build_array(*(level.c[column.key] for column in order))
+
+    def nested(self, many: Many, parents: Any, parent_id: Any) -> tuple[Any, list[tuple[Any, Any]]]:
+        """A nested connection's JSON per parent, and the grouped subqueries it joins."""
+        level, counted = self.page_of_children(many, parents)
+        size = many.page.size
+        joined: list[tuple[Any, Any]] = []
+        meta_columns = [level.c.parent_key, sa.func.count().label("n")]
+        if many.cursors:
+            keys = self._keys(level, many, many.relation.order)
+            meta_columns.append(
+                self._ordered(level, keys, many).filter(level.c.row_number <= size).label("keys")
+            )
+        meta = sa.select(*meta_columns).group_by(level.c.parent_key).subquery(self.name("meta"))
+        joined.append((meta, meta.c.parent_key == parent_id))
+        values: dict[int, Any] = {}
+        for index, (_, part, inner) in enumerate(many.parts):
+            if part in ("nodes", "edges"):
+                node = inner if part == "nodes" else next((o for _, o in inner if isinstance(o, Obj)), None)
+                if node is None:
+                    values[index] = None
+                    continue
+                objects = self.objects(level, size, node, (level.c.parent_key,))
+                aggregated = (
+                    sa.select(objects.c.parent_key, self._ordered(objects, objects.c.doc, many).label("docs"))
+                    .group_by(objects.c.parent_key)
+                    .subquery(self.name("agg"))
+                )
+                joined.append((aggregated, aggregated.c.parent_key == parent_id))
+                values[index] = aggregated.c.docs
+            elif part == "totalCount":
+                inner_rows = counted.subquery(self.name("counted"))
+                counts = (
+                    sa.select(inner_rows.c.parent_key, sa.func.count().label("total"))
+                    .group_by(inner_rows.c.parent_key)
+                    .subquery(self.name("counts"))
+                )
+                joined.append((counts, counts.c.parent_key == parent_id))
+                values[index] = sa.func.coalesce(counts.c.total, 0)
+        n = sa.func.coalesce(meta.c.n, 0)
+        keys_value = sa.func.coalesce(meta.c["keys"], EMPTY) if many.cursors else None
+        return self.connection(many, values, n, keys_value), joined
+
+    def connection(self, many: Many, values: dict[int, Any], n: Any, keys: Any) -> Any:
+        size, page = many.page.size, many.page
+        more = n > size
+        has_next = sa.literal(page.before is not None) if page.backward else more
+        has_previous = more if page.backward else sa.literal(page.after is not None)
+        pairs: list[Any] = []
+        for index, (key, part, inner) in enumerate(many.parts):
+            pairs.append(sa.literal(key))
+            if part == "nodes":
+                pairs.append(sa.func.coalesce(values[index], EMPTY))
+            elif part == "edges":
+                pairs.append(self._edges(values[index], inner, n, size))
+            elif part == "pageInfo":
+                info: list[Any] = []
+                for info_key, name in inner:
+                    info.append(sa.literal(info_key))
+                    if isinstance(name, Typename):
+                        info.append(sa.literal(name.name))
+                    elif name == "hasNextPage":
+                        info.append(has_next)
+                    elif name == "hasPreviousPage":
+                        info.append(has_previous)
+                    else:
+                        info.append(sa.null())  # a cursor: filled from the keys
+                pairs.append(_json(*info))
+            elif part == "totalCount":
+                pairs.append(values[index])
+            else:
+                pairs.append(sa.literal(inner))
+        if keys is not None:
+            pairs.extend([sa.literal(KEYS), keys])
+        return _json(*pairs)
+
+    def _edges(self, docs: Any, inner: list[tuple[str, Any]], n: Any, size: int) -> Any:
+        """Edges as their nodes' docs, or as many empty objects as rows: `cursors.fill` shapes
+        each edge ({cursor, node, __typename} in the asked order) after the database."""
+        if docs is not None:
+            return sa.func.coalesce(docs, EMPTY)
+        count = sa.func.least(n, size)
+        return (
+            sa.select(sa.func.coalesce(sa.func.json_agg(sa.literal_column("NULL::json")), EMPTY))
+            .select_from(sa.func.generate_series(1, count))
+            .scalar_subquery()
+        )
+
+    # -- roots ---------------------------------------------------------------------------
+    def root(self, root: Root, viewer_id: int | None) -> Any:
+        if root.kind == "viewer":
+            level = (
+                people.own_row(viewer_id)
+                .add_columns(sa.literal(1).label("row_number"))
+                .cte(self.name("viewer"))
+            )
+            objects = self.objects(level, None, root.target)
+            return sa.select(objects.c.doc).scalar_subquery()
+        if root.kind == "node":
+            level = self.rows_of(root.target.type_name, lambda key: key == root.pk)
+            objects = self.objects(level, None, root.target)
+            return sa.select(objects.c.doc).scalar_subquery()
+        many = root.many
+        level = self.top_page(many)
+        size = many.page.size
+        values: dict[int, Any] = {}
+        for index, (_, part, inner) in enumerate(many.parts):
+            if part in ("nodes", "edges"):
+                node = inner if part == "nodes" else next((o for _, o in inner if isinstance(o, Obj)), None)
+                if node is None:
+                    values[index] = None
+                    continue
+                objects = self.objects(level, size, node)
+                values[index] = sa.select(self._ordered(objects, objects.c.doc, many)).scalar_subquery()
+            elif part == "totalCount":
+                values[index] = (
+                    sa.select(sa.func.count())
+                    .select_from(many.statement.subquery(self.name("all")))
+                    .scalar_subquery()
+                )
+        n = sa.select(sa.func.count()).select_from(level).scalar_subquery()
+        keys = None
+        if many.cursors:
+            keys = sa.func.coalesce(
+                sa.select(self._ordered(level, self._keys(level, many, many.order), many))
+                .where(level.c.row_number <= size)
+                .scalar_subquery(),
+                EMPTY,
+            )
+        return self.connection(many, values, n, keys)
+
+
+def statement_of(root: Root, scope: Scope) -> sa.Select:
+    """SELECT <the root field's JSON, as text>."""
+    viewer = scope.viewer
+    doc = Statement(scope).root(root, viewer.id if viewer is not None else None)
+    return sa.select(sa.cast(doc, sa.Text).label("answer"))
