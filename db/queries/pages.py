@@ -179,8 +179,14 @@ class Relation:
     order: tuple[sa.ColumnElement[Any], ...]
     reads_parents: bool = False
 
-    def statement(self, scope: Scope, parents: Any = PARENT_IDS) -> tuple[sa.Select, sa.ColumnElement[Any]]:
-        return self.build(scope, parents) if self.reads_parents else self.build(scope)
+    def statement(
+        self, scope: Scope, parents: Any = PARENT_IDS, name: str | None = None
+    ) -> tuple[sa.Select, sa.ColumnElement[Any]]:
+        """`name`: a name of its own for what the statement derives from its parents, where
+        one statement reads the relation at two levels."""
+        if not self.reads_parents:
+            return self.build(scope)
+        return self.build(scope, parents, name) if name else self.build(scope, parents)
 
 
 async def fetch_page(

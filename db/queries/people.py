@@ -57,10 +57,10 @@ def _account_managers(scope: Scope) -> tuple[sa.Select, Any]:
     return statement, am_coordinators.c.sc_id
 
 
-def _associated_buyers(scope: Scope, parents: Any = PARENT_IDS) -> tuple[sa.Select, Any]:
-    parent_ams = users.alias("parent_am")
+def _associated_buyers(scope: Scope, parents: Any = PARENT_IDS, name: str = "parent_buyers") -> tuple[sa.Select, Any]:
+    parent_ams = users.alias(f"{name}_am")
     am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(parents))
-    pairs = associations(am_ids, "parent_buyers")
+    pairs = associations(am_ids, name)
     statement = users_statement(scope).join(pairs, pairs.c.buyer_id == USER.id)
     return statement, pairs.c.am_id
 

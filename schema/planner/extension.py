@@ -13,7 +13,7 @@ Off unless `Settings.planner` (SALESCOORD_PLANNER=1), and on PostgreSQL only.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +21,7 @@ from graphql import ExecutionResult, OperationDefinitionNode
 from salescoord.schema.planner.cursors import fill
 from salescoord.schema.planner.plan import Root, Unplannable, read_operation
 from salescoord.schema.planner.sql import statement_of
+from sqlalchemy.exc import CompileError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -28,6 +29,8 @@ from salescoord.errors import ServiceError
 
 PLANS_PER_SCOPE = 256
 UNPLANNABLE: list[tuple[Root, Any]] = []
+answered: Counter[str] = Counter()
+"""Queries this process answered by a plan ("plan") or left to the resolvers ("resolvers")."""
 
 
 class CompiledPlans(SchemaExtension):
@@ -43,6 +46,7 @@ class CompiledPlans(SchemaExtension):
             and execution.operation_type is OperationType.QUERY
         ):
             plan = plan_of(execution)
+            answered["plan" if plan else "resolvers"] += 1
             if plan:
                 execution.result = ExecutionResult(data=await answer(context, plan), errors=None)
         yield
@@ -82,8 +86,11 @@ def _read(execution: Any) -> list[tuple[Root, Any]]:
     schema = execution.schema._schema
     try:
         roots = read_operation(schema, document, operation, execution.variables or {}, execution.context)
-        return [(root, statement_of(root, execution.context.scope)) for root in roots]
-    except (Unplannable, ServiceError):
+        plan = [(root, statement_of(root, execution.context.scope)) for root in roots]
+        for _, statement in plan:
+            statement.compile(dialect=execution.context.db.engine.dialect)
+        return plan
+    except (Unplannable, ServiceError, CompileError):
         return UNPLANNABLE
 
 

@@ -95,7 +95,7 @@ class Statement:
     def page_of_children(self, many: Many, parents: Any) -> tuple[Any, Any]:
         """Every parent's page of the relation: (the level, the whole relation's rows for counting)."""
         assert many.relation is not None
-        statement, parent = many.relation.statement(self.scope, parents)
+        statement, parent = many.relation.statement(self.scope, parents, self.name("parents"))
         order, page = many.relation.order, many.page
         numbered = (
             statement.add_columns(
