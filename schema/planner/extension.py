@@ -20,7 +20,7 @@ from typing import Any
 from graphql import ExecutionResult, OperationDefinitionNode
 from salescoord.schema.planner.cursors import fill
 from salescoord.schema.planner.plan import Root, Unplannable, read_operation
-from salescoord.schema.planner.sql import statement_of
+from salescoord.schema.planner.sql import from_viewer_row, leaves_of, statement_of
 from sqlalchemy.exc import CompileError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -86,9 +86,10 @@ def _read(execution: Any) -> list[tuple[Root, Any]]:
     schema = execution.schema._schema
     try:
         roots = read_operation(schema, document, operation, execution.variables or {}, execution.context)
-        plan = [(root, statement_of(root, execution.context.scope)) for root in roots]
+        plan = [(root, None if from_viewer_row(root) else statement_of(root, execution.context.scope)) for root in roots]
         for _, statement in plan:
-            statement.compile(dialect=execution.context.db.engine.dialect)
+            if statement is not None:
+                statement.compile(dialect=execution.context.db.engine.dialect)
         return plan
     except (Unplannable, ServiceError, CompileError):
         return UNPLANNABLE
@@ -97,6 +98,13 @@ def _read(execution: Any) -> list[tuple[Root, Any]]:
 async def answer(context: Any, plan: list[tuple[Root, Any]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for root, statement in plan:
+        if statement is None:
+            row = context.viewer.row
+            if row is None:  # not read with the viewer: the statement after all
+                statement = statement_of(root, context.scope)
+            else:
+                data[root.key] = leaves_of(row, root.target)
+                continue
         text = await context.db.scalar(statement)
         data[root.key] = fill(json.loads(text), root) if text is not None else None
     return data

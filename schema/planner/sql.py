@@ -25,6 +25,7 @@ from salescoord.db.loaders import ROWS_BY_ID
 from salescoord.db.queries import people
 from salescoord.db.queries.pages import _between, _reading
 from salescoord.permissions.scope import Scope
+from salescoord.schema.ids import encode_id
 from salescoord.schema.planner.fields import Leaf
 from salescoord.schema.planner.plan import Many, Obj, One, Root, Typename
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -291,6 +292,34 @@ class Statement:
                 EMPTY,
             )
         return self.connection(many, values, n, keys)
+
+
+def from_viewer_row(root: Root) -> bool:
+    """`viewer { … }` of leaves only: the row read with the viewer answers it, as the resolver
+    does, without a statement."""
+    return root.kind == "viewer" and all(isinstance(what, Leaf | Typename) for _, what in root.target.fields)
+
+
+def leaves_of(row: Any, obj: Obj) -> dict[str, Any]:
+    """The leaves of `obj` from a row, written as the statement would write them."""
+    answer: dict[str, Any] = {}
+    for key, what in obj.fields:
+        if isinstance(what, Typename):
+            answer[key] = what.name
+            continue
+        value = getattr(row, what.column)
+        if value is None:
+            answer[key] = None
+        elif what.encoding == "id":
+            answer[key] = encode_id(obj.type_name, value)
+        elif what.encoding == "datetime":
+            answer[key] = value.isoformat()
+        elif what.encoding == "enum":
+            stored = getattr(value, "value", value)
+            answer[key] = dict(what.enum_names).get(stored, stored)
+        else:
+            answer[key] = value
+    return answer
 
 
 def statement_of(root: Root, scope: Scope) -> sa.Select:
