@@ -64,6 +64,7 @@ def _environment(target: str, url: str, layout: Layout) -> dict[str, str]:
         **env,
         "DATABASE_URL": url,
         "SALESCOORD_NAIVE": "1" if target == "naive" else "0",
+        "SALESCOORD_PLANNER": "0" if target == "naive" else os.environ.get("SALESCOORD_PLANNER", "1"),
         "SALESCOORD_GRAPHIQL": "0",
         "SALESCOORD_DATA_DIR": str(layout.work_dir),
         # One viewer sends every request of a measurement; the per-user budget is for people.

@@ -30,6 +30,7 @@ from salescoord.schema.operation_name import OperationName
 from salescoord.schema.passwords import PasswordsMutation
 from salescoord.schema.people import PeopleMutation, PeopleQuery
 from salescoord.schema.places import PlacesMutation, PlacesQuery
+from salescoord.schema.planner.extension import CompiledPlans
 from salescoord.schema.records import RecordsQuery
 from salescoord.schema.registrations import RegistrationsMutation, RegistrationsQuery
 from salescoord.schema.reporting import ReportingQuery
@@ -40,7 +41,6 @@ from salescoord.schema.types.meetings import Meeting, Note
 from salescoord.schema.types.people import User
 from salescoord.schema.types.places import Company, Territory
 from salescoord.schema.types.registrations import Registration
-from salescoord.schema.planner.extension import CompiledPlans
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 

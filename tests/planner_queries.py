@@ -46,7 +46,7 @@ def _fields(type_name: str) -> tuple[list[str], list[tuple[str, str]], list[tupl
             to_one.append((name, found.shape.target))
         elif isinstance(found.shape, NestedField):
             nested.append((name, found.shape.target))
-    return leaves + ["__typename"], to_one, nested
+    return [*leaves, "__typename"], to_one, nested
 
 
 def _page(rng: random.Random) -> str:

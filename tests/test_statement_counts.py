@@ -1,9 +1,12 @@
 """Data loaders batch every lookup by key: the SQL statements of a request follow the depth
-of the query, never the number of rows it returns."""
+of the query, never the number of rows it returns. A compiled plan (issue 17) goes further:
+one statement per root field, whatever the depth."""
 
 from __future__ import annotations
 
 import pytest
+
+from tests.apps import client_with
 
 DASHBOARD = """query {
   viewer {
@@ -78,19 +81,63 @@ EXPECTED["buyer-page-backward"] = EXPECTED["buyer-page"]
     ],
 )
 async def test_statement_count_is_the_same_for_10_and_200_buyers(
-    client, make, engine, statements, backend, name, query
+    make, engine, settings, statements, backend, name, query
 ):
     counts = {}
-    for buyers in (10, 200):
-        sc = await world_of(make, buyers)
-        token = client.token(sc)
-        statements["count"] = 0
-        body = await client.post(query, token=token)
-        assert not body.get("errors"), body["errors"]
-        counts[buyers] = statements["count"]
-        await _empty(engine)
+    async with client_with(engine, settings, planner=False) as client:  # the resolvers' path
+        for buyers in (10, 200):
+            sc = await world_of(make, buyers)
+            token = client.token(sc)
+            statements["count"] = 0
+            body = await client.post(query, token=token)
+            assert not body.get("errors"), body["errors"]
+            counts[buyers] = statements["count"]
+            await _empty(engine)
     print(f"statements per request: {counts}")
     assert counts[10] == counts[200] == EXPECTED[name][backend[0]], counts
+
+
+# With the planner: the viewer's row, then one statement per root field (PostgreSQL); the
+# visibility page asks for what only resolvers answer, and runs as before.
+PLANNED = {"sc-dashboard": 2, "buyer-page": 2, "visibility-page": 8}
+TWO_ROOTS = """query { viewer { name accountManagers(first: 10) { nodes { name } } }
+  users(role: BUYER, first: 100) { totalCount nodes { name company { name territory { name } } } } }"""
+
+
+@pytest.mark.parametrize(
+    "name, query",
+    [
+        ("sc-dashboard", DASHBOARD),
+        ("buyer-page", BUYER_PAGE),
+        ("sc-dashboard-backward", DASHBOARD_BACKWARD),
+        ("buyer-page-backward", BUYER_PAGE_BACKWARD),
+        ("visibility-page", VISIBILITY_PAGE),
+        ("two-roots", TWO_ROOTS),
+    ],
+)
+async def test_a_compiled_plan_sends_one_statement_per_root_field(
+    make, engine, settings, statements, backend, name, query
+):
+    counts, answers = {}, {}
+    async with (
+        client_with(engine, settings, planner=True) as planned,
+        client_with(engine, settings, planner=False) as resolvers,
+    ):
+        for buyers in (10, 200):
+            sc = await world_of(make, buyers)
+            statements["count"] = 0
+            body = await planned.post(query, token=planned.token(sc))
+            assert not body.get("errors"), body["errors"]
+            counts[buyers] = statements["count"]
+            answers[buyers] = body == await resolvers.post(query, token=resolvers.token(sc))
+            await _empty(engine)
+    print(f"statements per request with the planner: {counts}")
+    assert answers == {10: True, 200: True}
+    if backend[0] == "sqlite":  # the planner is PostgreSQL's: the resolvers answer
+        expected = EXPECTED.get(name, {}).get("sqlite", counts[10])
+    else:
+        expected = PLANNED.get(name.removesuffix("-backward"), 3)  # two roots: viewer + 2
+    assert counts[10] == counts[200] == expected, counts
 
 
 async def test_nested_pages_return_the_right_rows_per_parent(client, make):

@@ -178,6 +178,14 @@ class Relation:
     build: Callable[..., tuple[sa.Select, sa.ColumnElement[Any]]]
     order: tuple[sa.ColumnElement[Any], ...]
     reads_parents: bool = False
+    one_parent: Callable[..., sa.Select] | None = None
+    """For a relation that reads its parents: `one_parent(scope, parent_id, parents, name)`,
+    the children of the one parent `parent_id` (a column of the row it hangs from), the form
+    a compiled plan joins LATERAL, per parent, so each parent's page stops at its rows."""
+
+    def of_one_parent(self, scope: Scope, parent_id: Any, parents: Any, name: str) -> sa.Select | None:
+        """The children of one parent, or None when the relation has no such form."""
+        return self.one_parent(scope, parent_id, parents, name) if self.one_parent is not None else None
 
     def statement(
         self, scope: Scope, parents: Any = PARENT_IDS, name: str | None = None

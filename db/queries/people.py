@@ -12,9 +12,9 @@ from salescoord.db.queries.audit import record
 from salescoord.db.queries.pages import PARENT_IDS, Relation
 from salescoord.db.queries.roles import HELD_ROLE
 from salescoord.db.queries.search import contains
-from salescoord.db.tables import am_coordinators, am_territories, roles, users
+from salescoord.db.tables import am_coordinators, am_territories, companies, roles, users
 from salescoord.permissions.enums import Permission, RoleName
-from salescoord.permissions.scope import Scope, associations
+from salescoord.permissions.scope import Scope, associations, territory_tree
 from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,12 +57,34 @@ def _account_managers(scope: Scope) -> tuple[sa.Select, Any]:
     return statement, am_coordinators.c.sc_id
 
 
-def _associated_buyers(scope: Scope, parents: Any = PARENT_IDS, name: str = "parent_buyers") -> tuple[sa.Select, Any]:
+def _associated_buyers(
+    scope: Scope, parents: Any = PARENT_IDS, name: str = "parent_buyers"
+) -> tuple[sa.Select, Any]:
     parent_ams = users.alias(f"{name}_am")
     am_ids = sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(parents))
     pairs = associations(am_ids, name)
     statement = users_statement(scope).join(pairs, pairs.c.buyer_id == USER.id)
     return statement, pairs.c.am_id
+
+
+def _associated_buyers_of_one(scope: Scope, parent_id: Any, parents: Any, name: str) -> sa.Select:
+    """One AM's associated buyers (R1) as a test of each buyer row, so a page of them in name
+    order stops after its rows: the AM is their direct AM, or their company lies in the AM's
+    territory tree (built once for every parent)."""
+    parent_ams = users.alias(f"{name}_am")
+    tree = territory_tree(sa.select(parent_ams.c.id).where(parent_ams.c.id.in_(parents)), f"{name}_tree")
+    company = companies.alias(f"{name}_company")
+    territories_of_parent = (
+        sa.select(tree.c.territory_id).where(tree.c.am_id == parent_id).correlate_except(tree)
+    )
+    in_tree = (
+        sa.select(company.c.id)
+        .where(company.c.territory_id.in_(territories_of_parent))
+        .correlate_except(company)
+    )
+    return users_statement(scope).where(
+        USER.role == RoleName.BUYER, sa.or_(USER.direct_am_id == parent_id, USER.company_id.in_(in_tree))
+    )
 
 
 def _buyers_of_company(scope: Scope) -> tuple[sa.Select, Any]:
@@ -71,7 +93,9 @@ def _buyers_of_company(scope: Scope) -> tuple[sa.Select, Any]:
 
 COORDINATORS_BY_ACCOUNT_MANAGER = Relation("coordinators_by_am", _coordinators, USER_ORDER)
 ACCOUNT_MANAGERS_BY_COORDINATOR = Relation("ams_by_coordinator", _account_managers, USER_ORDER)
-BUYERS_BY_ACCOUNT_MANAGER = Relation("buyers_by_am", _associated_buyers, USER_ORDER, reads_parents=True)
+BUYERS_BY_ACCOUNT_MANAGER = Relation(
+    "buyers_by_am", _associated_buyers, USER_ORDER, reads_parents=True, one_parent=_associated_buyers_of_one
+)
 BUYERS_BY_COMPANY = Relation("buyers_by_company", _buyers_of_company, USER_ORDER)
 
 

@@ -86,7 +86,10 @@ def _read(execution: Any) -> list[tuple[Root, Any]]:
     schema = execution.schema._schema
     try:
         roots = read_operation(schema, document, operation, execution.variables or {}, execution.context)
-        plan = [(root, None if from_viewer_row(root) else statement_of(root, execution.context.scope)) for root in roots]
+        plan = [
+            (root, None if from_viewer_row(root) else statement_of(root, execution.context.scope))
+            for root in roots
+        ]
         for _, statement in plan:
             if statement is not None:
                 statement.compile(dialect=execution.context.db.engine.dialect)

@@ -94,22 +94,43 @@ class Statement:
         )
 
     def page_of_children(self, many: Many, parents: Any) -> tuple[Any, Any]:
-        """Every parent's page of the relation: (the level, the whole relation's rows for counting)."""
+        """Every parent's page of the relation: (the level, the whole relation's rows for counting).
+
+        Each parent's page is read LATERAL, in the list's order up to its last row, where the
+        relation has a form for one parent (`Relation.of_one_parent`); else every parent's
+        children are numbered at once, as the loaders do."""
         assert many.relation is not None
         statement, parent = many.relation.statement(self.scope, parents, self.name("parents"))
+        counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(parents))
         order, page = many.relation.order, many.page
+        reading = _reading(order, page.backward)
+        keyset = _between(order, page.after, page.before)
+        each = parents.subquery(self.name("parent"))
+        parent_key = each.c[parents.selected_columns[0].key]
+        one = many.relation.of_one_parent(self.scope, parent_key, parents, self.name("one"))
+        if one is not None:
+            rows = (
+                one.add_columns(sa.func.row_number().over(order_by=reading).label("row_number"))
+                .where(keyset)
+                .order_by(*reading)
+                .limit(page.size + 1)
+                .lateral(self.name("lateral"))
+            )
+            level = (
+                sa.select(parent_key.label("parent_key"), *rows.c)
+                .select_from(each.join(rows, sa.true()))
+                .cte(self.name("page"))
+            )
+            return level, counted
         numbered = (
             statement.add_columns(
                 parent.label("parent_key"),
-                sa.func.row_number()
-                .over(partition_by=parent, order_by=_reading(order, page.backward))
-                .label("row_number"),
+                sa.func.row_number().over(partition_by=parent, order_by=reading).label("row_number"),
             )
-            .where(parent.in_(parents), _between(order, page.after, page.before))
+            .where(parent.in_(parents), keyset)
             .subquery(self.name("numbered"))
         )
         level = sa.select(numbered).where(numbered.c.row_number <= page.size + 1).cte(self.name("page"))
-        counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(parents))
         return level, counted
 
     def top_page(self, many: Many) -> Any:
