@@ -156,8 +156,8 @@ class RequestDatabase:
         rows = await self.fetch(statement, params)
         return rows[0] if rows else None
 
-    async def scalar(self, statement: sa.Executable) -> Any:
-        row = await self.fetch_one(statement)
+    async def scalar(self, statement: sa.Executable, params: dict[str, Any] | None = None) -> Any:
+        row = await self.fetch_one(statement, params)
         return row[0] if row is not None else None
 
     @asynccontextmanager

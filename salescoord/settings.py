@@ -207,9 +207,10 @@ class Settings:
     password_reset_answer_seconds: float = field(
         default_factory=lambda: float(os.environ.get("PASSWORD_RESET_ANSWER_SECONDS", 0.3))
     )
-    planner: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_PLANNER", "0") == "1")
+    planner: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_PLANNER", "1") == "1")
     """Answer queries whose fields the planner knows with one statement per root field, the
-    JSON written by PostgreSQL (`schema.planner`); PostgreSQL only."""
+    JSON written by PostgreSQL (`schema.planner`); PostgreSQL only. SALESCOORD_PLANNER=0 sends
+    every query through the resolvers."""
     naive: bool = field(default_factory=lambda: os.environ.get("SALESCOORD_NAIVE") == "1")
     """Benchmark baseline only: data loaders without batching or caching, and no parser or
     validation cache; the same code paths otherwise (`make bench`)."""

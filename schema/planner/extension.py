@@ -7,7 +7,8 @@ bounded and admitted and the viewer loaded, and replaces only execution: every l
 budget, the error codes and the logs see the request as before. Plans are kept per viewer
 scope (the viewer's role, permissions and channel decide the guards) and per document,
 operation and variables, so a repeated operation is neither read nor built again.
-Off unless `Settings.planner` (SALESCOORD_PLANNER=1), and on PostgreSQL only.
+On PostgreSQL, unless `Settings.planner` is off (SALESCOORD_PLANNER=0) or the process is the
+benchmark's naive baseline (`Settings.naive`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from graphql import ExecutionResult, OperationDefinitionNode
 from salescoord.schema.planner.cursors import fill
 from salescoord.schema.planner.plan import Root, Unplannable, read_operation
-from salescoord.schema.planner.sql import from_viewer_row, leaves_of, statement_of
+from salescoord.schema.planner.sql import from_viewer_row, leaves_of, parameters, shape_of, statement_of
 from sqlalchemy.exc import CompileError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -28,7 +29,7 @@ from strawberry.types.graphql import OperationType
 from salescoord.errors import ServiceError
 
 PLANS_PER_SCOPE = 256
-UNPLANNABLE: list[tuple[Root, Any]] = []
+UNPLANNABLE: list[tuple[Root, Any, dict[str, Any]]] = []
 answered: Counter[str] = Counter()
 """Queries this process answered by a plan ("plan") or left to the resolvers ("resolvers")."""
 
@@ -41,6 +42,7 @@ class CompiledPlans(SchemaExtension):
         if (
             settings is not None
             and settings.planner
+            and not settings.naive
             and getattr(context, "viewer", None) is not None
             and context.db.dialect == "postgresql"
             and execution.operation_type is OperationType.QUERY
@@ -52,25 +54,35 @@ class CompiledPlans(SchemaExtension):
         yield
 
 
-def plan_of(execution: Any) -> list[tuple[Root, Any]]:
-    """The operation's roots with their statements; [] when the resolvers must answer."""
+def _kept(scope: Any, name: str) -> OrderedDict[Any, Any]:
+    return scope.memo(name, OrderedDict)
+
+
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
+    cache[key] = value
+    if len(cache) > PLANS_PER_SCOPE:
+        cache.popitem(last=False)
+    return value
+
+
+def plan_of(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
+    """The operation's roots with their statements and parameters; [] when the resolvers
+    must answer. Kept per viewer scope twice over: by document and variables (a repeated
+    request reads nothing again), and by document and shape (a new page of a list, or another
+    meeting's detail, binds new values to the statements built for the first)."""
     context = execution.context
-    scope = context.scope
-    plans: OrderedDict[Any, list[tuple[Root, Any]]] = scope.memo("compiled plans", OrderedDict)
+    plans = _kept(context.scope, "compiled plans")
     variables = execution.variables or {}
     key = (execution.query, execution.operation_name, json.dumps(variables, sort_keys=True, default=str))
     plan = plans.get(key)
-    if plan is not None:
+    if plan is None:
+        plan = _keep(plans, key, _read(execution))
+    else:
         plans.move_to_end(key)
-        return plan
-    plan = _read(execution)
-    plans[key] = plan
-    if len(plans) > PLANS_PER_SCOPE:
-        plans.popitem(last=False)
     return plan
 
 
-def _read(execution: Any) -> list[tuple[Root, Any]]:
+def _read(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
     document = execution.graphql_document
     operation = next(
         (
@@ -83,31 +95,38 @@ def _read(execution: Any) -> list[tuple[Root, Any]]:
     )
     if operation is None:
         return UNPLANNABLE
-    schema = execution.schema._schema
+    context = execution.context
     try:
-        roots = read_operation(schema, document, operation, execution.variables or {}, execution.context)
-        plan = [
-            (root, None if from_viewer_row(root) else statement_of(root, execution.context.scope))
-            for root in roots
+        roots = read_operation(
+            execution.schema._schema, document, operation, execution.variables or {}, context
+        )
+        shapes = _kept(context.scope, "compiled statements")
+        shape = (execution.query, execution.operation_name, tuple(shape_of(root) for root in roots))
+        statements = shapes.get(shape)
+        if statements is None:
+            statements = [
+                None if from_viewer_row(root) else statement_of(root, context.scope) for root in roots
+            ]
+            for statement in statements:
+                if statement is not None:
+                    statement.compile(dialect=context.db.engine.dialect)
+            _keep(shapes, shape, statements)
+        return [
+            (root, statement, parameters(root)) for root, statement in zip(roots, statements, strict=True)
         ]
-        for _, statement in plan:
-            if statement is not None:
-                statement.compile(dialect=execution.context.db.engine.dialect)
-        return plan
     except (Unplannable, ServiceError, CompileError):
         return UNPLANNABLE
 
 
-async def answer(context: Any, plan: list[tuple[Root, Any]]) -> dict[str, Any]:
+async def answer(context: Any, plan: list[tuple[Root, Any, dict[str, Any]]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for root, statement in plan:
+    for root, statement, values in plan:
         if statement is None:
             row = context.viewer.row
-            if row is None:  # not read with the viewer: the statement after all
-                statement = statement_of(root, context.scope)
-            else:
+            if row is not None:
                 data[root.key] = leaves_of(row, root.target)
                 continue
-        text = await context.db.scalar(statement)
+            statement = statement_of(root, context.scope)  # not read with the viewer: a statement
+        text = await context.db.scalar(statement, values)
         data[root.key] = fill(json.loads(text), root) if text is not None else None
     return data

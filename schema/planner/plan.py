@@ -17,8 +17,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLEnumType,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -26,6 +24,7 @@ from graphql import (
     SelectionSetNode,
     value_from_ast,
 )
+from graphql.execution.values import get_variable_values
 from graphql.language import VariableNode
 from salescoord.db.queries.pages import PageRequest, Relation, _check
 from salescoord.resolvers import inputs, node_types
@@ -89,6 +88,7 @@ class Root:
     target: Obj | None = None  # viewer, node
     pk: int | None = None  # node
     many: Many | None = None  # connection
+    filters: tuple[Any, ...] = ()  # a root list's own arguments (role, search)
 
 
 @dataclass
@@ -111,11 +111,9 @@ class Reading:
                 if ast.name.value not in self.variables:
                     continue
                 value = self.variables[ast.name.value]
-                if value is not None and isinstance(_named(argument.type), GraphQLEnumType):
-                    value = _enum_value(_named(argument.type), value)
             else:
                 value = value_from_ast(ast, argument.type, self.variables)
-            values[name] = value
+            values[name] = getattr(value, "value", value)  # an enum's member: its stored value
         return values
 
     def collect(self, type_name: str, selection_sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:
@@ -277,7 +275,7 @@ class Reading:
         statement = people.search_users(scope, role=RoleName(role) if role else None, search=search)
         page = self.page(arguments, people.USER_ORDER)
         many = self.many(None, "User", page, group, statement=statement, order=people.USER_ORDER)
-        return Root(key, "connection", many=many)
+        return Root(key, "connection", many=many, filters=(role, search))
 
 
 @dataclass
@@ -285,19 +283,6 @@ class _GuardInfo:
     """What a guard reads of `info` when a plan decides it: the request's context."""
 
     context: Any
-
-
-def _named(kind: Any) -> Any:
-    while isinstance(kind, GraphQLNonNull) or hasattr(kind, "of_type"):
-        kind = kind.of_type
-    return kind
-
-
-def _enum_value(enum: GraphQLEnumType, value: Any) -> Any:
-    found = enum.values.get(value)
-    if found is None:
-        raise Unplannable("enum")
-    return getattr(found.value, "value", found.value)
 
 
 def read_operation(
@@ -309,6 +294,9 @@ def read_operation(
 ) -> list[Root]:
     """The roots of a query operation, or Unplannable."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    reading = Reading(schema, fragments, variables or {}, context)
+    coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+    if isinstance(coerced, list):  # graphql-core refuses them, with its own errors
+        raise Unplannable("variables")
+    reading = Reading(schema, fragments, coerced.coerced, context)
     grouped = reading.collect("Query", [operation.selection_set])
     return [reading.root(key, group) for key, group in grouped.items()]

@@ -77,9 +77,31 @@ class Statement:
     """One root field's statement: levels are named in order, so a plan's SQL is the same text
     every time (PostgreSQL and SQLAlchemy cache it by that text)."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, root: Root) -> None:
         self.scope = scope
         self.names = 0
+        self.index = {id(many): n for n, many in enumerate(pages_of(root))}
+
+    # The values of a page (its size, its cursor) are bound at execution (`parameters`), so
+    # one statement serves every page of the same shape.
+    def size(self, many: Many) -> Any:
+        return sa.bindparam(f"m{self.index[id(many)]}_size", type_=sa.Integer)
+
+    def read(self, many: Many) -> Any:
+        """How many rows to read: one more than the page, to know whether more lie beyond."""
+        return sa.bindparam(f"m{self.index[id(many)]}_read", type_=sa.Integer)
+
+    def keyset(self, many: Many, order: tuple[Any, ...]) -> Any:
+        page, n = many.page, self.index[id(many)]
+
+        def cursor(name: str) -> list[Any]:
+            return [sa.bindparam(f"m{n}_{name}{k}", type_=column.type) for k, column in enumerate(order)]
+
+        return _between(
+            order,
+            cursor("after") if page.after is not None else None,
+            cursor("before") if page.before is not None else None,
+        )
 
     def name(self, base: str) -> str:
         self.names += 1
@@ -104,7 +126,7 @@ class Statement:
         counted = statement.add_columns(parent.label("parent_key")).where(parent.in_(parents))
         order, page = many.relation.order, many.page
         reading = _reading(order, page.backward)
-        keyset = _between(order, page.after, page.before)
+        keyset = self.keyset(many, order)
         each = parents.subquery(self.name("parent"))
         parent_key = each.c[parents.selected_columns[0].key]
         one = many.relation.of_one_parent(self.scope, parent_key, parents, self.name("one"))
@@ -113,7 +135,7 @@ class Statement:
                 one.add_columns(sa.func.row_number().over(order_by=reading).label("row_number"))
                 .where(keyset)
                 .order_by(*reading)
-                .limit(page.size + 1)
+                .limit(self.read(many))
                 .lateral(self.name("lateral"))
             )
             level = (
@@ -130,7 +152,7 @@ class Statement:
             .where(parent.in_(parents), keyset)
             .subquery(self.name("numbered"))
         )
-        level = sa.select(numbered).where(numbered.c.row_number <= page.size + 1).cte(self.name("page"))
+        level = sa.select(numbered).where(numbered.c.row_number <= self.read(many)).cte(self.name("page"))
         return level, counted
 
     def top_page(self, many: Many) -> Any:
@@ -138,9 +160,9 @@ class Statement:
         reading = _reading(order, page.backward)
         return (
             many.statement.add_columns(sa.func.row_number().over(order_by=reading).label("row_number"))
-            .where(_between(order, page.after, page.before))
+            .where(self.keyset(many, order))
             .order_by(*reading)
-            .limit(page.size + 1)
+            .limit(self.read(many))
             .cte(self.name("top"))
         )
 
@@ -188,7 +210,7 @@ class Statement:
     def nested(self, many: Many, parents: Any, parent_id: Any) -> tuple[Any, list[tuple[Any, Any]]]:
         """A nested connection's JSON per parent, and the grouped subqueries it joins."""
         level, counted = self.page_of_children(many, parents)
-        size = many.page.size
+        size = self.size(many)
         joined: list[tuple[Any, Any]] = []
         meta_columns = [level.c.parent_key, sa.func.count().label("n")]
         if many.cursors:
@@ -227,7 +249,7 @@ class Statement:
         return self.connection(many, values, n, keys_value), joined
 
     def connection(self, many: Many, values: dict[int, Any], n: Any, keys: Any) -> Any:
-        size, page = many.page.size, many.page
+        size, page = self.size(many), many.page
         more = n > size
         has_next = sa.literal(page.before is not None) if page.backward else more
         has_previous = more if page.backward else sa.literal(page.after is not None)
@@ -259,7 +281,7 @@ class Statement:
             pairs.extend([sa.literal(KEYS), keys])
         return _json(*pairs)
 
-    def _edges(self, docs: Any, inner: list[tuple[str, Any]], n: Any, size: int) -> Any:
+    def _edges(self, docs: Any, inner: list[tuple[str, Any]], n: Any, size: Any) -> Any:
         """Edges as their nodes' docs, or as many empty objects as rows: `cursors.fill` shapes
         each edge ({cursor, node, __typename} in the asked order) after the database."""
         if docs is not None:
@@ -282,12 +304,13 @@ class Statement:
             objects = self.objects(level, None, root.target)
             return sa.select(objects.c.doc).scalar_subquery()
         if root.kind == "node":
-            level = self.rows_of(root.target.type_name, lambda key: key == root.pk)
+            pk = sa.bindparam("node_pk", type_=sa.Integer)
+            level = self.rows_of(root.target.type_name, lambda key: key == pk)
             objects = self.objects(level, None, root.target)
             return sa.select(objects.c.doc).scalar_subquery()
         many = root.many
         level = self.top_page(many)
-        size = many.page.size
+        size = self.size(many)
         values: dict[int, Any] = {}
         for index, (_, part, inner) in enumerate(many.parts):
             if part in ("nodes", "edges"):
@@ -313,6 +336,59 @@ class Statement:
                 EMPTY,
             )
         return self.connection(many, values, n, keys)
+
+
+def pages_of(root: Root) -> list[Many]:
+    """The root's pages in a fixed order (the order the plan is read in): what `parameters`
+    binds and what a statement's shape is made of."""
+    found: list[Many] = []
+
+    def obj(node: Obj) -> None:
+        for _, what in node.fields:
+            if isinstance(what, One):
+                obj(what.target)
+            elif isinstance(what, Many):
+                many(what)
+
+    def many(page: Many) -> None:
+        found.append(page)
+        for _, part, inner in page.parts:
+            if part == "nodes":
+                obj(inner)
+            elif part == "edges":
+                for _, what in inner:
+                    if isinstance(what, Obj):
+                        obj(what)
+
+    if root.many is not None:
+        many(root.many)
+    elif root.target is not None:
+        obj(root.target)
+    return found
+
+
+def shape_of(root: Root) -> tuple[Any, ...]:
+    """What the statement of `root` depends on besides the document and the viewer: the node's
+    type, the filters of a root list, and which way each page is read from which cursors."""
+    pages = tuple(
+        (p.page.backward, p.page.after is not None, p.page.before is not None) for p in pages_of(root)
+    )
+    return (root.key, root.kind, root.target.type_name if root.target else None, root.filters, pages)
+
+
+def parameters(root: Root) -> dict[str, Any]:
+    """The values the statement of `root` is executed with."""
+    values: dict[str, Any] = {}
+    if root.kind == "node":
+        values["node_pk"] = root.pk
+    for n, many in enumerate(pages_of(root)):
+        page = many.page
+        values[f"m{n}_size"] = page.size
+        values[f"m{n}_read"] = page.size + 1
+        for name, key in (("after", page.after), ("before", page.before)):
+            if key is not None:
+                values.update((f"m{n}_{name}{k}", value) for k, value in enumerate(key))
+    return values
 
 
 def from_viewer_row(root: Root) -> bool:
@@ -346,5 +422,5 @@ def leaves_of(row: Any, obj: Obj) -> dict[str, Any]:
 def statement_of(root: Root, scope: Scope) -> sa.Select:
     """SELECT <the root field's JSON, as text>."""
     viewer = scope.viewer
-    doc = Statement(scope).root(root, viewer.id if viewer is not None else None)
+    doc = Statement(scope, root).root(root, viewer.id if viewer is not None else None)
     return sa.select(sa.cast(doc, sa.Text).label("answer"))
