@@ -115,6 +115,20 @@ class Statement:
             statement.add_columns(sa.literal(1).label("row_number")).where(where(key)).cte(self.name("rows"))
         )
 
+    def rows_by_keys(self, type_name: str, keys: Any) -> Any:
+        """The rows the distinct `keys` name, each looked up LATERAL by its key (an index probe
+        per key, however large the table), with the type's scope applied."""
+        build, key = ROWS_BY_ID[type_name]
+        statement = self.scope.memo(("rows", type_name), lambda: build(self.scope))
+        each = keys.distinct().subquery(self.name("keys"))
+        one = (
+            statement.add_columns(sa.literal(1).label("row_number"))
+            .where(key == each.c[0])
+            .limit(1)  # a key names one row; and PostgreSQL keeps the probe instead of a join
+            .lateral(self.name("row"))
+        )
+        return sa.select(*one.c).select_from(each.join(one, sa.true())).cte(self.name("rows"))
+
     def page_of_children(self, many: Many, parents: Any) -> tuple[Any, Any]:
         """Every parent's page of the relation: (the level, the whole relation's rows for counting).
 
@@ -182,7 +196,7 @@ class Statement:
                 if what.key not in level.c:
                     raise _Unbuildable(what.key)
                 keys = sa.select(level.c[what.key]).where(*visible)
-                target = self.rows_of(what.target.type_name, lambda column, keys=keys: column.in_(keys))
+                target = self.rows_by_keys(what.target.type_name, keys)
                 related = self.objects(target, None, what.target)
                 source = source.outerjoin(related, related.c.id == level.c[what.key])
                 pairs.append(related.c.doc)
