@@ -1,5 +1,6 @@
 """Where a request's time goes, phase by phase, with and without the planner (issue 17), in
-one process on the bench database (PostgreSQL; loaded by `make bench`, reused here):
+one process on the bench database (loaded by `make bench`, reused here; on SQLite, where
+the resolvers answer everything, only the request, parse and validate phases):
 
 - request: the whole request through the ASGI app (httpx), planner on, then off;
 - parse and validate: graphql-core on the document (the app caches both per document);
@@ -8,7 +9,7 @@ one process on the bench database (PostgreSQL; loaded by `make bench`, reused he
 - sql: the plan's statements, executed (PostgreSQL's planning and execution, the driver);
 - serialise: the database's JSON text to the response body (json.loads, cursors, json.dumps).
 
-    .venv/bin/python -m bench.phases [--scale 1] [--repeat 200]
+    .venv/bin/python -m bench.phases [--db postgresql] [--scale 1] [--repeat 200] [--only Q1,Q3]
 
 Median microseconds per phase over `--repeat` runs, to stdout and to
 bench/results/<date>-phases[-s<scale>].json.
@@ -81,7 +82,7 @@ async def _requests(url: str, planner: bool, operation: Any, token: str, repeat:
         await engine.dispose()
 
 
-async def measure(url: str, scale: int, repeat: int) -> dict[str, Any]:
+async def measure(url: str, scale: int, repeat: int, only: set[str] | None = None) -> dict[str, Any]:
     ids = viewers(scale)
     settings = Settings(database_url=url, secret_keys=(SECRET,))
     tokens = {role: issue_token(settings, user, Channel.WEB)[0] for role, user in ids.items()}
@@ -91,6 +92,8 @@ async def measure(url: str, scale: int, repeat: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     try:
         for operation in OPERATIONS:
+            if only and operation.name not in only:
+                continue
             if operation.name == "Q3":
                 operation = replace(operation, variables={"id": encode_id("Meeting", meeting)})
             token = tokens[operation.viewer]
@@ -115,6 +118,8 @@ async def measure(url: str, scale: int, repeat: int) -> dict[str, Any]:
                 return built
 
             try:
+                if engine.dialect.name != "postgresql":
+                    raise Unplannable("the planner is PostgreSQL's")
                 built = plan()
             except Unplannable:
                 entry["plan"] = "not compiled: the resolvers answer"
@@ -149,19 +154,21 @@ async def measure(url: str, scale: int, repeat: int) -> dict[str, Any]:
 
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--only", default="", help="comma-separated operations, e.g. Q1,Q3")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--work-dir", type=Path, default=Path("bench/var"))
     parser.add_argument("--results", type=Path, default=Path("bench/results"))
     args = parser.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    url = await bulk.prepare("postgresql", args.scale, True, PG_BASE, args.work_dir)
-    results = await measure(url, args.scale, args.repeat)
+    url = await bulk.prepare(args.db, args.scale, True, PG_BASE, args.work_dir)
+    only = {name for name in args.only.split(",") if name} or None
+    results = await measure(url, args.scale, args.repeat, only)
     suffix = f"-s{args.scale}" if args.scale != 1 else ""
-    path = args.results / f"{date.today().isoformat()}-phases{suffix}.json"
-    path.write_text(
-        json.dumps({"scale": args.scale, "repeat": args.repeat, "median_us": results}, indent=2) + "\n"
-    )
+    path = args.results / f"{date.today().isoformat()}-phases-{args.db}{suffix}.json"
+    summary = {"db": args.db, "scale": args.scale, "repeat": args.repeat, "median_us": results}
+    path.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"results: {path}")
     return 0
 

@@ -193,3 +193,13 @@ async def test_R26_make_bench_answers_one_operation_alike_from_every_server_on_s
     q0 = _result(tmp_path, "sqlite")["operations"]["Q0"]
     assert q0["equal_data"] and q0["differences"] == []
     assert all(q0[target]["samples"] > 0 for target in ("service", "naive", "floor"))
+    # bench.phases on the database the run loaded (`--work-dir`): every phase it can time there
+    phases = await _run(
+        "bench.phases",
+        *("--db", "sqlite", "--only", "Q0,Q2", "--repeat", "2"),
+        *("--work-dir", str(tmp_path), "--results", str(tmp_path)),
+    )
+    _ended_clean(phases)
+    timed = _result(tmp_path, "phases-sqlite")["median_us"]
+    assert set(timed) == {"Q0", "Q2"}
+    assert all(entry["parse"] > 0 and entry["request_without_planner"] > 0 for entry in timed.values())
