@@ -32,8 +32,8 @@ from tests.fuzz_oracle import Tables
 from tests.test_fuzz_scope import realistic_world, substitute
 
 LONG = os.environ.get("SALESCOORD_FUZZ") == "long"
-PLANNED = 200 * (5 if LONG else 1)
-FUZZED = 60 * (5 if LONG else 1)
+PLANNED = 120 * (5 if LONG else 1)
+FUZZED = 40 * (5 if LONG else 1)
 ON_SQLITE = 10  # the planner stays out of the way: a few queries show it
 
 
@@ -91,7 +91,7 @@ async def test_R1_R13_a_compiled_plan_answers_every_query_exactly_as_the_resolve
     print(f"\nplanner on {backend[0]}: {compiled} of {len(queries) * len(askers)} queries answered by a plan")
     assert not differences, f"{len(differences)} differ; the first:\n" + "\n\n".join(differences[:3])
     if backend[0] == "postgresql":
-        # most of the planner's own pool compiles (the rest: refused pages, ids of no row type)
-        assert compiled > PLANNED * len(askers) // 2
+        # much of the planner's own pool compiles (the rest: refused pages and cursors, missing ids)
+        assert compiled > PLANNED * len(askers) // 3
     else:
         assert compiled == 0  # PostgreSQL only

@@ -33,6 +33,10 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from salescoord.errors import ServiceError
 
 KEYS = "$keys"
+# Types whose to-one rows are probed LATERAL by key. The scopes of lists, items, meetings and
+# notes hold EXISTS subqueries correlated to their row, which SQLAlchemy's FROM linter reads
+# as a cartesian product once inside a LATERAL; they are read by `IN` (keys), as the loaders do.
+PROBED_BY_KEY = frozenset({"User", "Company", "Territory"})
 EMPTY = sa.literal_column("'[]'::json")
 
 
@@ -196,7 +200,10 @@ class Statement:
                 if what.key not in level.c:
                     raise _Unbuildable(what.key)
                 keys = sa.select(level.c[what.key]).where(*visible)
-                target = self.rows_by_keys(what.target.type_name, keys)
+                if what.target.type_name in PROBED_BY_KEY:
+                    target = self.rows_by_keys(what.target.type_name, keys)
+                else:
+                    target = self.rows_of(what.target.type_name, lambda column, keys=keys: column.in_(keys))
                 related = self.objects(target, None, what.target)
                 source = source.outerjoin(related, related.c.id == level.c[what.key])
                 pairs.append(related.c.doc)
