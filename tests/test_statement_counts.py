@@ -97,9 +97,8 @@ async def test_statement_count_is_the_same_for_10_and_200_buyers(
     assert counts[10] == counts[200] == EXPECTED[name][backend[0]], counts
 
 
-# With the planner: the viewer's row, then one statement per root field (PostgreSQL); the
-# visibility page asks for what only resolvers answer, and runs as before.
-PLANNED = {"sc-dashboard": 2, "buyer-page": 2, "visibility-page": 8}
+# With the planner: the viewer's row, then one statement per root field (PostgreSQL).
+PLANNED = {"sc-dashboard": 2, "buyer-page": 2}
 TWO_ROOTS = """query { viewer { name accountManagers(first: 10) { nodes { name } } }
   users(role: BUYER, first: 100) { totalCount nodes { name company { name territory { name } } } } }"""
 
@@ -109,7 +108,6 @@ TWO_ROOTS = """query { viewer { name accountManagers(first: 10) { nodes { name }
     [
         ("sc-dashboard", DASHBOARD),
         ("buyer-page-backward", BUYER_PAGE_BACKWARD),
-        ("visibility-page", VISIBILITY_PAGE),
         ("two-roots", TWO_ROOTS),
     ],
 )

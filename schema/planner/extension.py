@@ -48,9 +48,13 @@ class CompiledPlans(SchemaExtension):
             and execution.operation_type is OperationType.QUERY
         ):
             plan = plan_of(execution)
-            answered["plan" if plan else "resolvers"] += 1
             if plan:
-                execution.result = ExecutionResult(data=await answer(context, plan), errors=None)
+                try:
+                    execution.result = ExecutionResult(data=await answer(context, plan), errors=None)
+                except CompileError:  # a statement SQLAlchemy cannot write: the resolvers answer
+                    forget(execution)
+                    plan = UNPLANNABLE
+            answered["plan" if plan else "resolvers"] += 1
         yield
 
 
@@ -82,6 +86,14 @@ def plan_of(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
     return plan
 
 
+def forget(execution: Any) -> None:
+    """Leave this operation to the resolvers from now on (its statement would not compile)."""
+    plans = _kept(execution.context.scope, "compiled plans")
+    variables = execution.variables or {}
+    key = (execution.query, execution.operation_name, json.dumps(variables, sort_keys=True, default=str))
+    plans[key] = UNPLANNABLE
+
+
 def _read(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
     document = execution.graphql_document
     operation = next(
@@ -107,14 +119,11 @@ def _read(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
             statements = [
                 None if from_viewer_row(root) else statement_of(root, context.scope) for root in roots
             ]
-            for statement in statements:
-                if statement is not None:
-                    statement.compile(dialect=context.db.engine.dialect)
             _keep(shapes, shape, statements)
         return [
             (root, statement, parameters(root)) for root, statement in zip(roots, statements, strict=True)
         ]
-    except (Unplannable, ServiceError, CompileError):
+    except (Unplannable, ServiceError):
         return UNPLANNABLE
 
 
