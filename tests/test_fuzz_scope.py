@@ -152,6 +152,21 @@ def object_ids(value: Any) -> list[str]:
     return found
 
 
+def ids_by_type(tables: Tables) -> dict[str, list[int]]:
+    """The data set's primary keys by Node type: what `substitute` fills placeholders with."""
+    return {
+        "User": sorted(tables.users),
+        "Company": sorted(tables.company_territory),
+        "Territory": sorted(r.id for r in tables.rows["territories"]),
+        "List": sorted(r.id for r in tables.rows["lists"]),
+        "ListItem": sorted(r.id for r in tables.rows["items"]),
+        "Content": sorted(r.id for r in tables.rows["contents"]),
+        "Registration": sorted(r.id for r in tables.rows["registrations"]),
+        "Meeting": sorted(r.id for r in tables.rows["meetings"]),
+        "Note": sorted(r.id for r in tables.rows["notes"]),
+    }
+
+
 def decode(global_id: str) -> tuple[str, int]:
     type_name, _, pk = base64.b64decode(global_id).decode().partition(":")
     return type_name, int(pk)
@@ -203,17 +218,7 @@ async def test_R1_R13_fuzzed_queries_never_reach_an_object_outside_the_viewers_s
                 await client.app_token(asker.user_id)
         devices = dict(client.devices)
     tables = await Tables.read(engine)
-    pks = {
-        "User": sorted(tables.users),
-        "Company": sorted(tables.company_territory),
-        "Territory": sorted(r.id for r in tables.rows["territories"]),
-        "List": sorted(r.id for r in tables.rows["lists"]),
-        "ListItem": sorted(r.id for r in tables.rows["items"]),
-        "Content": sorted(r.id for r in tables.rows["contents"]),
-        "Registration": sorted(r.id for r in tables.rows["registrations"]),
-        "Meeting": sorted(r.id for r in tables.rows["meetings"]),
-        "Note": sorted(r.id for r in tables.rows["notes"]),
-    }
+    pks = ids_by_type(tables)
     started = time.monotonic()
     pool = await asyncio.to_thread(fuzz_queries.pool, fuzz_queries.profile_size())
     generated_in = time.monotonic() - started

@@ -30,7 +30,7 @@ from salescoord.schema.planner import extension
 from tests import fuzz_queries, planner_queries
 from tests.apps import client_with
 from tests.fuzz_oracle import Tables
-from tests.test_fuzz_scope import realistic_world, substitute
+from tests.test_fuzz_scope import ids_by_type, realistic_world, substitute
 
 LONG = os.environ.get("SALESCOORD_FUZZ") == "long"
 PLANNED = 100 * (5 if LONG else 1)
@@ -57,17 +57,7 @@ async def test_R1_R13_a_compiled_plan_answers_every_query_exactly_as_the_resolve
                 await client.app_token(asker.user_id)
         devices = dict(client.devices)
     tables = await Tables.read(engine)
-    pks = {
-        "User": sorted(tables.users),
-        "Company": sorted(tables.company_territory),
-        "Territory": sorted(r.id for r in tables.rows["territories"]),
-        "List": sorted(r.id for r in tables.rows["lists"]),
-        "ListItem": sorted(r.id for r in tables.rows["items"]),
-        "Content": sorted(r.id for r in tables.rows["contents"]),
-        "Registration": sorted(r.id for r in tables.rows["registrations"]),
-        "Meeting": sorted(r.id for r in tables.rows["meetings"]),
-        "Note": sorted(r.id for r in tables.rows["notes"]),
-    }
+    pks = ids_by_type(tables)
     fuzzed = await asyncio.to_thread(fuzz_queries.pool, fuzz_queries.profile_size())
     queries = [substitute(q, pks) for q in (*planner_queries.pool(PLANNED), *fuzzed[:FUZZED])]
     if backend[0] == "sqlite":

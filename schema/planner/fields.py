@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 from salescoord.db.loaders import ROWS_BY_ID
@@ -119,9 +118,4 @@ def known(parent: GraphQLObjectType, name: str) -> Known | None:
     return None
 
 
-def column_of(statement: Any, name: str) -> bool:
-    """Whether the rows of `statement` hold a column `name` (a leaf reads the row's column)."""
-    return name in statement.selected_columns
-
-
-__all__ = ["Known", "Leaf", "NestedField", "ToOneField", "column_of", "known", "rowed"]
+__all__ = ["Known", "Leaf", "NestedField", "ToOneField", "known", "rowed"]

@@ -225,7 +225,7 @@ class Statement:
         order = rows.c.row_number.desc() if many.page.backward else rows.c.row_number
         return sa.func.json_agg(aggregate_order_by(value, order))
 
-    def _keys(self, level: Any, many: Many, order: tuple[Any, ...]) -> Any:
+    def _keys(self, level: Any, order: tuple[Any, ...]) -> Any:
         return sa.func.json_build_array(*(level.c[column.key] for column in order))
 
     def nested(self, many: Many, parents: Any, parent_id: Any) -> tuple[Any, list[tuple[Any, Any]]]:
@@ -235,7 +235,7 @@ class Statement:
         joined: list[tuple[Any, Any]] = []
         meta_columns = [level.c.parent_key, sa.func.count().label("n")]
         if many.cursors:
-            keys = self._keys(level, many, many.relation.order)
+            keys = self._keys(level, many.relation.order)
             meta_columns.append(
                 self._ordered(level, keys, many).filter(level.c.row_number <= size).label("keys")
             )
@@ -244,7 +244,7 @@ class Statement:
         values: dict[int, Any] = {}
         for index, (_, part, inner) in enumerate(many.parts):
             if part in ("nodes", "edges"):
-                node = inner if part == "nodes" else next((o for _, o in inner if isinstance(o, Obj)), None)
+                node = _rows_object(part, inner)
                 if node is None:
                     values[index] = None
                     continue
@@ -335,7 +335,7 @@ class Statement:
         values: dict[int, Any] = {}
         for index, (_, part, inner) in enumerate(many.parts):
             if part in ("nodes", "edges"):
-                node = inner if part == "nodes" else next((o for _, o in inner if isinstance(o, Obj)), None)
+                node = _rows_object(part, inner)
                 if node is None:
                     values[index] = None
                     continue
@@ -351,12 +351,17 @@ class Statement:
         keys = None
         if many.cursors:
             keys = sa.func.coalesce(
-                sa.select(self._ordered(level, self._keys(level, many, many.order), many))
+                sa.select(self._ordered(level, self._keys(level, many.order), many))
                 .where(level.c.row_number <= size)
                 .scalar_subquery(),
                 EMPTY,
             )
         return self.connection(many, values, n, keys)
+
+
+def _rows_object(part: str, inner: Any) -> Obj | None:
+    """The object a `nodes` or `edges` part builds of each row (None: edges of cursors only)."""
+    return inner if part == "nodes" else next((o for _, o in inner if isinstance(o, Obj)), None)
 
 
 def pages_of(root: Root) -> list[Many]:
