@@ -9,6 +9,8 @@ is a failure: CI must prove both databases.
 from __future__ import annotations
 
 import os
+import time
+import types
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -190,6 +192,18 @@ def statements(engine: AsyncEngine):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate limiters count in fixed windows aligned to the clock (60 s, 15 min, an hour).
+    A test that spends a budget must not see its window end halfway through, as it did when
+    a hundred requests crossed a minute's turn: the limiters' clock starts at the turn of an
+    hour and runs at the real pace from there, so every window is fresh when the test starts."""
+    started_real, started_at = time.time(), time.time() // 3600 * 3600
+    clock = types.SimpleNamespace(time=lambda: started_at + (time.time() - started_real))
+    monkeypatch.setattr("salescoord.request_budget.time", clock)
+    monkeypatch.setattr("salescoord.rate_limits.time", clock)
 
 
 @pytest.fixture

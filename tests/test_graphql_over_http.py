@@ -162,7 +162,7 @@ async def test_R24_a_document_of_several_operations_with_none_named_runs_none(cl
 
 
 async def test_R22_rate_limited_is_429_with_retry_after_without_data_for_graphql_response_json(
-    engine, settings, make
+    engine, settings, make, limiter_clock
 ):
     am = await make.am()
     async with client_with(engine, settings, requests_per_user=1) as client:

@@ -348,7 +348,7 @@ async def test_R23_R32_the_password_mutations_refuse_what_is_no_address_or_link(
     assert await snapshot(engine) == before
 
 
-async def test_R32_reset_requests_are_counted_per_address_and_per_ip(engine, settings, make):
+async def test_R32_reset_requests_are_counted_per_address_and_per_ip(engine, settings, make, limiter_clock):
     territory = await make.territory()
     await make.user("BUYER", "Ann", email="ann@example.test", company=await make.company(territory))
     limits = dict(password_reset_answer_seconds=0, password_resets_per_address=2, password_resets_per_ip=6)

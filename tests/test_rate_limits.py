@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 import sqlalchemy as sa
 from salescoord.db.session import create_engine
 from salescoord.permissions.enums import Channel
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.apps import client_with, served
 from tests.helpers import PASSWORD, codes
+
+pytestmark = pytest.mark.usefixtures("limiter_clock")
 
 LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password, client: WEB) { token }

@@ -165,7 +165,7 @@ async def test_R29_R14_role_and_permission_changes_count_on_the_next_socket_oper
 
 
 async def test_R29_R22_the_per_user_budget_answers_RATE_LIMITED_over_a_socket_as_over_http(
-    engine, settings, world
+    engine, settings, world, limiter_clock
 ):
     """One budget for both channels: the socket's operations and the HTTP requests of the same
     user count together, and a refusal reads the same on both."""
