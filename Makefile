@@ -38,7 +38,7 @@ browser:
 	@./scripts/browser-deps
 
 # A minute of mixed load on PostgreSQL, and the same under faults (the faults run restarts the
-# local PostgreSQL server). `make test` runs a 10-second smoke of each, without the restart.
+# local PostgreSQL server). `make test` runs a 6-second smoke of each, without the restart.
 # The server is DATABASE_URL's, else TEST_DATABASE_URL's; LOAD_ARGS / FAULTS_ARGS pass through
 # (e.g. "--seconds 20 --clients 8", "--without-restart").
 LOAD_ARGS ?=

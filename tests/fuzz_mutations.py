@@ -34,7 +34,7 @@ from hypothesis_graphql import Mode, mutations
 
 from tests.fuzz_queries import CURSORS, NODE_TYPES, SCHEMA, instrumented
 
-FAST_MUTATIONS = int(os.environ.get("FUZZ_FAST_MUTATIONS", 1_000))
+FAST_MUTATIONS = int(os.environ.get("FUZZ_FAST_MUTATIONS", 600))
 LONG_MUTATIONS = int(os.environ.get("FUZZ_LONG_MUTATIONS", 10_000))
 SEED = int(os.environ.get("FUZZ_SEED", 20261203))
 CHUNK = 250

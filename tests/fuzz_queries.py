@@ -23,7 +23,7 @@ from hypothesis.control import BuildContext
 from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis_graphql import queries
 
-FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 1_000))
+FAST_QUERIES = int(os.environ.get("FUZZ_FAST_QUERIES", 600))
 LONG_QUERIES = int(os.environ.get("FUZZ_LONG_QUERIES", 10_000))
 SEED = int(os.environ.get("FUZZ_SEED", 20261128))
 CHUNK = 250

@@ -39,12 +39,33 @@ class Item:
 
 
 ROWS = [
-    Item(id="1", name="one", note=None, colour=Colour.RED, made_at=datetime(2026, 1, 2, tzinfo=UTC),
-         broken="fine", count=1),
-    Item(id="2", name="two", note="n", colour=Colour.BLUE, made_at=datetime(2026, 3, 4, tzinfo=UTC),
-         broken=None, count=2),  # type: ignore[arg-type]
-    Item(id="3", name="three", note="x", colour=Colour.RED, made_at=datetime(2026, 5, 6, tzinfo=UTC),
-         broken="fine", count="not a number"),  # type: ignore[arg-type]
+    Item(
+        id="1",
+        name="one",
+        note=None,
+        colour=Colour.RED,
+        made_at=datetime(2026, 1, 2, tzinfo=UTC),
+        broken="fine",
+        count=1,
+    ),
+    Item(
+        id="2",
+        name="two",
+        note="n",
+        colour=Colour.BLUE,
+        made_at=datetime(2026, 3, 4, tzinfo=UTC),
+        broken=None,
+        count=2,
+    ),  # type: ignore[arg-type]
+    Item(
+        id="3",
+        name="three",
+        note="x",
+        colour=Colour.RED,
+        made_at=datetime(2026, 5, 6, tzinfo=UTC),
+        broken="fine",
+        count="not a number",
+    ),  # type: ignore[arg-type]
 ]
 
 
@@ -61,7 +82,7 @@ class Query:
 
 QUERIES = [
     "{ items { id name note colour madeAt } }",
-    "{ items { a: name b: name id __typename shout(suffix: \"?\") later } }",
+    '{ items { a: name b: name id __typename shout(suffix: "?") later } }',
     "{ items { ...F } } fragment F on Item { name ... on Item { colour note } }",
     "{ items { name broken } }",
     "{ items { name count } }",

@@ -361,6 +361,8 @@ async def test_R17_R16_a_stale_item_note_on_every_write_path_is_a_conflict_that_
         body = await client.post(ITEM_NOTE, stale, as_user=getattr(world, viewer), channel=channel)
         assert codes(body) == ["CONFLICT"]
         assert body["errors"][0]["extensions"]["current"] == {
-            "id": gid("ListItem", item), "version": 2, "note": "First"
+            "id": gid("ListItem", item),
+            "version": 2,
+            "note": "First",
         }
         assert await snapshot(engine) == before

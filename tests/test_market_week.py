@@ -18,7 +18,7 @@ At the end the device is revoked: its live socket closes and its tokens are refu
 
 Each example is a new market in the same database (the server and the catalogue are shared);
 the state machine runs in a worker thread and hands each step to the test's event loop, where
-uvicorn serves. Examples and steps: MARKET_WEEKS (200) and MARKET_STEPS (10); `make fuzz`
+uvicorn serves. Examples and steps: MARKET_WEEKS (100) and MARKET_STEPS (10); `make fuzz`
 runs SALESCOORD_FUZZ=long with 1,000 weeks.
 """
 
@@ -63,7 +63,7 @@ from tests.ipad_world import (
 from tests.live_server import serving
 
 LONG = os.environ.get("SALESCOORD_FUZZ") == "long"
-WEEKS = int(os.environ.get("MARKET_WEEKS", 1000 if LONG else 200))
+WEEKS = int(os.environ.get("MARKET_WEEKS", 1000 if LONG else 100))
 STEPS = int(os.environ.get("MARKET_STEPS", 10))
 SOCKET_EVERY = 20  # weeks whose revocation also closes a live socket (1 in 20)
 TABLE_OF = {"CreateList": lists, "AddListItem": list_items, "CreateNote": notes}

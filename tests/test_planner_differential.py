@@ -33,8 +33,8 @@ from tests.fuzz_oracle import Tables
 from tests.test_fuzz_scope import ids_by_type, realistic_world, substitute
 
 LONG = os.environ.get("SALESCOORD_FUZZ") == "long"
-PLANNED = 100 * (5 if LONG else 1)
-FUZZED = 30 * (5 if LONG else 1)
+PLANNED = 60 * (5 if LONG else 1)
+FUZZED = 20 * (5 if LONG else 1)
 ON_SQLITE = 10  # the planner stays out of the way: a few queries show it
 
 
