@@ -1,9 +1,11 @@
 """Whether a bearer token still stands for a signed-in user: decided here and nowhere else,
 for an HTTP request and for every operation of a websocket alike (R14, R29).
 
-A token stands when its signature holds and it has not expired, and an app token while its
-device is not revoked and the token is of the device's current pair (R30; the first request
-with a new pair marks it used, `db.queries.devices`). Its user stands when the account
+A token stands when its signature holds and it has not expired; a web token while it was
+issued after its user's last new password (`users.sessions_valid_from`: a reset, or an
+admin's new password, ends the sign-ins made before it); an app token while its device is
+not revoked and the token is of the device's current pair (R30; the first request with a
+new pair marks it used, `db.queries.devices`; a reset revokes every device). Its user stands when the account
 exists and is active. Who they are, their role and its permissions
 are read from the database at every check, never carried over from an earlier one.
 
@@ -67,6 +69,9 @@ async def signed_in(db: RequestDatabase, settings: Settings, token: str) -> View
         row = await db.fetch_one(VIEWER_BY_ID, {"viewer_id": claims.user_id})
         if row is None:
             raise UserRefused()
+        since = row.sessions_valid_from
+        if since is not None and claims.issued_at < since.timestamp():
+            raise TokenRefused()
         return viewer_from_row(row, claims.channel)
     row = await db.fetch_one(VIEWER_ON_DEVICE, {"viewer_id": claims.user_id, "device_id": claims.device_id})
     if row is None:

@@ -33,6 +33,7 @@ class TokenClaims:
     expires_at: int
     device_id: int | None = None  # app tokens only (R30)
     generation: int = 0  # of the device's token pair
+    issued_at: int = 0  # a web token issued before its user's new password no longer stands
 
 
 def issue_token(
@@ -118,6 +119,7 @@ def _verify_sign_in(settings: Settings, token: str) -> TokenClaims | None:
             int(payload["exp"]),
             int(payload["dev"]) if "dev" in payload else None,
             int(payload.get("gen", 0)),
+            int(payload.get("iat", 0)),
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field
+from salescoord.db.models.base import NEVER_REUSE_IDS, created_at_field, moment_field
 from sqlmodel import Field, SQLModel
 
 # What each text field holds at most: the column's length, and what the API accepts (R23).
@@ -64,6 +64,8 @@ class User(SQLModel, table=True):
     direct_am_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # Web sign-ins made before this moment no longer stand: a new password ends them (R29).
+    sessions_valid_from: datetime | None = moment_field()
 
 
 class AccountManagerCoordinator(SQLModel, table=True):

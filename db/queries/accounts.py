@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from salescoord.db.models.base import utcnow
 from salescoord.db.queries.audit import record
-from salescoord.db.queries.people import VIEWER_BY_ID, viewer_from_row
+from salescoord.db.queries.people import VIEWER_BY_ID, sessions_end_now, viewer_from_row
 from salescoord.db.tables import users
 from salescoord.permissions.enums import Channel
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,7 +39,7 @@ async def set_password_once(
     result = await connection.execute(
         users.update()
         .where(users.c.id == user_id, same_hash)
-        .values(password_hash=new_hash, updated_at=utcnow())
+        .values(password_hash=new_hash, updated_at=utcnow(), sessions_valid_from=sessions_end_now())
     )
     if result.rowcount != 1:
         return None

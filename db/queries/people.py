@@ -133,6 +133,13 @@ def account_by_email(email: str) -> sa.Select:
 
 
 # -- writes -------------------------------------------------------------------------------
+def sessions_end_now() -> Any:
+    """`users.sessions_valid_from` for a new password: this second. A token's issue time is
+    in whole seconds, so the sign-in that follows the new password stands, and every one
+    made before it does not."""
+    return utcnow().replace(microsecond=0)
+
+
 async def _role_of(connection: AsyncConnection, user_id: int) -> str | None:
     return (await connection.execute(sa.select(USER.role).where(USER.id == user_id))).scalar()
 
@@ -184,7 +191,8 @@ async def update_user(
         if await _email_taken(connection, changes["email"], user_id):
             raise Conflict("A user with that email exists.", field="email")
     old_role = await _role_of(connection, user_id) if "role" in changes else None
-    statement = users.update().where(USER.id == user_id).values(**changes, updated_at=utcnow())
+    ended = {"sessions_valid_from": sessions_end_now()} if "password_hash" in changes else {}
+    statement = users.update().where(USER.id == user_id).values(**changes, **ended, updated_at=utcnow())
     await _write_user(connection, statement, changes.get("email"), user_id)
     dropped = {}
     if old_role is not None and old_role != changes["role"]:
