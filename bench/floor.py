@@ -46,7 +46,7 @@ assoc(am_id, buyer_id) AS (
 
 # The territory half of R1 for the SC's AMs, and a buyer's test against it: a direct buyer
 # of one of the AMs, or a company in one of their trees. Q1 and Q2 test the buyers they
-# walk in name order (ix_users_role_name) and stop at the page's end, rather than build
+# walk in name order (ix_users_role_name_id) and stop at the page's end, rather than build
 # the whole association set first as Q4, which counts over all of it, has to.
 SC_TREE = """
 ams AS (SELECT am_id FROM account_manager_coordinators WHERE sc_id = {sc}),
