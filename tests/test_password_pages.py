@@ -290,6 +290,31 @@ async def test_R32_reset_password_mutation_signs_in_once_and_a_changed_password_
     assert late["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": "EXPIRED"}
 
 
+async def test_R32_a_link_sent_before_a_key_rotation_works_while_its_key_is_configured(
+    engine, settings, make
+):
+    """Links outlive a key rotation as sign-in tokens do: signed and fingerprinted with the
+    old newest key, a link still resets the password once a new key is prepended, and is
+    spent by it; once the old key is dropped, it is INVALID."""
+    user = await make.user("ACCOUNT_MANAGER", "Ann", email="ann@example.test")
+    async with engine.connect() as connection:
+        current = (
+            await connection.execute(sa.select(users.c.password_hash).where(users.c.id == user))
+        ).scalar()
+    before = replace(settings, secret_keys=("the key of last month, thirty-two+",))
+    rotated = replace(settings, secret_keys=("the key of this month, thirty-two", *before.secret_keys))
+    old_link, other_link = (issue_link_token(before, user, current, RESET_PASSWORD) for _ in range(2))
+    dropped = replace(settings, secret_keys=rotated.secret_keys[:1])
+    async with client_with(engine, dropped) as client:
+        body = await client.post(RESET, {"token": other_link, "password": NEW_PASSWORD})
+        assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": "INVALID"}
+    async with client_with(engine, rotated) as client:
+        signed_in = (await client.data(RESET, {"token": old_link, "password": NEW_PASSWORD}))["resetPassword"]
+        assert await client.data("query { viewer { email } }", token=signed_in["token"])
+        again = await client.post(RESET, {"token": other_link, "password": "yet another passphrase"})
+        assert again["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED", "reason": "USED"}
+
+
 async def test_R32_a_reset_request_answers_alike_in_the_same_time_with_or_without_an_account(
     engine, settings, make
 ):

@@ -60,10 +60,11 @@ class LinkClaims:
 SetPasswordClaims = LinkClaims
 
 
-def fingerprint(settings: Settings, password_hash: str | None) -> str:
-    """A short keyed digest of the current password hash ("" before any password)."""
-    key = settings.secret_keys[0].encode()
-    return hmac.new(key, (password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
+def fingerprint(settings: Settings, password_hash: str | None, key: str | None = None) -> str:
+    """A short keyed digest of the current password hash ("" before any password), with the
+    newest key unless told which."""
+    secret = (key if key is not None else settings.secret_keys[0]).encode()
+    return hmac.new(secret, (password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def ttl_seconds(settings: Settings, purpose: str) -> int:
@@ -133,7 +134,13 @@ def _expired_but_genuine(settings: Settings, token: str, purpose: str) -> bool:
 
 
 def link_is_spent(settings: Settings, claims: LinkClaims, current_hash: str | None) -> bool:
-    return not hmac.compare_digest(fingerprint(settings, current_hash), claims.fingerprint)
+    """Spent when the password changed since the link was made. The link's fingerprint was
+    made with the newest key of its day: any configured key may match, so a link sent before
+    a key rotation works as long as its signature does."""
+    return not any(
+        hmac.compare_digest(fingerprint(settings, current_hash, key), claims.fingerprint)
+        for key in settings.secret_keys
+    )
 
 
 def link(settings: Settings, token: str, purpose: str = SET_PASSWORD) -> str:
