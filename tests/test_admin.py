@@ -738,3 +738,40 @@ async def test_R23_null_for_a_field_an_update_cannot_clear_is_bad_input_and_writ
         assert codes(body) == ["BAD_USER_INPUT"], (changes, body)
         assert body["errors"][0]["extensions"]["field"] == field
     assert await snapshot(engine) == before
+
+
+async def test_R22_a_company_deleted_between_its_lookup_and_the_write_is_not_found_and_nothing_is_written(
+    client, engine, make, monkeypatch
+):
+    """A deleteCompany or mergeCompany may commit after createUser or updateUser looked the
+    company up and before they write; the foreign key then refuses the write. Here the delete
+    is committed right after the lookup (on its own connection, as another request's would
+    be): the answer is NOT_FOUND on `companyId` (it was INTERNAL), and nothing is written."""
+    from salescoord.resolvers import people as people_resolvers
+
+    north = await make.territory()
+    admin, buyer = await make.admin(), await make.buyer(await make.company(north))
+    doomed, also_doomed = await make.company(north), await make.company(north)
+    looked_up = people_resolvers.visible_row
+
+    async def then_deleted(info, global_id, node_type, field):
+        row = await looked_up(info, global_id, node_type, field)
+        if field == "companyId":
+            async with engine.begin() as connection:
+                await connection.execute(sa.text("DELETE FROM companies WHERE id = :id"), {"id": row.id})
+        return row
+
+    monkeypatch.setattr(people_resolvers, "visible_row", then_deleted)
+    new_buyer = {
+        "email": "new@example.test",
+        "name": "New",
+        "role": "BUYER",
+        "companyId": gid("Company", doomed),
+    }
+    moved = {"id": gid("User", buyer), "companyId": gid("Company", also_doomed)}
+    for query, variables in ((CREATE_USER, new_buyer), (UPDATE_USER, moved)):
+        before = await snapshot(engine)
+        body = await client.post(query, {"input": variables}, as_user=admin)
+        assert body["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "companyId"}, body
+        after = await snapshot(engine)
+        assert after["users"] == before["users"] and after["audit_events"] == before["audit_events"]

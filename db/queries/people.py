@@ -18,7 +18,7 @@ from salescoord.permissions.scope import Scope, associations, territory_tree
 from salescoord.permissions.viewer import Viewer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from salescoord.errors import BadUserInput, Conflict
+from salescoord.errors import BadUserInput, Conflict, NotFound
 
 USER = users.c
 USER_COLUMNS = [c for c in users.c if c.key != "password_hash"]
@@ -151,18 +151,40 @@ async def _email_taken(connection: AsyncConnection, email: str, user_id: int | N
     return (await connection.execute(statement)).first() is not None
 
 
+# What a user row names, by the argument that named it: each was found when the request was
+# read, but a delete or merge may commit before the write.
+_NAMED = (
+    ("company_id", companies, "companyId", "Company"),
+    ("direct_am_id", users, "directAccountManagerId", "User"),
+)
+
+
 async def _write_user(
-    connection: AsyncConnection, statement: sa.Executable, email: str | None, user_id: int | None = None
+    connection: AsyncConnection,
+    statement: sa.Executable,
+    email: str | None,
+    values: dict[str, Any],
+    user_id: int | None = None,
 ) -> Any:
     """Run an insert or update of a user. A concurrent writer may take the email between the
-    check and the write: the unique index refuses it, and that is a CONFLICT too."""
+    check and the write: the unique index refuses it, and that is a CONFLICT too. A company
+    (or direct AM) deleted or merged away since it was looked up makes the foreign key refuse
+    the write: NOT_FOUND on the argument that named it, as if it had gone a moment earlier."""
     try:
         async with connection.begin_nested():
             return await connection.execute(statement)
     except sa.exc.IntegrityError as error:
         if email is not None and await _email_taken(connection, email, user_id):
             raise Conflict("A user with that email exists.", field="email") from error
+        for column, table, field, kind in _NAMED:
+            named = values.get(column)
+            if named is not None and not await _exists(connection, table, named):
+                raise NotFound(f"No {kind} with that id.", field=field) from error
         raise
+
+
+async def _exists(connection: AsyncConnection, table: sa.Table, pk: int) -> bool:
+    return (await connection.execute(sa.select(table.c.id).where(table.c.id == pk))).first() is not None
 
 
 async def create_user(connection: AsyncConnection, actor: Viewer, values: dict[str, Any]) -> int:
@@ -171,7 +193,7 @@ async def create_user(connection: AsyncConnection, actor: Viewer, values: dict[s
         raise Conflict("A user with that email exists.", field="email")
     now = utcnow()
     statement = users.insert().values(**values, created_at=now, updated_at=now).returning(USER.id)
-    user_id = (await _write_user(connection, statement, values["email"])).scalar_one()
+    user_id = (await _write_user(connection, statement, values["email"], values)).scalar_one()
     await record(
         connection,
         actor,
@@ -193,7 +215,7 @@ async def update_user(
     old_role = await _role_of(connection, user_id) if "role" in changes else None
     ended = {"sessions_valid_from": sessions_end_now()} if "password_hash" in changes else {}
     statement = users.update().where(USER.id == user_id).values(**changes, **ended, updated_at=utcnow())
-    await _write_user(connection, statement, changes.get("email"), user_id)
+    await _write_user(connection, statement, changes.get("email"), changes, user_id)
     dropped = {}
     if old_role is not None and old_role != changes["role"]:
         dropped = await _drop_links_of_role(connection, user_id, RoleName(old_role))
