@@ -1,5 +1,5 @@
 """The results of one run: every ratio, the issue's targets met or missed, the table on
-stdout and bench/results/<date>-<db>[-s<scale>].json.
+stdout and bench/results/<date>-<db>[-s<scale>][-only-<operations>].json.
 
 Ratios are of req/s at 8 clients (higher is better for the service) unless named p50
 (at 1 client; lower is better, so service/x below 1 means the service is faster).
@@ -110,7 +110,11 @@ def counterpart(
 
 
 def write(report: dict[str, Any], folder: Path = RESULTS) -> Path:
+    """The results file of a run; a run of some operations only (`--only`) is named for them,
+    so that it never replaces a whole run's file of the same day."""
     suffix = "" if report["scale"] == 1 else f"-s{report['scale']}"
+    if report.get("only"):
+        suffix += "-only-" + "-".join(report["only"])
     path = folder / f"{datetime.now(UTC).date()}-{report['db']}{suffix}.json"
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -180,6 +180,7 @@ async def run_scale(args: argparse.Namespace, scale: int) -> dict[str, Any]:
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "versions": _versions("postgraphile" in targets),
         "q3_meeting": meeting,
+        "only": [o.name for o in operations] if args.only else None,
         "operations": {},
     }
     for operation in operations:

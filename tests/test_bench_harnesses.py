@@ -190,7 +190,7 @@ async def test_R26_make_bench_answers_one_operation_alike_from_every_server_on_s
     )
     _ended_clean(finished)
     assert "ANSWERS DIFFER" not in finished.stdout
-    q0 = _result(tmp_path, "sqlite")["operations"]["Q0"]
+    q0 = _result(tmp_path, "sqlite-only-Q0")["operations"]["Q0"]  # never a whole run's file
     assert q0["equal_data"] and q0["differences"] == []
     assert all(q0[target]["samples"] > 0 for target in ("service", "naive", "floor"))
     # bench.phases on the database the run loaded (`--work-dir`): every phase it can time there
