@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from salescoord.db.models.people import USER_NAME_LENGTH
+from salescoord.db.queries import devices as device_queries
 from salescoord.db.queries import lists as list_queries
 from salescoord.db.queries import meetings as meeting_queries
 from salescoord.db.queries import people as queries
@@ -168,8 +169,16 @@ async def update_user(info: Info, input: types.people.UpdateUserInput) -> User |
         )
     if not values:
         raise BadUserInput("Nothing to change.", field="input")
+    signed_out: list[int] = []
     async with info.context.db.transaction() as connection:
         await queries.update_user(connection, info.context.viewer, row.id, values)
+        if "password_hash" in values:  # a new password ends every sign-in before it (R29, R30)
+            signed_out = await device_queries.revoke_every_device(
+                connection, info.context.viewer, row.id, device_queries.RevokedBecause.PASSWORD_RESET
+            )
+    for device_id in signed_out:  # this process's sockets at once; others hear the NOTIFY
+        if info.context.devices is not None:
+            info.context.devices.revoked(device_id)
     return await _reload_user(info, row.id)
 
 

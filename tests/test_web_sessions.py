@@ -5,8 +5,8 @@ a reset (a stolen laptop, a shared browser) would keep the account until it expi
 or an admin's new password for the user, writes `users.sessions_valid_from`; a web token
 issued before it is refused on every request and at the next operation of an open socket
 (4401). The sign-in the reset itself returns, and any one after it, stand; other users' do
-not move, and a change that is not a password ends nothing. (The app's devices are revoked
-by a reset on their own: tests/test_devices.py.)
+not move, and a change that is not a password ends nothing. The app's devices are revoked
+too (R30; a reset's: tests/test_devices.py).
 """
 
 from __future__ import annotations
@@ -94,20 +94,26 @@ async def test_R29_R32_a_password_reset_ends_every_web_sign_in_made_before_it(en
         assert await stands(http, signed_in["data"]["login"]["token"])
 
 
-async def test_R29_an_admins_new_password_for_a_user_ends_their_web_sign_ins_and_nothing_else_does(
+async def test_R29_R30_an_admins_new_password_for_a_user_ends_their_sign_ins_and_nothing_else_does(
     engine, settings, make, client
 ):
+    """Web sign-ins made before it are refused; the user's app devices are revoked as by a
+    reset (PASSWORD_RESET). A rename ends nothing, and the admin's own sign-in stands."""
     ann = await make.user("ACCOUNT_MANAGER", "Ann", email="ann@example.test")
     admin = await make.admin()
     before = signed_a_minute_ago(settings, ann)
     admins_own = signed_a_minute_ago(settings, admin)
+    ipad = await client.app_token(ann)
     http = client.http
     assert (await client.data(RENAME, {"id": gid("User", ann)}, token=admins_own))["updateUser"]
-    assert await stands(http, before), "a change that is not a password ends nothing"
+    assert await stands(http, before) and await stands(http, ipad), "a rename ends nothing"
 
     new_password = {"id": gid("User", ann), "password": "set by the admin today"}
     assert (await client.data(SET_BY_ADMIN, new_password, token=admins_own))["updateUser"]
-    assert not await stands(http, before)
+    assert not await stands(http, before) and not await stands(http, ipad)
+    async with engine.connect() as connection:
+        statement = sa.text("SELECT revoked_reason FROM devices WHERE user_id = :id")
+        assert (await connection.execute(statement, {"id": ann})).scalars().all() == ["PASSWORD_RESET"]
     assert await stands(http, admins_own)
     assert await stands(http, client.token(ann))
 

@@ -24,7 +24,7 @@ class Device(Node):
     revoked_at: datetime | None
     revoked_reason: str | None = strawberry.field(
         description="SIGNED_OUT, REVOKED (by its user or an admin), REFRESH_TOKEN_REUSED or "
-        "PASSWORD_RESET (a reset signs every device of the account out, R30)."
+        "PASSWORD_RESET (a reset, or an admin's new password, signs every device of the account out, R30)."
     )
     last_mutation_number: int = strawberry.field(
         description="The number of the device's last applied mutation (R31): the app's next is one more."
