@@ -6,13 +6,15 @@ It runs last of the schema's extensions, once the operation has been parsed, val
 bounded and admitted and the viewer loaded, and replaces only execution: every limit, the
 budget, the error codes and the logs see the request as before. Plans are kept per viewer
 scope (the viewer's role, permissions and channel decide the guards) and per document,
-operation and variables, so a repeated operation is neither read nor built again.
+operation and variables, so a repeated operation is neither read nor built again; both kept
+sets are bounded for the whole process (below).
 On PostgreSQL, unless `Settings.planner` is off (SALESCOORD_PLANNER=0) or the process is the
 benchmark's naive baseline (`Settings.naive`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
@@ -20,7 +22,7 @@ from typing import Any
 
 from graphql import ExecutionResult, OperationDefinitionNode
 from salescoord.schema.planner.cursors import fill
-from salescoord.schema.planner.plan import Root, Unplannable, read_operation
+from salescoord.schema.planner.plan import Unplannable, read_operation
 from salescoord.schema.planner.sql import from_viewer_row, leaves_of, parameters, shape_of, statement_of
 from sqlalchemy.exc import CompileError
 from strawberry.extensions import SchemaExtension
@@ -28,10 +30,16 @@ from strawberry.types.graphql import OperationType
 
 from salescoord.errors import ServiceError
 
-PLANS_PER_SCOPE = 256
-UNPLANNABLE: list[tuple[Root, Any, dict[str, Any]]] = []
+# Kept for the whole process, every viewer scope together, least recently used first out.
+# A statement is the heavy part (about 0.6 MB for the SC dashboard, built and compiled): a
+# plan names its statements by shape and holds none, so a caller who sends many different
+# queries can never hold more than STATEMENTS_KEPT of them in memory.
+PLANS_KEPT = 1024
+STATEMENTS_KEPT = 128
 answered: Counter[str] = Counter()
 """Queries this process answered by a plan ("plan") or left to the resolvers ("resolvers")."""
+_plans: OrderedDict[Any, Any] = OrderedDict()
+_statements: OrderedDict[Any, list[Any]] = OrderedDict()
 
 
 class CompiledPlans(SchemaExtension):
@@ -48,53 +56,58 @@ class CompiledPlans(SchemaExtension):
             and execution.operation_type is OperationType.QUERY
         ):
             plan = plan_of(execution)
-            if plan:
+            statements = _built(execution, plan)
+            if statements is None:
+                plan = None
+            else:
                 try:
-                    execution.result = ExecutionResult(data=await answer(context, plan), errors=None)
+                    result = await answer(context, plan, statements)
                 except CompileError:  # a statement SQLAlchemy cannot write: the resolvers answer
                     forget(execution)
-                    plan = UNPLANNABLE
-            answered["plan" if plan else "resolvers"] += 1
+                    plan = None
+                else:
+                    execution.result = ExecutionResult(data=result, errors=None)
+            answered["resolvers" if plan is None else "plan"] += 1
         yield
 
 
-def _kept(scope: Any, name: str) -> OrderedDict[Any, Any]:
-    return scope.memo(name, OrderedDict)
-
-
-def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any, most: int) -> Any:
     cache[key] = value
-    if len(cache) > PLANS_PER_SCOPE:
+    while len(cache) > most:
         cache.popitem(last=False)
     return value
 
 
-def plan_of(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
-    """The operation's roots with their statements and parameters; [] when the resolvers
-    must answer. Kept per viewer scope twice over: by document and variables (a repeated
-    request reads nothing again), and by document and shape (a new page of a list, or another
-    meeting's detail, binds new values to the statements built for the first)."""
-    context = execution.context
-    plans = _kept(context.scope, "compiled plans")
-    variables = execution.variables or {}
-    key = (execution.query, execution.operation_name, json.dumps(variables, sort_keys=True, default=str))
-    plan = plans.get(key)
-    if plan is None:
-        plan = _keep(plans, key, _read(execution))
+def _document(execution: Any) -> tuple[bytes, str | None]:
+    """The document and operation in a key: a digest, so a kept key never holds a long query."""
+    return hashlib.sha256(execution.query.encode()).digest(), execution.operation_name
+
+
+def _key(execution: Any) -> tuple[Any, ...]:
+    variables = json.dumps(execution.variables or {}, sort_keys=True, default=str)
+    return (execution.context.scope, *_document(execution), hashlib.sha256(variables.encode()).digest())
+
+
+def plan_of(execution: Any) -> Any:
+    """The operation's plan: its roots with their parameters, and the key of its statements;
+    None when the resolvers must answer. Kept by viewer scope, document and variables (a
+    repeated request reads nothing again); the statements by scope, document and shape (a new
+    page of a list, or another meeting's detail, binds new values to those built for the first)."""
+    key = _key(execution)
+    plan = _plans.get(key)
+    if key not in _plans:
+        plan = _keep(_plans, key, _read(execution), PLANS_KEPT)
     else:
-        plans.move_to_end(key)
+        _plans.move_to_end(key)
     return plan
 
 
 def forget(execution: Any) -> None:
     """Leave this operation to the resolvers from now on (its statement would not compile)."""
-    plans = _kept(execution.context.scope, "compiled plans")
-    variables = execution.variables or {}
-    key = (execution.query, execution.operation_name, json.dumps(variables, sort_keys=True, default=str))
-    plans[key] = UNPLANNABLE
+    _keep(_plans, _key(execution), None, PLANS_KEPT)
 
 
-def _read(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
+def _read(execution: Any) -> Any:
     document = execution.graphql_document
     operation = next(
         (
@@ -106,30 +119,42 @@ def _read(execution: Any) -> list[tuple[Root, Any, dict[str, Any]]]:
         None,
     )
     if operation is None:
-        return UNPLANNABLE
+        return None
     context = execution.context
     try:
         roots = read_operation(
             execution.schema._schema, document, operation, execution.variables or {}, context
         )
-        shapes = _kept(context.scope, "compiled statements")
-        shape = (execution.query, execution.operation_name, tuple(shape_of(root) for root in roots))
-        statements = shapes.get(shape)
-        if statements is None:
-            statements = [
-                None if from_viewer_row(root) else statement_of(root, context.scope) for root in roots
-            ]
-            _keep(shapes, shape, statements)
-        return [
-            (root, statement, parameters(root)) for root, statement in zip(roots, statements, strict=True)
-        ]
     except (Unplannable, ServiceError):
-        return UNPLANNABLE
+        return None
+    if not roots:
+        return None
+    shape = (context.scope, *_document(execution), tuple(shape_of(r) for r in roots))
+    return shape, [(root, parameters(root)) for root in roots]
 
 
-async def answer(context: Any, plan: list[tuple[Root, Any, dict[str, Any]]]) -> dict[str, Any]:
+def _built(execution: Any, plan: Any) -> list[Any] | None:
+    """The plan's statements, built when their shape is not kept (an item None: the viewer's
+    row answers that root); None when there is no plan, or its statements cannot be written."""
+    if plan is None:
+        return None
+    shape, roots = plan
+    statements = _statements.get(shape)
+    if statements is not None:
+        _statements.move_to_end(shape)
+        return statements
+    scope = execution.context.scope
+    try:
+        statements = [None if from_viewer_row(root) else statement_of(root, scope) for root, _ in roots]
+    except ServiceError:
+        forget(execution)
+        return None
+    return _keep(_statements, shape, statements, STATEMENTS_KEPT)
+
+
+async def answer(context: Any, plan: Any, statements: list[Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for root, statement, values in plan:
+    for (root, values), statement in zip(plan[1], statements, strict=True):
         if statement is None:
             row = context.viewer.row
             if row is not None:
