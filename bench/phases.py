@@ -28,7 +28,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import httpx
 from graphql import OperationDefinitionNode, parse, validate
 from salescoord.db.session import RequestDatabase, create_engine
 from salescoord.permissions.enums import Channel
@@ -41,8 +40,7 @@ from salescoord.schema.root import schema
 
 from bench import bulk
 from bench.operations import OPERATIONS, perform
-from bench.run import PG_BASE, SECRET, detail_meeting, viewers
-from salescoord.app import attach_engine, create_app
+from bench.run import PG_BASE, SECRET, detail_meeting, in_process, viewers
 from salescoord.context import load_viewer
 from salescoord.settings import Settings
 from salescoord.tokens import issue_token
@@ -64,22 +62,9 @@ async def _timed(repeat: int, run: Any) -> float:
 
 
 async def _requests(url: str, planner: bool, operation: Any, token: str, repeat: int) -> float:
-    engine = create_engine(url)
-    app = create_app(Settings(database_url=url, secret_keys=(SECRET,), planner=planner, requests_per_user=0))
-    attach_engine(app, engine)
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as http:
-
-            async def send(payload: dict[str, Any], token: str) -> tuple[dict[str, str], Any]:
-                response = await http.post(
-                    "/graphql", json=payload, headers={"Authorization": f"Bearer {token}"}
-                )
-                return dict(response.headers), response.json()
-
-            await perform(operation, send, token)
-            return await _timed(repeat, lambda: perform(operation, send, token))
-    finally:
-        await engine.dispose()
+    async with in_process(url, planner=planner) as (_, send):
+        await perform(operation, send, token)
+        return await _timed(repeat, lambda: perform(operation, send, token))
 
 
 async def measure(url: str, scale: int, repeat: int, only: set[str] | None = None) -> dict[str, Any]:

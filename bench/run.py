@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+from collections.abc import AsyncIterator
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,20 +67,16 @@ async def detail_meeting(url: str, sc: int) -> int:
     return int(rows[0][0])
 
 
-async def statements_in_process(url: str, naive: bool, operation: Operation, token: str) -> int:
-    """SQL statements of one operation, counted on the engine of an in-process app."""
+@contextlib.asynccontextmanager
+async def in_process(url: str, **settings: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """An app on `url` in this process, with its engine, and a `send(payload, token)` through
+    it over ASGI, as `perform` calls it. `settings` override the app's Settings."""
     from salescoord.db.session import create_engine
 
     from salescoord.app import attach_engine, create_app
 
     engine = create_engine(url)
-    counter = {"n": 0}
-
-    def count(*_: Any) -> None:
-        counter["n"] += 1
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    app = create_app(Settings(database_url=url, secret_keys=(SECRET,), naive=naive, requests_per_user=0))
+    app = create_app(Settings(database_url=url, secret_keys=(SECRET,), requests_per_user=0, **settings))
     attach_engine(app, engine)
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as http:
@@ -89,12 +87,24 @@ async def statements_in_process(url: str, naive: bool, operation: Operation, tok
                 )
                 return dict(response.headers), response.json()
 
-            await perform(operation, send, token)  # warm: the viewer's first statement compiles
-            counter["n"] = 0
-            await perform(operation, send, token)
-            return counter["n"]
+            yield engine, send
     finally:
         await engine.dispose()
+
+
+async def statements_in_process(url: str, naive: bool, operation: Operation, token: str) -> int:
+    """SQL statements of one operation, counted on the engine of an in-process app."""
+    counter = {"n": 0}
+
+    def count(*_: Any) -> None:
+        counter["n"] += 1
+
+    async with in_process(url, naive=naive) as (engine, send):
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        await perform(operation, send, token)  # warm: the viewer's first statement compiles
+        counter["n"] = 0
+        await perform(operation, send, token)
+        return counter["n"]
 
 
 async def run_target(

@@ -15,6 +15,7 @@ from salescoord.db.queries.activity import ActivityKind, record_activity
 from salescoord.db.queries.people import VIEWER_BY_ID, account_by_email, viewer_from_row
 from salescoord.permissions.viewer import Viewer
 from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.devices import close_sockets_of
 from salescoord.schema import types
 from salescoord.schema.enums import Channel
 from salescoord.schema.ids import expect_id
@@ -164,8 +165,7 @@ async def refresh_session(info: Info, refresh_token: str) -> LoginPayload:
     if refreshed is None:
         raise refused
     if refreshed.reused:
-        if context.devices is not None:
-            context.devices.revoked(refreshed.device_id)
+        close_sockets_of(context, [refreshed.device_id])
         raise refused
     row = await context.db.fetch_one(VIEWER_BY_ID, {"viewer_id": refreshed.user_id})
     if row is None:

@@ -3,6 +3,7 @@ every server process: its sockets close at once (`salescoord.sockets`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -12,7 +13,7 @@ from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import nested_connection
 from salescoord.schema import types
 
-from salescoord.context import Info
+from salescoord.context import Context, Info
 
 if TYPE_CHECKING:
     from salescoord.schema.types.devices import Device
@@ -23,12 +24,20 @@ if TYPE_CHECKING:
 devices = nested_connection(queries.DEVICES_BY_USER, lambda: types.devices.Device)
 
 
+def close_sockets_of(context: Context, device_ids: Iterable[int]) -> None:
+    """Once the revoking transaction has committed: this process's sockets of the devices close
+    at once (any database); other processes' hear the NOTIFY (PostgreSQL) or their poll."""
+    if context.devices is not None:
+        for device_id in device_ids:
+            context.devices.revoked(device_id)
+
+
 async def _revoke(info: Info, device_id: int, because: queries.RevokedBecause) -> Device | None:
     context = info.context
     async with context.db.transaction() as connection:
         revoked = await queries.revoke(connection, context.viewer, device_id, because)
-    if revoked and context.devices is not None:
-        context.devices.revoked(device_id)  # this process's sockets, at once (any database)
+    if revoked:
+        close_sockets_of(context, [device_id])
     context.refresh()
     return await node_types.load(info, types.devices.Device, device_id)
 

@@ -17,6 +17,7 @@ from salescoord.db.queries import accounts, devices
 from salescoord.db.queries.audit import record
 from salescoord.permissions.viewer import Viewer
 from salescoord.resolvers import auth, inputs
+from salescoord.resolvers.devices import close_sockets_of
 from salescoord.schema import types
 from salescoord.schema.enums import Channel
 from salescoord.schema.types.devices import DeviceInput
@@ -102,9 +103,7 @@ async def use_password_link(
             )
     if viewer is None:
         raise refused(LinkProblem.USED)
-    for device_id in signed_out:  # this process's sockets at once; others hear the NOTIFY
-        if context.devices is not None:
-            context.devices.revoked(device_id)
+    close_sockets_of(context, signed_out)
     return viewer
 
 

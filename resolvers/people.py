@@ -12,6 +12,7 @@ from salescoord.db.queries import meetings as meeting_queries
 from salescoord.db.queries import people as queries
 from salescoord.db.queries import places as place_queries
 from salescoord.resolvers import inputs, node_types
+from salescoord.resolvers.devices import close_sockets_of
 from salescoord.resolvers.lookups import visible_row
 from salescoord.resolvers.pagination import nested_connection, top_connection
 from salescoord.resolvers.related import one
@@ -176,9 +177,7 @@ async def update_user(info: Info, input: types.people.UpdateUserInput) -> User |
             signed_out = await device_queries.revoke_every_device(
                 connection, info.context.viewer, row.id, device_queries.RevokedBecause.PASSWORD_RESET
             )
-    for device_id in signed_out:  # this process's sockets at once; others hear the NOTIFY
-        if info.context.devices is not None:
-            info.context.devices.revoked(device_id)
+    close_sockets_of(info.context, signed_out)
     return await _reload_user(info, row.id)
 
 

@@ -5,8 +5,8 @@ A token stands when its signature holds and it has not expired; a web token whil
 issued after its user's last new password (`users.sessions_valid_from`: a reset, or an
 admin's new password, ends the sign-ins made before it); an app token while its device is
 not revoked and the token is of the device's current pair (R30; the first request with a
-new pair marks it used, `db.queries.devices`; a reset revokes every device). Its user stands when the account
-exists and is active. Who they are, their role and its permissions
+new pair marks it used, `db.queries.devices`; a new password revokes every device). Its user
+stands when the account exists and is active. Who they are, their role and its permissions
 are read from the database at every check, never carried over from an earlier one.
 
     viewer = await signed_in(db, settings, token)    # TokenRefused, UserRefused

@@ -112,9 +112,13 @@ class Statement:
         return f"{base}_{self.names}"
 
     # -- levels: the rows ----------------------------------------------------------------
-    def rows_of(self, type_name: str, where: Any) -> Any:
+    def scoped_rows(self, type_name: str) -> tuple[Any, Any]:
+        """The type's rows the viewer may see, as the loaders read them, and its key column."""
         build, key = ROWS_BY_ID[type_name]
-        statement = self.scope.memo(("rows", type_name), lambda: build(self.scope))
+        return self.scope.memo(("rows", type_name), lambda: build(self.scope)), key
+
+    def rows_of(self, type_name: str, where: Any) -> Any:
+        statement, key = self.scoped_rows(type_name)
         return (
             statement.add_columns(sa.literal(1).label("row_number")).where(where(key)).cte(self.name("rows"))
         )
@@ -122,8 +126,7 @@ class Statement:
     def rows_by_keys(self, type_name: str, keys: Any) -> Any:
         """The rows the distinct `keys` name, each looked up LATERAL by its key (an index probe
         per key, however large the table), with the type's scope applied."""
-        build, key = ROWS_BY_ID[type_name]
-        statement = self.scope.memo(("rows", type_name), lambda: build(self.scope))
+        statement, key = self.scoped_rows(type_name)
         each = keys.distinct().subquery(self.name("keys"))
         one = (
             statement.add_columns(sa.literal(1).label("row_number"))
